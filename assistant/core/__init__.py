@@ -1,0 +1,1 @@
+"""Hearth's core: everything the GUI and the CLI share. Never imports Qt."""

@@ -1,0 +1,89 @@
+"""Plain data exchanged with the engine. Picklable: it crosses the worker-process boundary."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+
+class EngineError(RuntimeError):
+    """Base class of engine errors; the message is meant for the user."""
+
+
+class ModelError(EngineError):
+    """A model file cannot be used (not GGUF, truncated, unsupported...). Names the file and why."""
+
+
+class AdapterError(EngineError):
+    """A LoRA adapter was refused before llama.cpp saw it. Names the file and why."""
+
+
+class EngineCrashed(EngineError):
+    """The worker process died (llama.cpp abort, segfault, out of memory). The next call restarts it."""
+
+
+Role = Literal["system", "user", "assistant"]
+
+
+@dataclass
+class Message:
+    role: str
+    content: str
+
+
+@dataclass
+class SamplingParams:
+    temperature: float = 0.7
+    top_p: float = 0.95
+    top_k: int = 40
+    min_p: float = 0.05
+    repeat_penalty: float = 1.1
+    seed: int = -1
+    max_tokens: int = 512
+    stop: list[str] = field(default_factory=list)
+
+
+@dataclass
+class AdapterSpec:
+    path: str
+    scale: float = 1.0
+
+
+@dataclass
+class LoadOptions:
+    n_ctx: int = 0  # 0 = from the model, capped by memory
+    n_gpu_layers: int | str = "auto"  # "auto" or a layer count (0 = CPU only, -1 = all)
+    chat_template: str | None = None  # override: Jinja text or a known template name
+    adapters: list[AdapterSpec] = field(default_factory=list)
+    n_threads: int | None = None
+    seed: int = -1
+
+
+@dataclass
+class ModelFacts:
+    """What Hearth tells the user about a GGUF model before (and after) loading it."""
+
+    path: str
+    name: str
+    architecture: str
+    parameters: int | None
+    quantization: str
+    context_length: int
+    size_bytes: int
+    has_chat_template: bool
+    n_layers: int | None = None
+    embedding_length: int | None = None
+
+
+@dataclass
+class AnswerStats:
+    prompt_tokens: int = 0
+    cached_tokens: int = 0  # prompt tokens reused from llama.cpp's cache
+    generated_tokens: int = 0
+    ttft_s: float = 0.0
+    tokens_per_s: float = 0.0
+    total_s: float = 0.0
+    stopped: bool = False  # the user cancelled; the partial answer is kept
+    finish_reason: str = ""  # "stop", "length", "cancelled"
+    dropped_turns: int = 0  # old turns left out to fit the context window
+    context_used: int = 0
+    context_size: int = 0

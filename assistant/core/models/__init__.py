@@ -1,0 +1,1 @@
+"""Model files: GGUF facts, the embedded defaults, the catalog, downloads, hardware fit."""

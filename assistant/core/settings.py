@@ -1,0 +1,144 @@
+"""Typed, versioned settings stored as JSON, with migrations.
+
+Every setting is declared once in :class:`Settings`. The file carries ``schema_version``; older
+files are migrated step by step by :data:`MIGRATIONS`. Unknown keys are kept out, bad values fall
+back to defaults with a logged warning (a hand-edited file must never stop Hearth from starting).
+Secrets never go here: see :mod:`assistant.core.secrets`.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+log = logging.getLogger("assistant.settings")
+
+SCHEMA_VERSION = 2
+
+
+@dataclass
+class Sampling:
+    """Sampling defaults for answers."""
+
+    temperature: float = 0.7
+    top_p: float = 0.95
+    top_k: int = 40
+    min_p: float = 0.05
+    repeat_penalty: float = 1.1
+    seed: int = -1
+    max_tokens: int = 512
+
+
+@dataclass
+class Settings:
+    """All of Hearth's settings, with their defaults."""
+
+    schema_version: int = SCHEMA_VERSION
+    default_model: str = ""  # path to a GGUF; empty = the embedded default model
+    chat_template_override: str = ""  # Jinja text or a known template name; empty = from the model
+    system_prompt: str = "You are Hearth, a helpful assistant running privately on this computer."
+    context_length: int = 0  # 0 = from the model, capped by memory
+    n_gpu_layers: str = "auto"  # "auto", or an integer as text ("0" = CPU only)
+    sampling: Sampling = field(default_factory=Sampling)
+    embedder: str = "all-MiniLM-L6-v2"
+    language: str = "en"  # "en" or "zh_CN"
+    theme: str = "system"  # "system", "light", "dark"
+    state_cache_mb: int = 2048
+    remote_chat_url: str = ""  # OpenAI-compatible server of the user's own; empty = local
+    remote_chroma_url: str = ""
+    first_run_done: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Settings":
+        """Build settings from a dict, ignoring unknown keys and bad values."""
+        s = cls()
+        for f in dataclasses.fields(cls):
+            if f.name not in data:
+                continue
+            value = data[f.name]
+            default = getattr(s, f.name)
+            if dataclasses.is_dataclass(default):
+                sub = default
+                if isinstance(value, dict):
+                    for sf in dataclasses.fields(sub):
+                        if sf.name in value and _type_ok(value[sf.name], getattr(sub, sf.name)):
+                            setattr(sub, sf.name, value[sf.name])
+                continue
+            if _type_ok(value, default):
+                setattr(s, f.name, value)
+            else:
+                log.warning("setting %s: ignoring %r (expected %s)", f.name, value,
+                            type(default).__name__)
+        s.schema_version = SCHEMA_VERSION
+        return s
+
+
+def _type_ok(value: Any, default: Any) -> bool:
+    if isinstance(default, bool):
+        return isinstance(value, bool)
+    if isinstance(default, float):
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    return isinstance(value, type(default)) and not (isinstance(value, bool) and not isinstance(default, bool))
+
+
+def _v1_to_v2(d: dict[str, Any]) -> dict[str, Any]:
+    # v1 kept sampling keys at top level and called the GPU setting "gpu_layers" (an int).
+    d = dict(d)
+    samp = {k: d.pop(k) for k in list(d) if k in {f.name for f in dataclasses.fields(Sampling)}}
+    if samp:
+        d["sampling"] = {**d.get("sampling", {}), **samp}
+    if "gpu_layers" in d:
+        g = d.pop("gpu_layers")
+        d["n_gpu_layers"] = "auto" if g is None or g == -2 else str(g)
+    d["schema_version"] = 2
+    return d
+
+
+MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {1: _v1_to_v2}
+
+
+def migrate(data: dict[str, Any]) -> dict[str, Any]:
+    """Bring a settings dict from any older schema version to the current one."""
+    version = int(data.get("schema_version", 1))
+    while version < SCHEMA_VERSION:
+        data = MIGRATIONS[version](data)
+        version = int(data["schema_version"])
+    return data
+
+
+def load(path: Path) -> Settings:
+    """Load settings; a missing file gives defaults, a corrupt one is kept aside as ``.bad``."""
+    if not path.exists():
+        return Settings()
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(data, dict):
+            raise ValueError("not a JSON object")
+    except (ValueError, OSError) as e:
+        bad = path.with_suffix(".json.bad")
+        log.error("settings file %s is unreadable (%s); using defaults, kept it as %s", path, e, bad)
+        try:
+            os.replace(path, bad)
+        except OSError:
+            pass
+        return Settings()
+    return Settings.from_dict(migrate(data))
+
+
+def save(settings: Settings, path: Path) -> None:
+    """Write settings atomically (a crash mid-write leaves the old file intact)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".settings-", suffix=".tmp")
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        json.dump(settings.to_dict(), f, indent=2, ensure_ascii=False)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
