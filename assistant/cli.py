@@ -50,8 +50,11 @@ def main(argv: list[str] | None = None) -> int:
     elif args.home:
         os.environ["HEARTH_HOME"] = os.path.abspath(args.home)
 
-    from assistant.core import logs, paths
+    from assistant.core import logs, netguard, paths
 
+    if os.environ.get("HEARTH_BLOCK_NETWORK") == "1":
+        # strict offline mode (used by the bundle smoke test): refuse every non-loopback connection
+        netguard.guard(block=True, allow_loopback=True).__enter__()
     p = paths.resolve().ensure()
     logs.setup(p.log_file, console=args.verbose)
     if not args.command:
