@@ -72,6 +72,16 @@ class ModelFacts:
     has_chat_template: bool
     n_layers: int | None = None
     embedding_length: int | None = None
+    chat_template: str | None = None  # the GGUF's tokenizer.chat_template (Jinja), if any
+    bos_token: str = ""
+    eos_token: str = ""
+    n_head: int | None = None
+    n_head_kv: int | None = None
+    key_length: int | None = None  # per attention head; sizes the KV cache
+    value_length: int | None = None
+    n_vocab: int | None = None
+    model_type: str = "model"  # general.type
+    base_name: str = ""  # general.basename (helps resolve a chat format when there is no template)
 
 
 @dataclass
@@ -87,3 +97,6 @@ class AnswerStats:
     dropped_turns: int = 0  # old turns left out to fit the context window
     context_used: int = 0
     context_size: int = 0
+    load_count: int = 0  # how many times the worker loaded a base model (proves adapters need no reload)
+    conversation_id: str | None = None
+    state_restored: str = ""  # "", "ram" or "disk": a saved conversation state was restored

@@ -1,0 +1,343 @@
+"""Read a GGUF file's header, metadata and tensor table without touching llama.cpp.
+
+A bad model file must give the user a clear reason, never a llama.cpp abort. This module parses
+the header itself (with the ``gguf`` package's type tables) instead of ``gguf.GGUFReader``:
+the reader decodes every vocabulary entry into numpy objects, which takes ~10 s for Gemma's
+262k-token vocabulary; here large arrays are skipped and only the few entries we need are read.
+"""
+from __future__ import annotations
+
+import mmap
+import os
+import struct
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import gguf
+
+from assistant.core.engine.types import ModelError, ModelFacts
+
+GGUF_MAGIC = b"GGUF"
+DEFAULT_ALIGNMENT = 32
+_SMALL_ARRAY = 64  # arrays up to this length are decoded; longer ones only have their length kept
+
+_SCALARS: dict[int, str] = {
+    gguf.GGUFValueType.UINT8: "<B", gguf.GGUFValueType.INT8: "<b",
+    gguf.GGUFValueType.UINT16: "<H", gguf.GGUFValueType.INT16: "<h",
+    gguf.GGUFValueType.UINT32: "<I", gguf.GGUFValueType.INT32: "<i",
+    gguf.GGUFValueType.FLOAT32: "<f", gguf.GGUFValueType.BOOL: "<?",
+    gguf.GGUFValueType.UINT64: "<Q", gguf.GGUFValueType.INT64: "<q",
+    gguf.GGUFValueType.FLOAT64: "<d",
+}
+
+# Tensor types llama.cpp (as vendored by llama-cpp-python 0.3.36) no longer or not yet runs.
+UNSUPPORTED_TYPES: dict[int, str] = {
+    4: "Q4_2 (removed from llama.cpp in 2023)",
+    5: "Q4_3 (removed from llama.cpp in 2023)",
+    31: "Q4_0_4_4 (repacked format removed from llama.cpp; use a plain Q4_0 file)",
+    32: "Q4_0_4_8 (repacked format removed from llama.cpp; use a plain Q4_0 file)",
+    33: "Q4_0_8_8 (repacked format removed from llama.cpp; use a plain Q4_0 file)",
+    36: "IQ4_NL_4_4 (repacked format removed from llama.cpp)",
+    37: "IQ4_NL_4_8 (repacked format removed from llama.cpp)",
+    38: "IQ4_NL_8_8 (repacked format removed from llama.cpp)",
+    40: "NVFP4 (newer than this llama.cpp build)",
+    41: "Q1_0 (newer than this llama.cpp build)",
+}
+# Architectures that are not language models llama.cpp can chat with.
+NOT_CHAT_ARCHITECTURES = {"clip": "a vision projector (mmproj), not a language model",
+                          "wavtokenizer-dec": "an audio decoder, not a language model"}
+SUPPORTED_ARCHITECTURES = frozenset(gguf.MODEL_ARCH_NAMES.values()) - set(NOT_CHAT_ARCHITECTURES)
+
+
+@dataclass
+class TensorInfo:
+    """One tensor of a GGUF file. ``shape`` is in GGUF ``ne`` order (innermost first)."""
+
+    name: str
+    shape: tuple[int, ...]
+    type_id: int
+    offset: int
+
+    @property
+    def n_elements(self) -> int:
+        n = 1
+        for d in self.shape:
+            n *= d
+        return n
+
+    @property
+    def type_name(self) -> str:
+        try:
+            return gguf.GGMLQuantizationType(self.type_id).name
+        except ValueError:
+            return f"type {self.type_id}"
+
+    def nbytes(self) -> int | None:
+        """Size of the tensor's data, or None for an unknown type."""
+        try:
+            block, size = gguf.GGML_QUANT_SIZES[gguf.GGMLQuantizationType(self.type_id)]
+        except (ValueError, KeyError):
+            return None
+        return self.n_elements // block * size
+
+
+@dataclass
+class GGUFHeader:
+    """Metadata (small values only) and tensor table of a GGUF file."""
+
+    path: Path
+    version: int
+    metadata: dict[str, Any]
+    array_lengths: dict[str, int]
+    tensors: list[TensorInfo]
+    data_offset: int
+    size_bytes: int
+    array_offsets: dict[str, tuple[int, int]] = field(default_factory=dict)  # key -> (elem type, pos)
+    special_tokens: dict[str, str] = field(default_factory=dict)  # "bos"/"eos" -> token text
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self.metadata.get(key, default)
+
+
+class _Cursor:
+    def __init__(self, buf: mmap.mmap | bytes, size: int) -> None:
+        self.buf, self.size, self.pos = buf, size, 0
+
+    def need(self, n: int) -> None:
+        if self.pos + n > self.size:
+            raise _Truncated()
+
+    def unpack(self, fmt: str) -> Any:
+        n = struct.calcsize(fmt)
+        self.need(n)
+        v = struct.unpack_from(fmt, self.buf, self.pos)[0]
+        self.pos += n
+        return v
+
+    def string(self) -> str:
+        n = self.unpack("<Q")
+        self.need(n)
+        s = bytes(self.buf[self.pos:self.pos + n]).decode("utf-8", errors="replace")
+        self.pos += n
+        return s
+
+    def skip_string(self) -> None:
+        n = self.unpack("<Q")
+        self.need(n)
+        self.pos += n
+
+
+class _Truncated(Exception):
+    pass
+
+
+def _read_value(cur: _Cursor, vtype: int, key: str, header: GGUFHeader) -> Any:
+    if vtype in _SCALARS:
+        return cur.unpack(_SCALARS[vtype])
+    if vtype == gguf.GGUFValueType.STRING:
+        return cur.string()
+    if vtype == gguf.GGUFValueType.ARRAY:
+        etype = cur.unpack("<I")
+        count = cur.unpack("<Q")
+        header.array_lengths[key] = count
+        header.array_offsets[key] = (etype, cur.pos)
+        if count <= _SMALL_ARRAY:
+            return [_read_value(cur, etype, key, header) for _ in range(count)]
+        if etype in _SCALARS:
+            n = struct.calcsize(_SCALARS[etype]) * count
+            cur.need(n)
+            cur.pos += n
+        elif etype == gguf.GGUFValueType.STRING:
+            for _ in range(count):
+                cur.skip_string()
+        else:
+            for _ in range(count):
+                _read_value(cur, etype, key, header)
+        return None
+    raise ValueError(f"unknown metadata value type {vtype} for key {key!r}")
+
+
+def read_header(path: str | os.PathLike[str], special_tokens: bool = False) -> GGUFHeader:
+    """Parse a GGUF file's header, metadata and tensor table.
+
+    Args:
+        path: the GGUF file.
+        special_tokens: also read the text of the BOS/EOS tokens (``header.special_tokens``).
+
+    Raises:
+        ModelError: the file is missing, empty, not GGUF, or truncated.
+    """
+    p = Path(path)
+    if not p.exists():
+        raise ModelError(f"{p}: the file does not exist.")
+    if p.is_dir():
+        raise ModelError(f"{p}: this is a folder, not a GGUF model file.")
+    size = p.stat().st_size
+    if size == 0:
+        raise ModelError(f"{p}: the file is empty (0 bytes); the download or copy did not finish.")
+    try:
+        with open(p, "rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as mm:
+            return _parse(p, mm, size, special_tokens)
+    except _Truncated:
+        raise ModelError(f"{p}: the file is truncated ({size:,} bytes): its header ends early. "
+                         "Download it again.") from None
+    except (ValueError, UnicodeDecodeError) as e:
+        raise ModelError(f"{p}: the GGUF header is damaged ({e}).") from None
+    except OSError as e:
+        raise ModelError(f"{p}: cannot read the file ({e.strerror or e}).") from None
+
+
+def _parse(p: Path, mm: mmap.mmap, size: int, special_tokens: bool) -> GGUFHeader:
+    cur = _Cursor(mm, size)
+    if size < 4 or mm[:4] != GGUF_MAGIC:
+        head = bytes(mm[:4])
+        raise ModelError(f"{p}: not a GGUF model file (it starts with {head!r}, not b'GGUF'). "
+                         "Hearth runs GGUF models, for example from a llama.cpp conversion.")
+    cur.pos = 4
+    version = cur.unpack("<I")
+    if version not in (2, 3):
+        hint = " (a big-endian file?)" if version > 0xFFFF else ""
+        raise ModelError(f"{p}: GGUF version {version}{hint} is not supported; versions 2 and 3 are.")
+    n_tensors, n_kv = cur.unpack("<Q"), cur.unpack("<Q")
+    if n_tensors > 1_000_000 or n_kv > 1_000_000:
+        raise ModelError(f"{p}: the GGUF header is damaged (it claims {n_tensors} tensors, {n_kv} keys).")
+    header = GGUFHeader(p, version, {}, {}, [], 0, size)
+    for _ in range(n_kv):
+        key = cur.string()
+        vtype = cur.unpack("<I")
+        header.metadata[key] = _read_value(cur, vtype, key, header)
+    for _ in range(n_tensors):
+        name = cur.string()
+        n_dims = cur.unpack("<I")
+        if n_dims > 8:
+            raise ModelError(f"{p}: the GGUF header is damaged (tensor {name!r} has {n_dims} dimensions).")
+        shape = tuple(cur.unpack("<Q") for _ in range(n_dims))
+        header.tensors.append(TensorInfo(name, shape, cur.unpack("<I"), cur.unpack("<Q")))
+    align = int(header.get("general.alignment", DEFAULT_ALIGNMENT) or DEFAULT_ALIGNMENT)
+    header.data_offset = (cur.pos + align - 1) // align * align
+    # A file cut short keeps its header but loses tensor data: check the last tensor ends in the file.
+    end = header.data_offset
+    for t in header.tensors:
+        nb = t.nbytes()
+        if nb is not None:
+            end = max(end, header.data_offset + t.offset + nb)
+    if end > size:
+        raise ModelError(f"{p}: the file is truncated: it has {size:,} bytes but its tensors need "
+                         f"{end:,}. The download or copy did not finish; get the file again.")
+    if special_tokens:
+        _read_special_tokens(header, cur)
+    return header
+
+
+def _read_special_tokens(header: GGUFHeader, cur: _Cursor) -> None:
+    where = header.array_offsets.get("tokenizer.ggml.tokens")
+    if where is None or where[0] != gguf.GGUFValueType.STRING:
+        return
+    wanted = {name: header.get(f"tokenizer.ggml.{name}_token_id") for name in ("bos", "eos")}
+    ids = {v for v in wanted.values() if isinstance(v, int)}
+    if not ids:
+        return
+    cur.pos = where[1]
+    found: dict[int, str] = {}
+    for i in range(min(max(ids) + 1, header.array_lengths["tokenizer.ggml.tokens"])):
+        if i in ids:
+            found[i] = cur.string()
+        else:
+            cur.skip_string()
+    header.special_tokens = {k: found.get(v, "") for k, v in wanted.items() if isinstance(v, int)}
+
+
+def read_tensor_shapes(path: str | os.PathLike[str]) -> dict[str, tuple[int, ...]]:
+    """Tensor names and shapes (GGUF ``ne`` order) of a GGUF file.
+
+    Raises:
+        ModelError: the file cannot be read as GGUF.
+    """
+    return {t.name: t.shape for t in read_header(path).tensors}
+
+
+def quantization_name(header: GGUFHeader) -> str:
+    """The file's quantization in the usual words (Q4_K_M, Q8_0, F16...)."""
+    ft = header.get("general.file_type")
+    if isinstance(ft, int):
+        try:
+            name = gguf.LlamaFileType(ft).name
+            return name.removeprefix("MOSTLY_").removeprefix("ALL_")
+        except ValueError:
+            pass
+    counts = Counter(t.type_name for t in header.tensors if len(t.shape) >= 2)
+    return counts.most_common(1)[0][0] if counts else "unknown"
+
+
+def check_runnable(header: GGUFHeader) -> None:
+    """Refuse files llama.cpp would reject or abort on.
+
+    Raises:
+        ModelError: an adapter instead of a model, an unsupported architecture or tensor type.
+    """
+    p = header.path
+    gtype = header.get("general.type", "model")
+    if gtype == "adapter":
+        raise ModelError(f"{p}: this is a LoRA adapter, not a model. Load a base model and add "
+                         "the adapter in the Adapters panel.")
+    arch = header.get("general.architecture")
+    if not isinstance(arch, str) or not arch:
+        raise ModelError(f"{p}: the file does not say which architecture it is (general.architecture missing).")
+    if arch in NOT_CHAT_ARCHITECTURES:
+        raise ModelError(f"{p}: architecture '{arch}' is {NOT_CHAT_ARCHITECTURES[arch]}.")
+    if arch not in SUPPORTED_ARCHITECTURES:
+        raise ModelError(f"{p}: architecture '{arch}' is not supported by this llama.cpp build.")
+    bad = Counter()
+    for t in header.tensors:
+        if t.type_id in UNSUPPORTED_TYPES or t.nbytes() is None:
+            bad[t.type_id] += 1
+    if bad:
+        tid, n = bad.most_common(1)[0]
+        what = UNSUPPORTED_TYPES.get(tid, f"unknown tensor type {tid}")
+        raise ModelError(f"{p}: quantization {what} cannot run in this build ({n} tensors use it). "
+                         "Choose a Q4_K_M, Q5_K_M, Q8_0 or F16 version of the model.")
+
+
+def _arch_int(header: GGUFHeader, arch: str, key: str) -> int | None:
+    v = header.get(f"{arch}.{key}")
+    if isinstance(v, list):  # per-layer values (e.g. head_count_kv on some models): take the largest
+        v = max(v) if v else None
+    return int(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else None
+
+
+def read_model_facts(path: str | os.PathLike[str]) -> ModelFacts:
+    """What a GGUF model is, read from its header without loading it.
+
+    Raises:
+        ModelError: naming the file and the reason (missing, empty, not GGUF, truncated,
+            unsupported architecture or quantization, an adapter instead of a model).
+    """
+    header = read_header(path, special_tokens=True)
+    check_runnable(header)
+    arch = header.get("general.architecture")
+    n_params = sum(t.n_elements for t in header.tensors) or None
+    tmpl = header.get("tokenizer.chat_template")
+
+    name = header.get("general.name") or Path(path).stem
+    n_head = _arch_int(header, arch, "attention.head_count")
+    n_embd = _arch_int(header, arch, "embedding_length")
+    key_len = _arch_int(header, arch, "attention.key_length")
+    if key_len is None and n_head and n_embd:
+        key_len = n_embd // n_head
+    val_len = _arch_int(header, arch, "attention.value_length") or key_len
+    return ModelFacts(
+        path=str(path), name=str(name), architecture=arch, parameters=n_params,
+        quantization=quantization_name(header),
+        context_length=_arch_int(header, arch, "context_length") or 2048,
+        size_bytes=header.size_bytes, has_chat_template=isinstance(tmpl, str) and bool(tmpl.strip()),
+        n_layers=_arch_int(header, arch, "block_count"), embedding_length=n_embd,
+        chat_template=tmpl if isinstance(tmpl, str) and tmpl.strip() else None,
+        bos_token=header.special_tokens.get("bos", ""), eos_token=header.special_tokens.get("eos", ""),
+        n_head=n_head, n_head_kv=_arch_int(header, arch, "attention.head_count_kv") or n_head,
+        key_length=key_len, value_length=val_len,
+        n_vocab=header.array_lengths.get("tokenizer.ggml.tokens") or _arch_int(header, arch, "vocab_size"),
+        model_type=str(header.get("general.type", "model")),
+        base_name=str(header.get("general.basename", "") or ""),
+    )
