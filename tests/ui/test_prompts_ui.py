@@ -1,0 +1,95 @@
+"""The `/` template picker and the prompts panel, in a real offscreen window."""
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLineEdit, QMainWindow, QPlainTextEdit
+
+from assistant.core.prompts import PromptTemplate, TemplateLibrary
+from assistant.ui.template_picker import TemplatePicker
+
+
+# The offscreen platform says so whenever a top-level window's size limits change; harmless.
+pytestmark = pytest.mark.qt_log_ignore("does not support propagateSizeHints")
+
+
+@pytest.fixture
+def lib(paths):
+    return TemplateLibrary(paths)
+
+
+@pytest.fixture
+def chat(qtbot, lib):
+    win = QMainWindow()
+    editor = QPlainTextEdit()
+    win.setCentralWidget(editor)
+    qtbot.addWidget(win)
+    picker = TemplatePicker(lib, editor, context=lambda: {"document": "The launch is on 3 May."})
+    win.resize(700, 500)
+    win.show()
+    qtbot.waitExposed(win)
+    editor.setFocus()
+    yield editor, picker
+    win.close()
+
+
+def test_slash_pick_fill_and_render(qtbot, chat):
+    editor, picker = chat
+    qtbot.keyClicks(editor, "/")
+    assert picker.isVisible() and picker.list.count() > 5
+    qtbot.keyClicks(editor, "trfrch")
+    assert picker.list.currentItem().data(Qt.ItemDataRole.UserRole) == "translate-from-chinese"
+    qtbot.keyClick(editor, Qt.Key.Key_Return)
+    assert picker.pages.currentIndex() == 1
+    field = picker.findChild(QLineEdit, "var_input")
+    assert picker.findChild(QLineEdit, "var_language").text() == "English"
+    field.setText("今天天气很好")  # QTest cannot type characters outside Latin-1
+    with qtbot.waitSignal(picker.templateChosen, timeout=2000) as sig:
+        qtbot.keyClick(field, Qt.Key.Key_Return)
+    r = sig.args[0]
+    assert r.template_name == "translate-from-chinese" and r.template_version == 1
+    assert "今天天气很好" in r.user_text and "English" in r.user_text and "translator" in r.system_prompt
+    assert editor.toPlainText() == "" and not picker.isVisible()
+
+
+def test_message_text_becomes_input_and_context_fills_document(qtbot, chat, lib):
+    editor, picker = chat
+    qtbot.keyClicks(editor, "When is the launch?")
+    qtbot.keyClick(editor, Qt.Key.Key_Return)
+    qtbot.keyClicks(editor, "/answ")
+    qtbot.keyClick(editor, Qt.Key.Key_Return)
+    assert picker.findChild(QLineEdit, "var_input").text() == "When is the launch?"
+    assert picker.findChild(QLineEdit, "var_document").text() == "The launch is on 3 May."
+    with qtbot.waitSignal(picker.templateChosen, timeout=2000) as sig:
+        picker.use_button.click()
+    assert "When is the launch?" in sig.args[0].user_text and "3 May" in sig.args[0].user_text
+    assert editor.toPlainText() == ""
+
+
+def test_missing_variable_is_shown_in_the_form_not_sent(qtbot, chat, lib):
+    lib.save(PromptTemplate(name="greet", body="Say hello to {{person}}."))
+    editor, picker = chat
+    qtbot.keyClicks(editor, "/greet")
+    qtbot.keyClick(editor, Qt.Key.Key_Return)
+    with qtbot.assertNotEmitted(picker.templateChosen):
+        picker.use_button.click()
+    assert "person" in picker.error.text() and "greet" in picker.error.text()
+    qtbot.keyClicks(picker.findChild(QLineEdit, "var_person"), "Ada")
+    with qtbot.waitSignal(picker.templateChosen, timeout=2000) as sig:
+        picker.use_button.click()
+    assert sig.args[0].user_text == "Say hello to Ada." and sig.args[0].template_version == 1
+
+
+def test_persona_needs_no_form_and_escape_cancels(qtbot, chat):
+    editor, picker = chat
+    qtbot.keyClicks(editor, "/zzzz")
+    assert picker.list.count() == 0
+    qtbot.keyClick(editor, Qt.Key.Key_Escape)
+    assert not picker.isVisible() and editor.toPlainText() == "/zzzz"
+    editor.clear()
+    qtbot.keyClicks(editor, "/concise")
+    with qtbot.waitSignal(picker.templateChosen, timeout=2000) as sig:
+        qtbot.keyClick(editor, Qt.Key.Key_Return)
+    assert sig.args[0].persona and "concise expert" in sig.args[0].system_prompt
+    qtbot.keyClicks(editor, "a/b")  # a slash inside a sentence is just a slash
+    assert not picker.isVisible()
