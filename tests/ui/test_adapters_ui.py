@@ -1,0 +1,70 @@
+"""The adapters panel with the real LoRA fixtures and the real Gemma 3 270M header, offscreen."""
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from assistant.core.adapters.registry import AdapterRegistry
+from assistant.core.engine.types import AdapterSpec
+from assistant.ui.adapters_panel import AdaptersPanel
+
+
+@pytest.fixture
+def fixtures(shared_eval):
+    return shared_eval / "lora" / "fixtures"
+
+
+@pytest.fixture
+def panel(qtbot, paths, gemma_path):
+    answers = []
+    p = AdaptersPanel(AdapterRegistry(paths), model_path=lambda: str(gemma_path),
+                      ask=lambda title, text: answers.pop(0))
+    p.answers = answers
+    qtbot.addWidget(p)
+    return p
+
+
+def test_add_enable_scale_emits_specs(qtbot, panel, fixtures, paths):
+    a = panel.add_file(str(fixtures / "gemma3_r4_L0-1_q-v_random.gguf"))
+    row = panel.rows[a.id]
+    assert row.enabled.isEnabled() and "Fits" in row.status.text()
+    with qtbot.waitSignal(panel.adaptersChanged, timeout=1000) as sig:
+        row.enabled.setChecked(True)
+    assert sig.args[0] == [AdapterSpec(a.path, 1.0)]
+    with qtbot.waitSignal(panel.adaptersChanged, timeout=1000) as sig:
+        row.slider.setValue(-150)
+    assert sig.args[0] == [AdapterSpec(a.path, -1.5)] and row.value.text() == "-1.50"
+    row.slider.setValue(row.slider.maximum() + 500)  # the slider itself stops at +2
+    assert panel.registry.get(a.id).scale == 2.0
+    with qtbot.waitSignal(panel.adaptersChanged, timeout=1000) as sig:
+        row.enabled.setChecked(False)
+    assert sig.args[0] == []
+    # choices survive a restart
+    assert AdapterRegistry(paths).get(a.id).scale == 2.0
+
+
+def test_refused_files_and_misfits_are_explained(qtbot, panel, fixtures, paths, smollm2_path):
+    assert panel.add_file(str(fixtures / "NEG_gemma3_missing_lora_b.gguf")) is None
+    assert "missing one component" in panel.message.text() and panel.rows == {}
+    # well-formed but for another model: listed, cannot be enabled, the reason is shown
+    other = AdaptersPanel(AdapterRegistry(paths), model_path=lambda: str(smollm2_path))
+    qtbot.addWidget(other)
+    a = other.add_file(str(fixtures / "gemma3_r4_L0-1_q-v_random.gguf"))
+    row = other.rows[a.id]
+    assert not row.enabled.isEnabled() and "arch mismatch" in row.status.text()
+
+
+def test_remove_keeps_the_file_unless_the_user_says_so(qtbot, panel, fixtures, tmp_path):
+    f = tmp_path / "mine.gguf"
+    shutil.copy(fixtures / "gemma3_r4_L0-1_q-v_random.gguf", f)
+    a = panel.add_file(str(f))
+    panel.rows[a.id].enabled.setChecked(True)
+    panel.answers.append(False)
+    with qtbot.waitSignal(panel.adaptersChanged, timeout=1000) as sig:
+        panel.rows[a.id].remove.click()
+    assert sig.args[0] == [] and f.exists() and panel.rows == {}
+    a = panel.add_file(str(f))
+    panel.answers.append(True)
+    panel.remove(a.id)
+    assert not f.exists() and panel.registry.list() == []
