@@ -93,3 +93,43 @@ def test_persona_needs_no_form_and_escape_cancels(qtbot, chat):
     assert sig.args[0].persona and "concise expert" in sig.args[0].system_prompt
     qtbot.keyClicks(editor, "a/b")  # a slash inside a sentence is just a slash
     assert not picker.isVisible()
+
+
+def test_prompts_panel_edit_history_restore_import(qtbot, lib, tmp_path):
+    from assistant.ui.prompts_panel import PromptsPanel
+
+    answers = []
+    panel = PromptsPanel(lib, ask=lambda title, text: answers.pop(0))
+    qtbot.addWidget(panel)
+    panel.reload(select="summarise")
+    assert panel.body.isReadOnly() and not panel.buttons["save"].isEnabled()  # built-in
+    assert panel.duplicate("my-notes")
+    assert panel.current_name() == "my-notes" and not panel.body.isReadOnly()
+    panel.body.setPlainText("Notes about {{input}} in {{points}} lines")
+    panel.variables.setPlainText("points = 3")
+    panel.sampling.setPlainText("temperature = 0.5")
+    with qtbot.waitSignal(panel.templateSaved, timeout=1000) as sig:
+        panel.buttons["save"].click()
+    assert sig.args == ["my-notes", 2]
+    t = lib.get("my-notes")
+    assert t.variables == {"points": "3"} and t.sampling == {"temperature": 0.5}
+    assert [panel.versions.itemData(i) for i in range(panel.versions.count())] == [2, 1]
+    panel.versions.setCurrentIndex(1)
+    panel.buttons["diff"].click()
+    assert "+Notes about {{input}}" in panel.diff_view.toPlainText()
+    panel.versions.setCurrentIndex(1)
+    assert panel.restore_selected() == 3 and "Keep names" in lib.get("my-notes").body
+    panel.sampling.setPlainText("temprature = 1")
+    assert panel.save() is None and "temprature" in panel.message.text()
+    assert lib.get("my-notes").version == 3  # the bad edit stored nothing
+    # export, then import over the existing one: the user is asked, "no" keeps it as it is
+    f = tmp_path / "mine.md"
+    panel.export_file(str(f), ["my-notes"])
+    answers.append(False)
+    assert panel.import_file(str(f)) == [] and lib.get("my-notes").version == 3
+    answers.append(True)
+    assert panel.import_file(str(f)) == ["my-notes"] and lib.get("my-notes").version == 4
+    panel.reload(select="persona-concise-expert")
+    with qtbot.waitSignal(panel.personaChosen, timeout=1000) as sig:
+        panel.buttons["persona"].click()
+    assert "concise expert" in sig.args[0].system_prompt
