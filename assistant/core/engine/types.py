@@ -56,6 +56,11 @@ class LoadOptions:
     adapters: list[AdapterSpec] = field(default_factory=list)
     n_threads: int | None = None
     seed: int = -1
+    n_batch: int = 512  # prompt tokens per decode; a cancel is honoured between batches
+    state_cache: bool = True  # save/restore llama state when switching conversations
+    state_ram_mb: int = 1024
+    state_cache_mb: int = 2048  # disk cap (settings.state_cache_mb)
+    state_cache_dir: str | None = None  # default: paths.resolve().state_cache
 
 
 @dataclass

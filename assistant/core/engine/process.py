@@ -1,0 +1,354 @@
+"""The parent side of the engine: :class:`EngineProcess` runs the model in a child process.
+
+A bad model file, a llama.cpp abort or an out-of-memory kill takes down the child, not the app:
+the caller gets :class:`EngineCrashed` with the reason in words, and the next call starts a new
+child and reloads the last model. No Qt here: the GUI calls this from a worker thread.
+"""
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import signal
+import threading
+import time
+from multiprocessing.connection import wait
+from typing import Any, Iterator
+
+from assistant.core.adapters.validation import validate_adapter
+from assistant.core.engine.types import (AdapterSpec, AnswerStats, EngineCrashed, EngineError, LoadOptions,
+                                         Message, ModelFacts, SamplingParams)
+
+log = logging.getLogger("assistant.engine")
+
+_SIGNALS = {signal.SIGSEGV: "segmentation fault", signal.SIGABRT: "llama.cpp aborted",
+            signal.SIGKILL: "it was killed, perhaps for running out of memory",
+            signal.SIGTERM: "it was terminated", getattr(signal, "SIGBUS", -999): "bus error",
+            signal.SIGFPE: "arithmetic error", signal.SIGILL: "illegal instruction (a build for another CPU?)"}
+
+
+def crash_reason(exitcode: int | None) -> str:
+    """Say in words why the model process ended."""
+    if exitcode is None:
+        return "the model process stopped responding"
+    if exitcode < 0:
+        try:
+            sig = signal.Signals(-exitcode)
+            what = _SIGNALS.get(sig, sig.name)
+        except ValueError:
+            what = f"signal {-exitcode}"
+        return f"the model process crashed ({what})"
+    return f"the model process exited unexpectedly (exit code {exitcode})"
+
+
+class ChatStream:
+    """An answer being streamed: iterate for text chunks; ``stats`` is set when it ends.
+
+    ``cancel()`` stops it within one token (or one prompt slice); the text already yielded is
+    the partial answer and ``stats.stopped`` is True.
+    """
+
+    def __init__(self, engine: "EngineProcess") -> None:
+        self._engine = engine
+        self.stats: AnswerStats | None = None
+        self.text = ""
+        self._done = False
+        self._owner = threading.get_ident()
+
+    def __iter__(self) -> Iterator[str]:
+        return self
+
+    def __next__(self) -> str:
+        if self._done:
+            raise StopIteration
+        kind, value = self._engine._recv_stream_item(self)
+        if kind == "chunk":
+            self.text += value
+            return value
+        self._finish()
+        if kind == "ok":
+            self.stats = value
+            raise StopIteration
+        raise value
+
+    def cancel(self) -> None:
+        """Stop the answer; the partial text stays."""
+        if not self._done:
+            self._engine._cancel_event.set()
+
+    def _finish(self) -> None:
+        self._done = True
+        self._engine._stream_done(self)
+
+    def drain(self) -> None:
+        """Consume the rest (after a cancel) so the engine is free for the next request."""
+        try:
+            for _ in self:
+                pass
+        except EngineError:
+            pass  # the request ended in an error; the stream is finished either way
+
+    @property
+    def finished(self) -> bool:
+        return self._done
+
+    def __del__(self) -> None:  # an abandoned stream must not block the engine
+        if not self._done and threading.get_ident() == self._owner:
+            try:
+                self.cancel()
+                self.drain()
+            except Exception:  # interpreter shutdown: nothing left to free
+                pass
+
+
+class EngineProcess:
+    """One model in one child process.
+
+    Args:
+        log_file: where the worker logs (default: Hearth's log file).
+        start_timeout: seconds to wait for a fresh worker to answer.
+    """
+
+    def __init__(self, log_file: str | None = None, start_timeout: float = 120.0) -> None:
+        self._mp = multiprocessing.get_context("spawn")
+        self._cancel_event = self._mp.Event()
+        self._abort_wait = threading.Event()
+        self._lock = threading.RLock()
+        self._idle = threading.Condition(self._lock)
+        self._proc: Any = None
+        self._conn: Any = None
+        self._active: ChatStream | None = None
+        self._log_file = log_file
+        self._start_timeout = start_timeout
+        self._last: tuple[str, LoadOptions] | None = None
+        self._facts: ModelFacts | None = None
+        self.restarts = 0
+
+    # -- process management -----------------------------------------------------------------
+    @property
+    def pid(self) -> int | None:
+        return self._proc.pid if self._proc is not None and self._proc.is_alive() else None
+
+    @property
+    def facts(self) -> ModelFacts | None:
+        """Facts of the loaded model, or None."""
+        return self._facts
+
+    @property
+    def loaded_model(self) -> str | None:
+        """Path of the loaded model, or None."""
+        return self._last[0] if self._last and self._facts else None
+
+    def _start(self) -> None:
+        from assistant.core.engine.worker import worker_main
+
+        parent, child = self._mp.Pipe(duplex=True)
+        self._proc = self._mp.Process(target=worker_main, args=(child, self._cancel_event, self._log_file),
+                                      name="hearth-engine", daemon=True)
+        self._proc.start()
+        child.close()
+        self._conn = parent
+        log.info("engine worker %s started", self._proc.pid)
+
+    def _ensure_worker(self) -> None:
+        if self._proc is not None and self._proc.is_alive():
+            return
+        self._stop_process()
+        self._start()
+        if self._last is not None:  # the worker died: bring back the model the user had
+            self.restarts += 1
+            path, options = self._last
+            log.info("restarting the engine and reloading %s", path)
+            self._facts = None
+            self._facts = self._call("load", {"model_path": path, "options": options}, self._start_timeout)
+
+    def _stop_process(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+        if self._proc is not None:
+            if self._proc.is_alive():
+                self._proc.kill()
+            self._proc.join(5)
+            self._proc = None
+
+    def _crashed(self) -> EngineCrashed:
+        proc = self._proc
+        code = None
+        if proc is not None:
+            proc.join(2)
+            code = proc.exitcode
+        self._stop_process()
+        self._active = None
+        reason = crash_reason(code)
+        log.error("%s", reason)
+        return EngineCrashed(f"{reason}. Hearth is still running; the next question restarts the model.")
+
+    # -- request plumbing ---------------------------------------------------------------------
+    def _send(self, op: str, kwargs: dict[str, Any]) -> None:
+        try:
+            self._conn.send((op, kwargs))
+        except (BrokenPipeError, OSError, EOFError):
+            raise self._crashed() from None
+
+    def _recv(self, timeout: float | None) -> tuple[str, Any]:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            ready = wait([self._conn, self._proc.sentinel], 0.1)
+            if self._conn in ready:
+                try:
+                    return self._conn.recv()
+                except (EOFError, OSError):
+                    raise self._crashed() from None
+            if ready:  # only the sentinel: the process is gone
+                raise self._crashed()
+            if self._abort_wait.is_set() or (deadline is not None and time.monotonic() > deadline):
+                why = "cancelled" if self._abort_wait.is_set() else f"took longer than {timeout:.0f} s"
+                self._stop_process()
+                self._facts = None
+                raise EngineError(f"the request was stopped: it {why}. The model process was restarted.")
+
+    def _call(self, op: str, kwargs: dict[str, Any], timeout: float | None = None) -> Any:
+        self._send(op, kwargs)
+        kind, value = self._recv(timeout)
+        if kind == "error":
+            raise value
+        return value
+
+    def _wait_idle(self) -> None:
+        """Wait for another thread's answer to finish; abandon our own unfinished one."""
+        while self._active is not None:
+            if self._active._owner == threading.get_ident():
+                stream = self._active
+                stream.cancel()
+                stream.drain()
+            else:
+                self._idle.wait(0.5)
+
+    def _request(self, op: str, kwargs: dict[str, Any], timeout: float | None = None) -> Any:
+        with self._lock:
+            self._wait_idle()
+            self._abort_wait.clear()
+            self._ensure_worker()
+            return self._call(op, kwargs, timeout)
+
+    def _recv_stream_item(self, stream: ChatStream) -> tuple[str, Any]:
+        with self._lock:
+            try:
+                return self._recv(None)
+            except EngineError as e:
+                return "error", e
+
+    def _stream_done(self, stream: ChatStream) -> None:
+        with self._lock:
+            if self._active is stream:
+                self._active = None
+            self._idle.notify_all()
+
+    # -- public API ---------------------------------------------------------------------------
+    def load(self, model_path: str, options: LoadOptions | None = None, timeout: float | None = None) -> ModelFacts:
+        """Load a model in the worker (blocking). ``cancel()`` from another thread stops it.
+
+        Raises:
+            ModelError: the file is unusable (checked before llama.cpp sees it).
+            AdapterError: an adapter in ``options.adapters`` was refused.
+            EngineCrashed: llama.cpp died while loading.
+            EngineError: cancelled or timed out.
+        """
+        options = options or LoadOptions()
+        with self._lock:
+            self._wait_idle()
+            self._abort_wait.clear()
+            if self._proc is None or not self._proc.is_alive():
+                self._last = None  # a fresh start: do not reload the old model first
+                self._stop_process()
+                self._start()
+            self._facts = None
+            facts = self._call("load", {"model_path": str(model_path), "options": options}, timeout)
+            self._last = (str(model_path), options)
+            self._facts = facts
+            return facts
+
+    def chat(self, messages: list[Message], sampling: SamplingParams | None = None,
+             conversation_id: str | None = None) -> ChatStream:
+        """Start an answer. Iterate the returned stream for text; it raises EngineCrashed if the worker dies.
+
+        Args:
+            messages: the conversation (system first if any, newest user message last).
+            sampling: sampling settings (defaults if None).
+            conversation_id: which conversation this is; switching saves the old one's state.
+        """
+        with self._lock:
+            self._wait_idle()
+            self._abort_wait.clear()
+            self._ensure_worker()
+            self._cancel_event.clear()
+            self._send("chat", {"messages": list(messages), "sampling": sampling or SamplingParams(),
+                                "conversation_id": conversation_id})
+            stream = ChatStream(self)
+            self._active = stream
+            return stream
+
+    def cancel(self) -> None:
+        """Stop the current answer (within one token) or a load in progress."""
+        self._cancel_event.set()
+        if self._active is None:
+            self._abort_wait.set()
+
+    def set_adapters(self, adapters: list[AdapterSpec]) -> list[dict[str, Any]]:
+        """Apply these adapters with these scales (an empty list removes all), without a reload.
+
+        Raises:
+            AdapterError: an adapter is invalid for the loaded model; nothing changed.
+        """
+        if self.loaded_model:
+            for a in adapters:
+                validate_adapter(a.path, self.loaded_model)
+        result = self._request("set_adapters", {"adapters": list(adapters)})
+        if self._last is not None:  # a restart after a crash reloads with the same adapters
+            path, options = self._last
+            from dataclasses import replace
+
+            self._last = (path, replace(options, adapters=[AdapterSpec(a.path, a.scale) for a in adapters]))
+        return result
+
+    def unload(self) -> None:
+        """Free the model's memory (the worker stays)."""
+        if self._proc is None or not self._proc.is_alive():
+            self._facts, self._last = None, None
+            return
+        self._request("unload", {})
+        self._facts, self._last = None, None
+
+    def stats(self) -> dict[str, Any]:
+        """Load count, model, context size, adapters, saved conversation states."""
+        return self._request("stats", {})
+
+    def count_tokens(self, messages: list[Message]) -> list[int]:
+        """Token count of each message's text with the loaded model's tokenizer."""
+        return self._request("count_tokens", {"messages": list(messages)})
+
+    def next_token_logits(self, prompt: str) -> list[float]:
+        """Logits over the whole vocabulary for the token after ``prompt`` (raw text, no template)."""
+        return self._request("next_token_logits", {"prompt": prompt})
+
+    def close(self) -> None:
+        """Stop the worker (the model is freed with it)."""
+        with self._lock:
+            if self._active is not None:
+                self._active.cancel()
+            if self._proc is not None and self._proc.is_alive() and self._active is None:
+                try:
+                    self._conn.send(("close", {}))
+                    if self._conn.poll(10):
+                        self._conn.recv()
+                    self._proc.join(10)
+                except (OSError, EOFError):
+                    pass  # it is going away regardless
+            self._stop_process()
+            self._facts = None
+
+    def __enter__(self) -> "EngineProcess":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
