@@ -157,7 +157,12 @@ def download(url: str, filename: str, *, sha256: str | None = None, size_bytes: 
                 part.unlink(missing_ok=True)
                 continue
             err: Exception = e
-        except (urllib.error.URLError, http.client.HTTPException, OSError, _Dropped) as e:
+        except urllib.error.URLError as e:  # could not connect at all: retrying now will not help
+            have = part.stat().st_size if part.exists() else 0
+            kept = f"; {have} bytes are kept and the next try resumes from there" if have else ""
+            raise DownloadError(f"cannot reach {urllib.parse.urlsplit(url).hostname} ({_reason(e)}). "
+                                f"Check the internet connection and try again{kept}") from None
+        except (http.client.HTTPException, OSError, _Dropped) as e:
             err = e
         attempt += 1
         if attempt > retries:

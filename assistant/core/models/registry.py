@@ -9,6 +9,7 @@ import json
 import logging
 import os
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -68,6 +69,14 @@ class ModelRegistry:
 
     def _save_added(self, added: list[str]) -> None:
         self.file.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            json.loads(self.file.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            pass
+        except (OSError, ValueError):  # keep the damaged file for the user instead of overwriting it
+            backup = self.file.with_name(f"models.damaged-{int(time.time())}.json")
+            os.replace(self.file, backup)
+            log.error("%s was damaged; kept as %s", self.file, backup)
         fd, tmp = tempfile.mkstemp(dir=self.file.parent, prefix=".models-", suffix=".json")
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             json.dump({"version": 1, "added": added}, f, indent=2)

@@ -1,0 +1,95 @@
+"""Installed models: the embedded one, downloads, files added from disk; bad files refused in words."""
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+
+from assistant.core.engine.types import ModelError
+from assistant.core.models.registry import ModelRegistry
+
+
+def test_embedded_model_is_listed_with_facts(paths, smollm2_path):
+    models = ModelRegistry().list()
+    assert models[0].source == "embedded" and models[0].path == smollm2_path
+    f = models[0].facts
+    assert f is not None and f.architecture == "llama" and f.quantization == "Q4_1" and f.context_length == 8192
+
+
+def test_add_from_disk_keeps_a_reference_and_survives_restart(paths, smollm2_path, tmp_path):
+    mine = tmp_path / "my models" / "smol copy.gguf"
+    mine.parent.mkdir()
+    shutil.copyfile(smollm2_path, mine)
+    added = ModelRegistry().add_from_disk(mine)
+    assert added.source == "added" and added.facts and added.facts.size_bytes == mine.stat().st_size
+    assert ModelRegistry().add_from_disk(mine).path == added.path  # twice: still once
+    listed = [m for m in ModelRegistry().list() if m.source == "added"]
+    assert [m.path for m in listed] == [mine.resolve()]
+    ModelRegistry().remove(mine)
+    assert mine.exists()  # the user's file is left alone
+    assert [m for m in ModelRegistry().list() if m.source == "added"] == []
+
+
+@pytest.mark.parametrize("content, reason", [
+    (b"", "empty"),
+    (b"not a gguf file at all" * 10, "GGUF"),
+])
+def test_corrupt_file_is_refused_in_words(paths, tmp_path, content, reason):
+    bad = tmp_path / "broken.gguf"
+    bad.write_bytes(content)
+    with pytest.raises(ModelError) as e:
+        ModelRegistry().add_from_disk(bad)
+    assert "broken.gguf" in str(e.value) and reason.lower() in str(e.value).lower()
+    assert all(m.path != bad for m in ModelRegistry().list())
+
+
+def test_truncated_model_is_refused(paths, smollm2_path, tmp_path):
+    cut = tmp_path / "cut.gguf"
+    cut.write_bytes(smollm2_path.read_bytes()[:1_000_000])
+    with pytest.raises(ModelError, match="cut.gguf"):
+        ModelRegistry().add_from_disk(cut)
+
+
+def test_added_file_that_went_missing_shows_a_problem(paths, smollm2_path, tmp_path):
+    mine = tmp_path / "moved.gguf"
+    shutil.copyfile(smollm2_path, mine)
+    ModelRegistry().add_from_disk(mine)
+    mine.unlink()
+    gone = [m for m in ModelRegistry().list() if m.source == "added"]
+    assert len(gone) == 1 and gone[0].facts is None and "moved.gguf" in gone[0].problem
+
+
+def test_downloaded_models_are_listed_and_removed_only_with_the_file(paths, smollm2_path):
+    paths.models.mkdir(parents=True, exist_ok=True)
+    dl = paths.models / "downloaded.gguf"
+    shutil.copyfile(smollm2_path, dl)
+    reg = ModelRegistry()
+    assert [m.source for m in reg.list() if m.path == dl] == ["downloaded"]
+    with pytest.raises(ValueError, match="delete"):
+        reg.remove(dl)
+    reg.remove(dl, delete_file=True)
+    assert not dl.exists()
+    with pytest.raises(ValueError, match="ships with Hearth"):
+        reg.remove(smollm2_path)
+
+
+def test_damaged_registry_file_does_not_break_listing(paths, smollm2_path):
+    reg = ModelRegistry()
+    reg.file.parent.mkdir(parents=True, exist_ok=True)
+    reg.file.write_text("{oops")
+    assert [m.source for m in reg.list()] == ["embedded"]
+    reg.add_from_disk(smollm2_path.parent / smollm2_path.name)  # already listed: nothing rewritten
+    assert reg.file.read_text() == "{oops"
+
+
+def test_damaged_registry_file_is_kept_aside_when_a_model_is_added(paths, smollm2_path, tmp_path):
+    reg = ModelRegistry()
+    reg.file.parent.mkdir(parents=True, exist_ok=True)
+    reg.file.write_text("{oops")
+    mine = tmp_path / "new.gguf"
+    shutil.copyfile(smollm2_path, mine)
+    reg.add_from_disk(mine)
+    kept = list(reg.file.parent.glob("models.damaged-*.json"))
+    assert len(kept) == 1 and kept[0].read_text() == "{oops"
+    assert [m.path for m in reg.list() if m.source == "added"] == [mine.resolve()]
