@@ -169,10 +169,20 @@ def cmd_run(args: argparse.Namespace) -> int:
     return _ask(args, rendered)
 
 
+def _messages(question: str, system: str | None) -> list:
+    """The chat's own message builder when it is there, so a template asks exactly as chat does."""
+    from assistant.core.engine.types import Message
+
+    try:
+        from assistant.commands.chat import build_messages
+    except ImportError:
+        return ([Message("system", system)] if system else []) + [Message("user", question)]
+    return build_messages(question, system, [])
+
+
 def _ask(args: argparse.Namespace, rendered) -> int:
     """Send a rendered template to the model through the engine; stream or print JSON."""
     from assistant.commands.adapters import default_model_path
-    from assistant.commands.chat import build_messages
     from assistant.core import paths, settings
     from assistant.core.engine.process import EngineProcess
     from assistant.core.engine.types import EngineError, LoadOptions, SamplingParams
@@ -189,7 +199,7 @@ def _ask(args: argparse.Namespace, rendered) -> int:
         system, question = rendered.system_prompt, "Hello! Who are you?"
     else:
         system, question = rendered.system_prompt or s.system_prompt, rendered.user_text
-    messages = build_messages(question, system, [])
+    messages = _messages(question, system)
     engine = EngineProcess()
     parts: list[str] = []
     try:
