@@ -7,8 +7,6 @@ import subprocess
 import sys
 import textwrap
 
-import pytest
-
 from assistant.core.conversations import ConversationStore
 
 WRITER = textwrap.dedent("""
@@ -32,7 +30,6 @@ WRITER = textwrap.dedent("""
 """)
 
 
-@pytest.mark.skipif(os.name != "posix", reason="SIGKILL is POSIX")
 def test_sigkill_during_streaming_loses_nothing_shown(tmp_path):
     db = tmp_path / "conv.sqlite3"
     proc = subprocess.Popen([sys.executable, "-c", WRITER, str(db)], stdout=subprocess.PIPE, text=True)
@@ -49,9 +46,9 @@ def test_sigkill_during_streaming_loses_nothing_shown(tmp_path):
             done = int(rest)
         if done >= 20 and len(shown) > done + 1:  # mid-answer of question 21
             break
-    proc.send_signal(signal.SIGKILL)
+    proc.kill()  # SIGKILL on POSIX, TerminateProcess on Windows: no chance to clean up
     proc.wait(timeout=30)
-    assert proc.returncode == -signal.SIGKILL
+    assert proc.returncode == (-signal.SIGKILL if os.name == "posix" else 1)
 
     store = ConversationStore(db)
     thread = store.thread(conv_id)

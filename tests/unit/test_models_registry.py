@@ -1,7 +1,6 @@
 """Installed models: the embedded one, downloads, files added from disk; bad files refused in words."""
 from __future__ import annotations
 
-import json
 import shutil
 
 import pytest
