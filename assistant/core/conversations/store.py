@@ -278,8 +278,11 @@ class ConversationStore:
         return self._message(msg_id)
 
     def update_message(self, msg_id: str, *, content: str | None = None, status: str | None = None,
-                       stats: dict | None = None, citations: list[dict] | None = None) -> None:
-        """Save a message's new text (the whole text so far), status, stats or citations.
+                       stats: dict | None = None, citations: list[dict] | None = None,
+                       meta: dict | None = None) -> None:
+        """Save a message's new text (the whole text so far), status, stats, citations or meta.
+
+        ``meta`` is merged into what the message already has (model, template, ... and extras).
 
         While streaming, call it every few hundred milliseconds with the text shown so far:
         a crash then loses nothing the user has already seen.
@@ -295,6 +298,15 @@ class ConversationStore:
             sets.append("stats = ?"); params.append(json.dumps(stats))
         if citations is not None:
             sets.append("citations = ?"); params.append(json.dumps(citations))
+        if meta:
+            meta = dict(meta)
+            if "adapters" in meta:
+                sets.append("adapters = ?"); params.append(json.dumps(meta.pop("adapters")))
+            for key in _META_COLUMNS:
+                if key in meta:
+                    sets.append(f"{key} = ?"); params.append(meta.pop(key))
+            if meta:
+                sets.append("extra = json_patch(COALESCE(extra, '{}'), ?)"); params.append(json.dumps(meta))
         if not sets:
             return
         with self._tx() as db:
