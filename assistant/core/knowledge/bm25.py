@@ -1,0 +1,169 @@
+"""A BM25 keyword index over a collection's chunks (numpy + scipy sparse), cached on disk.
+
+Words are lowercased and lightly stemmed; CJK runs become character unigrams and bigrams, so
+Chinese and Japanese text without spaces matches. The index is rebuilt from the manifest when the
+collection's generation changes, and saved next to it so a restart does not pay the rebuild.
+"""
+from __future__ import annotations
+
+import json
+import logging
+
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING, Iterable
+
+if TYPE_CHECKING:
+    import numpy as np
+
+log = logging.getLogger("assistant.knowledge")
+
+_CJK = r"\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
+_TOKENS = re.compile(rf"[{_CJK}]+|[^\W_]+", re.UNICODE)
+_CJK_RUN = re.compile(rf"[{_CJK}]")
+STOPWORDS = frozenset("""a an and are as at be but by for from has have in into is it its of on or that the their
+there these this those to was were which with what when where who whom why how do does did not no can
+will would should could may might than then so such also been being about over under between after
+before other some any each all more most very""".split())
+
+
+def _stem(w: str) -> str:
+    """A light English stemmer (plural and common suffixes): enough to match cells/cell, binding/bind."""
+    if len(w) <= 3 or not w.isascii():
+        return w
+    for suf, rep in (("ies", "y"), ("sses", "ss"), ("ing", ""), ("edly", ""), ("ed", ""), ("ly", ""),
+                     ("es", "e"), ("s", "")):
+        if w.endswith(suf) and len(w) - len(suf) >= 3:
+            if suf == "s" and w.endswith(("ss", "us", "is")):
+                return w
+            return w[: len(w) - len(suf)] + rep
+    return w
+
+
+def tokenize(text: str) -> list[str]:
+    """Index terms of a text: stemmed words without stopwords; CJK unigrams and bigrams."""
+    out: list[str] = []
+    for m in _TOKENS.finditer(text.lower()):
+        tok = m.group()
+        if _CJK_RUN.match(tok):
+            out.extend(tok)
+            out.extend(tok[i:i + 2] for i in range(len(tok) - 1))
+        elif tok not in STOPWORDS:
+            out.append(_stem(tok))
+    return out
+
+
+class BM25Index:
+    """Okapi BM25 over chunk texts.
+
+    Args:
+        k1: term-frequency saturation.
+        b: length normalisation.
+    """
+
+    def __init__(self, k1: float = 1.2, b: float = 0.75) -> None:
+        self.k1, self.b = k1, b
+        self.ids: list[str] = []
+        self.vocab: dict[str, int] = {}
+        self.matrix = None  # scipy CSC (chunks x terms) of BM25 weights
+        self.generation = -1
+
+    def build(self, docs: Iterable[tuple[str, str]], generation: int = 0) -> "BM25Index":
+        """Build from (chunk id, text) pairs."""
+        import numpy as np
+        from scipy import sparse
+
+        ids: list[str] = []
+        rows: list[int] = []
+        cols: list[int] = []
+        vals: list[float] = []
+        lengths: list[int] = []
+        vocab: dict[str, int] = {}
+        for n, (cid, text) in enumerate(docs):
+            ids.append(cid)
+            toks = tokenize(text)
+            lengths.append(len(toks))
+            counts: dict[int, int] = {}
+            for t in toks:
+                j = vocab.setdefault(t, len(vocab))
+                counts[j] = counts.get(j, 0) + 1
+            rows.extend([n] * len(counts))
+            cols.extend(counts.keys())
+            vals.extend(counts.values())
+        n_docs, n_terms = len(ids), len(vocab)
+        tf = sparse.csr_matrix((np.asarray(vals, dtype=np.float32), (rows, cols)), shape=(n_docs, n_terms))
+        df = np.bincount(np.asarray(cols, dtype=np.int64), minlength=n_terms).astype(np.float32)
+        idf = np.log1p((n_docs - df + 0.5) / (df + 0.5)).astype(np.float32)
+        lens = np.asarray(lengths, dtype=np.float32)
+        avg = float(lens.mean()) if n_docs else 1.0
+        norm = self.k1 * (1 - self.b + self.b * lens / max(avg, 1e-9))
+        tf = tf.tocoo()
+        w = tf.data * (self.k1 + 1) / (tf.data + norm[tf.row]) * idf[tf.col]
+        self.matrix = sparse.csc_matrix((w.astype(np.float32), (tf.row, tf.col)), shape=(n_docs, n_terms))
+        self.ids, self.vocab, self.generation = ids, vocab, generation
+        return self
+
+    def scores(self, query: str) -> tuple["np.ndarray", "np.ndarray"]:
+        """(chunk indices with any matching term, their scores), unsorted."""
+        import numpy as np
+
+        terms = sorted({self.vocab[t] for t in tokenize(query) if t in self.vocab})
+        if not terms or self.matrix is None:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+        sub = self.matrix[:, terms].tocsr()
+        s = np.asarray(sub.sum(axis=1)).ravel()
+        nz = np.flatnonzero(s)
+        return nz, s[nz]
+
+    def search(self, query: str, k: int) -> list[tuple[str, float]]:
+        """Top ``k`` (chunk id, score) by BM25."""
+        import numpy as np
+
+        idx, s = self.scores(query)
+        if not len(idx):
+            return []
+        top = idx[np.argsort(-s, kind="stable")[:k]] if len(idx) > k else idx[np.argsort(-s, kind="stable")]
+        sc = dict(zip(idx.tolist(), s.tolist()))
+        return [(self.ids[i], float(sc[i])) for i in top.tolist()]
+
+    def save(self, path: Path) -> None:
+        """Write the index atomically (temp file + rename)."""
+        import numpy as np
+
+        if self.matrix is None:
+            return
+        tmp = path.with_suffix(".tmp.npz")
+        m = self.matrix
+        np.savez(tmp, data=m.data, indices=m.indices, indptr=m.indptr, shape=np.asarray(m.shape),
+                 meta=np.frombuffer(json.dumps({"ids": self.ids, "vocab": self.vocab, "generation": self.generation,
+                                                "k1": self.k1, "b": self.b}).encode(), dtype=np.uint8))
+        tmp.replace(path)
+
+    @classmethod
+    def load(cls, path: Path) -> "BM25Index | None":
+        """Read a saved index, or None when missing or unreadable (it is then rebuilt)."""
+        import numpy as np
+        from scipy import sparse
+
+        try:
+            z = np.load(path)
+            meta = json.loads(bytes(z["meta"]).decode())
+            idx = cls(meta["k1"], meta["b"])
+            idx.matrix = sparse.csc_matrix((z["data"], z["indices"], z["indptr"]), shape=tuple(z["shape"]))
+            idx.ids, idx.vocab, idx.generation = meta["ids"], meta["vocab"], int(meta["generation"])
+            return idx
+        except (OSError, ValueError, KeyError) as e:
+            log.info("BM25 cache %s not usable (%s); rebuilding", path, e)
+            return None
+
+
+def rrf(rankings: list[list[str]], k: int = 60) -> dict[str, float]:
+    """Reciprocal rank fusion of ranked id lists."""
+    out: dict[str, float] = {}
+    for ranking in rankings:
+        for r, cid in enumerate(ranking):
+            out[cid] = out.get(cid, 0.0) + 1.0 / (k + r + 1)
+    return out
+
+
+__all__ = ["BM25Index", "rrf", "tokenize"]

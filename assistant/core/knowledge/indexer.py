@@ -1,0 +1,294 @@
+"""The indexing pipeline: scan, decide what changed, parse (in the child), chunk, embed, write.
+
+Parsing runs in a producer thread (the work itself happens in the parser child process) while
+the main thread chunks and embeds, so the CPU-bound embedder rarely waits for the parser.
+Writes are ordered for crash safety: note pending ids, upsert to Chroma, commit the manifest,
+delete superseded vectors, clear pending.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import queue
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterator
+
+from . import types as T
+from .chunking import Chunker, embedding_text
+from .embedders import Embedder
+from .parsers import ParseResult, is_supported
+from .sandbox import ParserPool
+from .store import CollectionStore
+
+log = logging.getLogger("assistant.knowledge")
+
+MAX_FILE_BYTES = 512 * 1024 * 1024
+EMBED_SLICE = 256
+GROUP_CHUNKS = 64  # small files are embedded together until a group has this many chunks  # chunks per embed call: big enough to batch well, small enough to cancel and report
+
+
+@dataclass
+class _Job:
+    path: Path
+    key: str
+    size: int
+    mtime: float
+    sha256: str
+    password: str | None
+    result: ParseResult | None = None
+
+
+def sha256_of(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _walk(folder: Path) -> Iterator[Path]:
+    for root, dirs, files in os.walk(folder):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for f in sorted(files):
+            if not f.startswith(".") and not f.startswith("~$"):
+                yield Path(root) / f
+
+
+def _password_for(path: Path, given: str, passwords: dict[str, str] | None) -> str | None:
+    if not passwords:
+        return None
+    for key in (given, str(path), path.name):
+        if key in passwords:
+            return passwords[key]
+    return None
+
+
+def _secret_name(sha: str) -> str:
+    return f"pdf-password:{sha}"
+
+
+class Indexer:
+    """Runs one indexing pass over a collection.
+
+    Args:
+        store: the collection.
+        embedder: the embedder (its tokenizer also sizes the chunks).
+        pool: the parser child.
+    """
+
+    def __init__(self, store: CollectionStore, embedder: Embedder, pool: ParserPool, chunker: Chunker) -> None:
+        self.store, self.embedder, self.pool, self.chunker = store, embedder, pool, chunker
+
+    def run(self, sources: list[Path], *, prune_folders: bool = True, passwords: dict[str, str] | None = None,
+            remember_passwords: bool = False, progress: Callable[[T.IndexProgress], None] | None = None,
+            cancel: threading.Event | None = None) -> list[T.FileReport]:
+        """Index files and folders; returns one report per file seen."""
+        m = self.store.manifest
+        reports: list[T.FileReport] = []
+        emit = progress or (lambda p: None)
+        emit(T.IndexProgress("scanning", 0, 0, "", 0))
+        seen: dict[str, Path] = {}
+        for src in sources:
+            src = Path(src).expanduser()
+            key_src = str(src.resolve()) if src.exists() else str(src.absolute())
+            if src.is_dir():
+                for f in _walk(src):
+                    seen.setdefault(str(f.resolve()), f)
+                if prune_folders:
+                    prefix = key_src.rstrip(os.sep) + os.sep
+                    for sf in m.files():
+                        if sf.path.startswith(prefix) and sf.path not in seen and not Path(sf.path).exists():
+                            reports.append(self.remove(sf.path))
+            elif src.is_file():
+                seen.setdefault(key_src, src)
+            elif m.file(key_src) is not None:
+                reports.append(self.remove(key_src))
+            else:
+                reports.append(T.FileReport(key_src, T.DAMAGED, "file not found", 0))
+        jobs: list[_Job] = []
+        for key, path in seen.items():
+            rep = self._triage(key, path, passwords, jobs)
+            if rep is not None:
+                reports.append(rep)
+        total = len(seen)
+        done = total - len(jobs)
+        q: queue.Queue = queue.Queue(maxsize=4)
+        stop = threading.Event()
+
+        def produce() -> None:
+            try:
+                for job in jobs:
+                    if stop.is_set() or (cancel is not None and cancel.is_set()):
+                        break
+                    job.result = self.pool.parse(str(job.path), job.password)
+                    if job.result.status == T.NEEDS_PASSWORD and job.password is None:
+                        stored = self._stored_password(job.sha256)
+                        if stored:
+                            job.password = stored
+                            job.result = self.pool.parse(str(job.path), stored)
+                    q.put(job)
+            finally:
+                q.put(None)
+
+        producer = threading.Thread(target=produce, name="hearth-index-parse", daemon=True)
+        producer.start()
+        group: list[tuple[_Job, list[T.Chunk]]] = []
+        state = {"done": done, "chunks": 0}
+
+        def flush() -> bool:
+            ok = self._embed_and_write(group, emit, state, total, cancel, remember_passwords, reports)
+            group.clear()
+            return ok
+
+        try:
+            while True:
+                job = q.get()
+                if job is None or (cancel is not None and cancel.is_set()):
+                    break
+                emit(T.IndexProgress("parsing", state["done"], total, job.key, state["chunks"]))
+                chunks = self._prepare(job, reports)
+                if chunks is None:
+                    state["done"] += 1
+                    continue
+                group.append((job, chunks))
+                # Batch small files together: the embedder is much faster on full batches.
+                if sum(len(c) for _, c in group) >= GROUP_CHUNKS or q.empty():
+                    if not flush():
+                        break
+            if group and not (cancel is not None and cancel.is_set()):
+                flush()
+        finally:
+            stop.set()
+            while producer.is_alive():
+                try:
+                    q.get(timeout=0.1)
+                except queue.Empty:
+                    pass
+            producer.join()
+        emit(T.IndexProgress("done", state["done"], total, "", state["chunks"]))
+        return reports
+
+    def _stored_password(self, sha: str) -> str | None:
+        from assistant.core import secrets
+
+        return secrets.get_secret(_secret_name(sha))
+
+    def _triage(self, key: str, path: Path, passwords: dict[str, str] | None, jobs: list[_Job]) -> T.FileReport | None:
+        """Decide whether a file needs parsing; return its report when it does not."""
+        m = self.store.manifest
+        try:
+            st = path.stat()
+        except OSError as e:
+            return T.FileReport(key, T.DAMAGED, f"cannot read: {e.strerror or e}", 0)
+        row = m.file(key)
+        if not is_supported(path):
+            rep = T.FileReport(key, T.UNSUPPORTED, f"no parser for {path.suffix.lower() or 'files without an extension'}", 0)
+            self._record(key, st.st_size, st.st_mtime, "", rep)
+            return rep
+        if st.st_size > MAX_FILE_BYTES:
+            rep = T.FileReport(key, T.TOO_LARGE, f"larger than {MAX_FILE_BYTES // (1024 * 1024)} MB", 0)
+            self._record(key, st.st_size, st.st_mtime, "", rep)
+            return rep
+        pw = _password_for(path, key, passwords)
+        same_embedder = row is not None and row.embedder in ("", self.embedder.name)
+        if row is not None and same_embedder and pw is None and row.size == st.st_size and row.mtime == st.st_mtime \
+                and row.sha256:
+            return self._unchanged(row)
+        try:
+            sha = sha256_of(path)
+        except OSError as e:
+            return T.FileReport(key, T.DAMAGED, f"cannot read: {e.strerror or e}", 0)
+        if row is not None and same_embedder and pw is None and row.sha256 == sha:
+            m.touch(key, st.st_size, st.st_mtime)
+            return self._unchanged(row)
+        jobs.append(_Job(path, key, st.st_size, st.st_mtime, sha, pw))
+        return None
+
+    @staticmethod
+    def _unchanged(row: T.SourceFile) -> T.FileReport:
+        if row.status == T.INDEXED:
+            return T.FileReport(row.path, T.UNCHANGED, "", row.chunks)
+        return T.FileReport(row.path, row.status, row.reason, 0)
+
+    def _record(self, key: str, size: int, mtime: float, sha: str, rep: T.FileReport) -> None:
+        """Record a file without chunks; vectors it had before are removed (pending-first)."""
+        m = self.store.manifest
+        old = m.chunk_ids(key)
+        if old:
+            m.add_pending(old)
+        m.record_status(T.SourceFile(key, size, mtime, sha, rep.status, rep.reason, 0, self.embedder.name, time.time()))
+        if old:
+            self.store.delete(sorted(old))
+            m.clear_pending(old)
+
+    def remove(self, key: str) -> T.FileReport:
+        """Forget a file and its vectors."""
+        m = self.store.manifest
+        old = m.chunk_ids(key)
+        m.add_pending(old)
+        m.remove_file(key)
+        if old:
+            self.store.delete(sorted(old))
+        m.clear_pending(old)
+        return T.FileReport(key, T.REMOVED, "the file is gone", 0)
+
+    def _prepare(self, job: _Job, reports: list[T.FileReport]) -> list[T.Chunk] | None:
+        """Chunks of a parsed file, or None after recording why it has none."""
+        res = job.result or ParseResult(T.DAMAGED, "not parsed")
+        if res.status == T.INDEXED:
+            chunks = self.chunker.chunk(res.sections, job.sha256, job.key)
+            if chunks:
+                return chunks
+            res = ParseResult(T.EMPTY, "the file has no text")
+        rep = T.FileReport(job.key, res.status, res.reason, 0)
+        self._record(job.key, job.size, job.mtime, job.sha256, rep)
+        reports.append(rep)
+        return None
+
+    def _embed_and_write(self, group: list[tuple[_Job, list[T.Chunk]]], emit, state: dict, total: int,
+                         cancel: threading.Event | None, remember: bool, reports: list[T.FileReport]) -> bool:
+        """Embed a group of files' chunks together, then write each file. False when cancelled."""
+        import numpy as np
+
+        texts = [embedding_text(c) for _, chunks in group for c in chunks]
+        parts = []
+        for i in range(0, len(texts), EMBED_SLICE):
+            if cancel is not None and cancel.is_set():
+                return False
+            emit(T.IndexProgress("embedding", state["done"], total, group[0][0].key, state["chunks"] + i))
+            parts.append(self.embedder.embed(texts[i:i + EMBED_SLICE]))
+        vecs = np.concatenate(parts).astype(np.float32)
+        pos = 0
+        for job, chunks in group:
+            self._write(job, chunks, vecs[pos:pos + len(chunks)], remember)
+            pos += len(chunks)
+            reports.append(T.FileReport(job.key, T.INDEXED, job.result.reason if job.result else "", len(chunks)))
+            state["done"] += 1
+            state["chunks"] += len(chunks)
+        return True
+
+    def _write(self, job: _Job, chunks: list[T.Chunk], vecs, remember: bool) -> None:
+        """Crash-safe write order: pending ids, Chroma upsert, manifest commit, stale delete, clear pending."""
+        m = self.store.manifest
+        old = m.chunk_ids(job.key)
+        new_ids = [c.chunk_id for c in chunks]
+        stale = old - set(new_ids)
+        m.add_pending(new_ids + sorted(stale))
+        self.store.upsert(chunks, vecs, job.key)
+        reason = job.result.reason if job.result else ""
+        m.replace_file(T.SourceFile(job.key, job.size, job.mtime, job.sha256, T.INDEXED, reason, len(chunks),
+                                    self.embedder.name, time.time()), chunks)
+        if stale:
+            self.store.delete(sorted(stale))
+        m.clear_pending(new_ids + sorted(stale))
+        if remember and job.password and job.result is not None and job.result.password_used:
+            from assistant.core import secrets
+
+            try:
+                secrets.set_secret(_secret_name(job.sha256), job.password)
+            except secrets.NoKeyringError as e:
+                log.warning("password for %s not remembered: %s", job.key, e)

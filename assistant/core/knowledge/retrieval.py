@@ -1,0 +1,104 @@
+"""Hybrid retrieval: dense (Chroma) + BM25, fused by reciprocal rank, optional MMR diversity."""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from . import types as T
+from .bm25 import rrf, tokenize
+from .embedders import Embedder
+from .store import CollectionStore
+
+if TYPE_CHECKING:
+    import numpy as np
+
+log = logging.getLogger("assistant.knowledge")
+
+DEFAULT_MIN_RELEVANCE = 0.25  # cosine similarity below which a passage is "not relevant" ...
+KEYWORD_COVERAGE = 0.6  # ... unless it contains this share of the query's distinct keywords
+SNIPPET_CHARS = 240
+
+
+@dataclass
+class SearchOptions:
+    """How to search: candidates per signal, which signals, MMR trade-off."""
+
+    candidates: int = 50
+    dense: bool = True
+    keyword: bool = True
+    mmr: bool = False
+    mmr_lambda: float = 0.7
+    min_score: float | None = DEFAULT_MIN_RELEVANCE
+
+
+def _snippet(text: str) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= SNIPPET_CHARS else flat[: SNIPPET_CHARS - 1].rstrip() + "…"
+
+
+def _mmr(order: list[str], fused: dict[str, float], vecs: dict[str, "np.ndarray"], k: int, lam: float) -> list[str]:
+    import numpy as np
+
+    top = max(fused[c] for c in order) or 1.0
+    chosen: list[str] = []
+    rest = list(order)
+    while rest and len(chosen) < k:
+        def value(c: str) -> float:
+            red = max((float(np.dot(vecs[c], vecs[s])) for s in chosen if c in vecs and s in vecs), default=0.0)
+            return lam * fused[c] / top - (1 - lam) * red
+        best = max(rest, key=value)
+        chosen.append(best)
+        rest.remove(best)
+    return chosen
+
+
+def search(store: CollectionStore, embedder: Embedder, query: str, k: int, opts: SearchOptions) -> list[T.Passage]:
+    """Top ``k`` passages for ``query``; empty when nothing clears the relevance bar."""
+    import numpy as np
+
+    col = store.chroma
+    n = col.count()
+    if n == 0 or not query.strip():
+        return []
+    cand = min(max(opts.candidates, k * 4), n)
+    qv = np.asarray(embedder.embed([query])[0], dtype=np.float32)
+    rankings: list[list[str]] = []
+    dense_ids: list[str] = []
+    if opts.dense:
+        res = col.query(query_embeddings=qv[None, :], n_results=cand, include=["distances"])
+        dense_ids = res["ids"][0]
+        rankings.append(dense_ids)
+    if opts.keyword:
+        rankings.append([cid for cid, _ in store.bm25().search(query, cand)])
+    fused = rrf(rankings)
+    order = sorted(fused, key=lambda c: (-fused[c], c))[: max(k * 3, k)]
+    if not order:
+        return []
+    got = col.get(ids=order, include=["embeddings"])
+    vecs = {cid: np.asarray(v, dtype=np.float32) for cid, v in zip(got["ids"], got["embeddings"])}
+    rows = store.manifest.chunk_rows(order)
+    order = [c for c in order if c in rows]  # a chunk deleted meanwhile is skipped
+    qn = float(np.linalg.norm(qv)) or 1.0
+    rel = {c: float(np.dot(vecs[c], qv) / ((float(np.linalg.norm(vecs[c])) or 1.0) * qn)) if c in vecs else 0.0
+           for c in order}
+    if opts.min_score is not None:
+        qterms = set(tokenize(query))
+
+        def relevant(c: str) -> bool:
+            if rel[c] >= opts.min_score:
+                return True
+            if not qterms:
+                return False
+            heading, text = rows[c][5], rows[c][6]
+            return len(qterms & set(tokenize(f"{heading}\n{text}"))) / len(qterms) >= KEYWORD_COVERAGE
+        order = [c for c in order if relevant(c)]
+    if not order:
+        return []
+    chosen = _mmr(order, fused, vecs, k, opts.mmr_lambda) if opts.mmr else order[:k]
+    out: list[T.Passage] = []
+    for cid in chosen:
+        path, _idx, page, start, end, heading, text = rows[cid]
+        cit = T.Citation(source_path=path, page=page, start=start, end=end, snippet=_snippet(text), heading=heading)
+        out.append(T.Passage(text=text, score=fused[cid], citation=cit, chunk_id=cid, relevance=rel[cid]))
+    return out
