@@ -1,0 +1,108 @@
+"""Starting the window: Qt first, paint, then everything heavy in the background.
+
+Only PySide6 and the light parts of the core are imported before the first paint; torch,
+Chroma and llama.cpp load in workers afterwards (the window's warm-up).
+"""
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import time
+from typing import Any
+
+log = logging.getLogger("assistant.ui")
+
+
+class App:
+    """The running application: QApplication, the core facade and the (re-creatable) window.
+
+    Args:
+        hearth: the core facade; default makes one for the current Hearth home.
+        warm_up: load model and knowledge base after the first paint.
+    """
+
+    def __init__(self, argv: list[str] | None = None, hearth: Any = None, warm_up: bool = True) -> None:
+        from PySide6.QtCore import QCoreApplication, Qt
+        from PySide6.QtWidgets import QApplication
+
+        from assistant.ui import i18n
+        from assistant.ui.theme import apply_theme
+
+        QCoreApplication.setApplicationName("Hearth")
+        QCoreApplication.setOrganizationName("Hearth")
+        self.qapp = QApplication.instance() or QApplication(argv or sys.argv[:1])
+        self.qapp.setAttribute(Qt.ApplicationAttribute.AA_DontShowIconsInMenus, False)
+        if hearth is None:
+            from assistant.core.app import Hearth
+
+            hearth = Hearth()
+        self.hearth = hearth
+        self.warm_up = warm_up
+        i18n.install(self.qapp, hearth.settings.language)  # type: ignore[arg-type]
+        apply_theme(self.qapp, hearth.settings.theme)  # type: ignore[arg-type]
+        self.window: Any = None
+        self.tasks: Any = None
+
+    def make_window(self) -> Any:
+        from assistant.ui.bridge import Bridge, Tasks
+        from assistant.ui.errors import CrashHandler
+        from assistant.ui.main_window import MainWindow
+
+        if self.tasks is None:
+            self.bridge = Bridge()
+            self.tasks = Tasks(self.bridge)
+        self.window = MainWindow(self.hearth, self.tasks, warm_up=self.warm_up)
+        self.window.languageChangeRequested.connect(self.switch_language)
+        self.crash = CrashHandler(self.window).install()
+        from assistant.core.paths import resources_dir
+        from PySide6.QtGui import QIcon
+
+        icon = resources_dir() / "icons" / "hearth.svg"
+        if icon.exists():
+            self.window.setWindowIcon(QIcon(str(icon)))
+        return self.window
+
+    def switch_language(self, language: str) -> None:
+        """Apply a language at once: translators swapped, the window rebuilt in place (state kept)."""
+        from assistant.ui import i18n
+
+        self.hearth.settings.language = language
+        self.hearth.save_settings()
+        i18n.install(self.qapp, language)  # type: ignore[arg-type]
+        old = self.window
+        old.save_state()
+        old._warmed = True
+        self.window = None
+        new = self.make_window()
+        new._warmed = True  # the model and index are already warm in this process
+        new.documents.ready = old.documents.ready
+        if new.documents.ready:
+            new.documents.refresh_collections()
+        new.show()
+        old.hide()
+        old.deleteLater()
+
+    def run(self) -> int:
+        """Show the window and run the event loop. Returns the exit code."""
+        w = self.make_window()
+        w.show()
+        code = self.qapp.exec()
+        if self.tasks is not None:
+            for r in (getattr(w.chat, "_reply", None),):
+                if r is not None:
+                    r.cancel()
+            self.tasks.wait(10000)
+        self.hearth.close()
+        return int(code)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Open the window (``hearth`` with no arguments, or ``hearth gui``)."""
+    t0 = time.perf_counter()
+    app = App(argv)
+    if os.environ.get("HEARTH_PRINT_STARTUP"):
+        from PySide6.QtCore import QTimer
+
+        QTimer.singleShot(0, lambda: print(f"first paint after {time.perf_counter() - t0:.3f} s", flush=True))
+    return app.run()

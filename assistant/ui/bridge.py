@@ -1,0 +1,96 @@
+"""One way back to the GUI thread, and a small pool for background work.
+
+Workers never touch widgets. They hand a callable to :class:`Bridge`, whose queued signal runs
+it on the GUI thread (Picard's ``to_main``). :class:`Tasks` runs plain callables on a
+``QThreadPool`` and reports the result or the error through the bridge.
+"""
+from __future__ import annotations
+
+import functools
+import logging
+import sys
+import threading
+from typing import Any, Callable
+
+from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal
+
+log = logging.getLogger("assistant.ui")
+
+
+class Bridge(QObject):
+    """Runs callables on the thread that owns it (the GUI thread).
+
+    Signals:
+        call(object): a zero-argument callable to run on the GUI thread.
+    """
+
+    call = Signal(object)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.call.connect(self._run, Qt.ConnectionType.QueuedConnection)
+
+    def to_main(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
+        """Queue ``fn(*args, **kwargs)`` to run on the GUI thread; safe from any thread."""
+        self.call.emit(functools.partial(fn, *args, **kwargs))
+
+    def _run(self, fn: Callable[[], Any]) -> None:
+        try:
+            fn()
+        except Exception:  # a slot must not take the event loop down; the crash handler reports it
+            sys.excepthook(*sys.exc_info())
+
+
+class _Job(QRunnable):
+    def __init__(self, fn: Callable[[], Any], done: Callable[[Any], None] | None,
+                 error: Callable[[BaseException], None] | None, bridge: Bridge) -> None:
+        super().__init__()
+        self.setAutoDelete(True)
+        self._fn, self._done, self._error, self._bridge = fn, done, error, bridge
+
+    def run(self) -> None:
+        try:
+            result = self._fn()
+        except BaseException as e:  # reported to the user in words by the error callback
+            log.warning("background job failed: %s", e, exc_info=True)
+            if self._error is not None:
+                self._bridge.to_main(self._error, e)
+            else:
+                self._bridge.to_main(_reraise, e)
+            return
+        if self._done is not None:
+            self._bridge.to_main(self._done, result)
+
+
+def _reraise(e: BaseException) -> None:
+    raise e
+
+
+class Tasks:
+    """Background work for the window: model loading, indexing, generation, downloads.
+
+    Args:
+        bridge: where results are delivered.
+        max_threads: pool size; generation, indexing and loading may run side by side.
+        synchronous: run jobs inline (tests that want determinism).
+    """
+
+    def __init__(self, bridge: Bridge, max_threads: int = 6, synchronous: bool = False) -> None:
+        self.bridge = bridge
+        self.synchronous = synchronous
+        self.pool = QThreadPool()
+        self.pool.setMaxThreadCount(max_threads)
+        self._lock = threading.Lock()
+
+    def start(self, fn: Callable[[], Any], done: Callable[[Any], None] | None = None,
+              error: Callable[[BaseException], None] | None = None) -> None:
+        """Run ``fn`` in the background; then ``done(result)`` or ``error(exc)`` on the GUI thread."""
+        job = _Job(fn, done, error, self.bridge)
+        if self.synchronous:
+            job.run()
+        else:
+            self.pool.start(job)
+
+    def wait(self, msecs: int = 30000) -> bool:
+        """Wait for running jobs (used at shutdown and in tests)."""
+        return self.pool.waitForDone(msecs)

@@ -1,0 +1,124 @@
+"""The transcript as an append-only list model.
+
+Rows are :class:`ChatItem`s. New messages are appended; streaming text goes into the last row
+only, and each change bumps the item's ``version`` so the delegate's layout cache stays valid
+for every other row. Switching conversation or branch resets the model (rare, explicit).
+"""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any
+
+from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt
+
+ItemRole = Qt.ItemDataRole.UserRole + 1
+RoleRole = Qt.ItemDataRole.UserRole + 2
+StatusRole = Qt.ItemDataRole.UserRole + 3
+
+
+@dataclass
+class ChatItem:
+    """One message as the chat view shows it."""
+
+    id: str
+    role: str
+    content: str
+    status: str = "complete"
+    stats: dict[str, Any] | None = None
+    citations: list[dict[str, Any]] = field(default_factory=list)
+    branch: int = 1  # 1-based position among its siblings
+    branches: int = 1
+    version: int = 0
+    error: str = ""
+
+    @classmethod
+    def from_stored(cls, m: Any, branch: int = 1, branches: int = 1) -> "ChatItem":
+        cites = [c if isinstance(c, dict) else dataclasses.asdict(c) for c in (m.citations or [])]
+        stats = m.stats if isinstance(m.stats, dict) or m.stats is None else dataclasses.asdict(m.stats)
+        return cls(id=str(m.id), role=m.role, content=m.content or "", status=m.status or "complete",
+                   stats=stats, citations=cites, branch=branch, branches=branches)
+
+
+class TranscriptModel(QAbstractListModel):
+    """Append-only list of :class:`ChatItem`."""
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._items: list[ChatItem] = []
+
+    # Qt API -------------------------------------------------------------------------------
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self._items)
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._items):
+            return None
+        item = self._items[index.row()]
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+            return item.content
+        if role == ItemRole:
+            return item
+        if role == RoleRole:
+            return item.role
+        if role == StatusRole:
+            return item.status
+        return None
+
+    def roleNames(self) -> dict[int, bytes]:
+        names = dict(super().roleNames())
+        names.update({ItemRole: b"item", RoleRole: b"role", StatusRole: b"status"})
+        return names
+
+    # Transcript API -------------------------------------------------------------------------
+    def items(self) -> list[ChatItem]:
+        return list(self._items)
+
+    def item(self, row: int) -> ChatItem:
+        return self._items[row]
+
+    def row_of(self, message_id: str) -> int:
+        for i in range(len(self._items) - 1, -1, -1):
+            if self._items[i].id == message_id:
+                return i
+        return -1
+
+    def set_items(self, items: list[ChatItem]) -> None:
+        """Show another conversation or branch."""
+        self.beginResetModel()
+        self._items = list(items)
+        self.endResetModel()
+
+    def append(self, item: ChatItem) -> None:
+        """Add a message at the end."""
+        n = len(self._items)
+        self.beginInsertRows(QModelIndex(), n, n)
+        self._items.append(item)
+        self.endInsertRows()
+
+    def append_text(self, text: str) -> None:
+        """Stream more text into the last message (the only row that changes while streaming)."""
+        if not self._items or not text:
+            return
+        last = self._items[-1]
+        last.content += text
+        last.version += 1
+        idx = self.index(len(self._items) - 1)
+        self.dataChanged.emit(idx, idx, [Qt.ItemDataRole.DisplayRole, ItemRole])
+
+    def update(self, row: int, **changes: Any) -> None:
+        """Change fields of one message (status, stats, citations at the end of an answer)."""
+        item = self._items[row]
+        for k, v in changes.items():
+            setattr(item, k, v)
+        item.version += 1
+        idx = self.index(row)
+        self.dataChanged.emit(idx, idx, [Qt.ItemDataRole.DisplayRole, ItemRole, StatusRole])
+
+    def truncate(self, rows: int) -> None:
+        """Drop the rows from ``rows`` on (a message deleted, or a branch cut before a fork)."""
+        if rows >= len(self._items):
+            return
+        self.beginRemoveRows(QModelIndex(), rows, len(self._items) - 1)
+        del self._items[rows:]
+        self.endRemoveRows()

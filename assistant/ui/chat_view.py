@@ -1,0 +1,374 @@
+"""The chat in the middle of the window: transcript, composer, send and stop.
+
+Generation runs in a worker that iterates the core's reply; chunks are collected in a buffer
+and a 50 ms timer moves them into the last row, so a fast model never floods the GUI thread.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from typing import Any
+
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, QUrl, Signal
+from PySide6.QtGui import QDesktopServices, QGuiApplication, QKeyEvent
+from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QInputDialog, QLabel, QListView,
+                               QMenu, QMessageBox, QPlainTextEdit, QPushButton, QVBoxLayout, QWidget)
+
+from assistant.ui.bridge import Bridge, Tasks
+from assistant.ui.chat_delegate import MessageDelegate, code_blocks
+from assistant.ui.chat_model import ChatItem, ItemRole, TranscriptModel
+from assistant.ui.errors import in_words
+
+log = logging.getLogger("assistant.ui")
+
+
+class Composer(QPlainTextEdit):
+    """The message box: Enter sends, Shift+Enter starts a new line.
+
+    Signals:
+        submitted(): the user pressed Enter.
+    """
+
+    submitted = Signal()
+
+    def keyPressEvent(self, e: QKeyEvent) -> None:
+        if e.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and not (
+                e.modifiers() & Qt.KeyboardModifier.ShiftModifier):
+            self.submitted.emit()
+            return
+        super().keyPressEvent(e)
+
+
+class ChatView(QWidget):
+    """Transcript plus composer for one conversation at a time.
+
+    Signals:
+        answerFinished(str): a conversation id whose answer ended (done, stopped or failed).
+        messageSent(str): the user sent a message in that conversation.
+        needConversation(): the user typed with no conversation open (the window creates one).
+        templateApplied(str): a template changed this conversation's settings.
+    """
+
+    answerFinished = Signal(str)
+    messageSent = Signal(str)
+    needConversation = Signal()
+    templateApplied = Signal(str)
+    FLUSH_MS = 50
+
+    def __init__(self, backend: Any, tasks: Tasks, bridge: Bridge, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.backend, self.tasks, self.bridge = backend, tasks, bridge
+        self.conv_id: str | None = None
+        self.model = TranscriptModel(self)
+        self.view = QListView(self)
+        self.view.setObjectName("transcript")
+        self.view.setModel(self.model)
+        self.delegate = MessageDelegate(self.view)
+        self.view.setItemDelegate(self.delegate)
+        self.view.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.view.setResizeMode(QListView.ResizeMode.Adjust)
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        self.view.setMouseTracking(True)
+        self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.view.customContextMenuRequested.connect(self._context_menu)
+        self.delegate.action.connect(self.on_action)
+        self.empty_label = QLabel(self.tr("Ask anything. Your words stay on this computer."), self)
+        self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty_label.setObjectName("emptyHint")
+        self.status = QLabel("", self)
+        self.status.setObjectName("chatStatus")
+        self.status.setWordWrap(True)
+        self.composer = Composer(self)
+        self.composer.setObjectName("composer")
+        self.composer.setPlaceholderText(self.tr("Message Hearth (Enter to send, Shift+Enter for a new line, / for templates)"))
+        self.composer.setMaximumHeight(120)
+        self.composer.submitted.connect(self.send)
+        self.send_button = QPushButton(self.tr("Send"), self)
+        self.send_button.clicked.connect(self.send)
+        self.stop_button = QPushButton(self.tr("Stop"), self)
+        self.stop_button.setToolTip(self.tr("Stop the answer (Esc); what was written is kept"))
+        self.stop_button.clicked.connect(self.stop)
+        self.stop_button.hide()
+        row = QHBoxLayout()
+        row.addWidget(self.composer, 1)
+        col = QVBoxLayout()
+        col.addWidget(self.send_button)
+        col.addWidget(self.stop_button)
+        col.addStretch(1)
+        row.addLayout(col)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self.view, 1)
+        lay.addWidget(self.empty_label, 1)
+        lay.addWidget(self.status)
+        lay.addLayout(row)
+        self._pending: list[str] = []
+        self._pending_lock = threading.Lock()
+        self._flush = QTimer(self)
+        self._flush.setInterval(self.FLUSH_MS)
+        self._flush.timeout.connect(self._drain)
+        self._reply: Any = None
+        self._reply_conv: str | None = None
+        self._attach_template_picker()
+        self._update_empty()
+
+    # conversation --------------------------------------------------------------------------
+    @property
+    def generating(self) -> bool:
+        return self._reply is not None
+
+    def set_conversation(self, conv_id: str | None) -> None:
+        """Show a conversation (None: the empty state)."""
+        self.conv_id = conv_id
+        self.reload()
+
+    def reload(self) -> None:
+        """Re-read the active branch from the store."""
+        if self.conv_id is None:
+            self.model.set_items([])
+        else:
+            store = self.backend.store
+            items = []
+            for m in store.thread(self.conv_id):
+                if m.role == "system":
+                    continue
+                sibs = store.siblings(m.id)
+                ids = [str(s.id) for s in sibs]
+                pos = ids.index(str(m.id)) + 1 if str(m.id) in ids else 1
+                items.append(ChatItem.from_stored(m, pos, max(1, len(ids))))
+            if self._reply is not None and self._reply_conv == self.conv_id and items:
+                items[-1].status = "streaming"
+            self.model.set_items(items)
+            self.view.scrollToBottom()
+        self._update_empty()
+
+    def _update_empty(self) -> None:
+        empty = self.model.rowCount() == 0
+        self.empty_label.setVisible(empty)
+        self.view.setVisible(not empty)
+
+    # sending -------------------------------------------------------------------------------
+    def send(self) -> None:
+        """Send the composer's text as a new message."""
+        text = self.composer.toPlainText().strip()
+        if not text or self.generating:
+            return
+        if self.conv_id is None:
+            self.needConversation.emit()
+            if self.conv_id is None:
+                return
+        self.composer.clear()
+        self._start(text)
+
+    def regenerate(self, message_id: str) -> None:
+        """Answer again; the old answer stays as a branch."""
+        if not self.generating:
+            self._start("", regenerate_of=message_id)
+
+    def edit(self, message_id: str, new_text: str) -> None:
+        """Replace a user message by a new one on a new branch, and answer it."""
+        if not self.generating and new_text.strip():
+            self._start(new_text.strip(), edit_of=message_id)
+
+    def _start(self, text: str, *, regenerate_of: str | None = None, edit_of: str | None = None) -> None:
+        conv = self.conv_id
+        assert conv is not None
+        try:
+            reply = self.backend.reply(conv, text, regenerate_of=regenerate_of, edit_of=edit_of)
+        except Exception as e:  # store refused (conversation deleted meanwhile, ...)
+            self.show_error(in_words(e))
+            return
+        self._reply, self._reply_conv = reply, conv
+        if regenerate_of is None and edit_of is None:
+            uid = str(getattr(getattr(reply, "user_msg", None), "id", "") or "")
+            self.model.append(ChatItem(id=uid or f"user-{id(reply)}", role="user", content=text))
+            self.model.append(ChatItem(id=str(reply.message_id), role="assistant", content="",
+                                       status="streaming"))
+            self.view.scrollToBottom()
+            self._update_empty()
+        else:
+            self.reload()
+        self._set_busy(True)
+        self.status.setText(self.tr("Thinking…"))
+        self.messageSent.emit(conv)
+        self._flush.start()
+        stop = threading.Event()
+        self._stop_flag = stop
+
+        def run() -> None:
+            # Read to the end even after a stop: the reply then stores the partial answer as
+            # "stopped" (breaking out would close it as failed).
+            cancelled = False
+            for chunk in reply:
+                with self._pending_lock:
+                    self._pending.append(chunk)
+                if stop.is_set() and not cancelled:
+                    reply.cancel()
+                    cancelled = True
+
+        self.tasks.start(run, done=lambda _r: self._finished(reply, None),
+                         error=lambda e: self._finished(reply, e))
+
+    def stop(self) -> None:
+        """Stop the answer being written (the part already written is kept)."""
+        if self._reply is not None:
+            self._stop_flag.set()
+            self._reply.cancel()
+            self.status.setText(self.tr("Stopping…"))
+
+    def _drain(self) -> None:
+        with self._pending_lock:
+            text, self._pending = "".join(self._pending), []
+        if text and self._reply_conv == self.conv_id and self.model.rowCount():
+            bar = self.view.verticalScrollBar()
+            at_bottom = bar.value() >= bar.maximum() - 4
+            if self.status.text() == self.tr("Thinking…"):
+                self.status.setText(self.tr("Writing… (Esc to stop)"))
+            self.model.append_text(text)
+            if at_bottom:
+                self.view.scrollToBottom()
+
+    def _finished(self, reply: Any, error: BaseException | None) -> None:
+        self._drain()
+        self._flush.stop()
+        self._reply = None
+        self._set_busy(False)
+        conv = self._reply_conv
+        if error is not None:
+            self.show_error(in_words(error))
+        else:
+            self.status.setText("")
+        if conv == self.conv_id:
+            row = self.model.row_of(str(reply.message_id))
+            stored = self._stored(reply.message_id)
+            if row >= 0 and stored is not None:
+                fresh = ChatItem.from_stored(stored, self.model.item(row).branch,
+                                             self.model.item(row).branches)
+                self.model.update(row, content=fresh.content, status=fresh.status, stats=fresh.stats,
+                                  citations=fresh.citations, error=in_words(error) if error else "")
+            elif row >= 0:
+                self.model.update(row, status="error" if error else "complete")
+        self.answerFinished.emit(conv or "")
+
+    def _stored(self, message_id: Any) -> Any:
+        for m in reversed(self.backend.store.thread(self._reply_conv)):
+            if str(m.id) == str(message_id):
+                return m
+        return None
+
+    def _set_busy(self, busy: bool) -> None:
+        self.delegate.busy = busy
+        self.send_button.setVisible(not busy)
+        self.stop_button.setVisible(busy)
+        self.view.viewport().update()
+
+    def show_error(self, text: str) -> None:
+        self.status.setText(text)
+        self.status.setStyleSheet("color: #c0392b;")
+        QTimer.singleShot(15000, lambda: self.status.setStyleSheet(""))
+
+    # per-message actions ---------------------------------------------------------------------
+    def on_action(self, name: str, message_id: str, arg: int) -> None:
+        """Run an action the user clicked under a message."""
+        row = self.model.row_of(message_id)
+        if row < 0:
+            return
+        item = self.model.item(row)
+        store = self.backend.store
+        if name == "copy":
+            QGuiApplication.clipboard().setText(item.content)
+            self.status.setText(self.tr("Copied."))
+        elif name == "copy_code":
+            QGuiApplication.clipboard().setText("\n\n".join(code_blocks(item.content)))
+            self.status.setText(self.tr("Code copied."))
+        elif name == "regenerate":
+            self.regenerate(message_id)
+        elif name == "edit":
+            text, ok = QInputDialog.getMultiLineText(self, self.tr("Edit message"),
+                                                     self.tr("Your message (the answer is written again on a new branch):"),
+                                                     item.content)
+            if ok:
+                self.edit(message_id, text)
+        elif name == "delete":
+            store.delete_message(message_id)
+            self.reload()
+        elif name in ("prev_branch", "next_branch"):
+            self.switch_branch(message_id, -1 if name == "prev_branch" else 1)
+        elif name == "citation" and 0 <= arg < len(item.citations):
+            self.open_citation(item.citations[arg])
+
+    def switch_branch(self, message_id: str, step: int) -> None:
+        """Show the previous (-1) or next (+1) version of a message."""
+        sibs = [str(s.id) for s in self.backend.store.siblings(message_id)]
+        if message_id not in sibs:
+            return
+        target = sibs[(sibs.index(message_id) + step) % len(sibs)]
+        self.backend.store.switch_branch(target)
+        self.reload()
+
+    def open_citation(self, c: dict[str, Any]) -> None:
+        """Open the cited document (at its page for PDFs), or show the passage if it is gone."""
+        path = str(c.get("source_path", ""))
+        if path and os.path.exists(path):
+            url = QUrl.fromLocalFile(path)
+            if path.lower().endswith(".pdf") and c.get("page"):
+                url.setFragment(f"page={int(c['page'])}")
+            if QDesktopServices.openUrl(url):
+                return
+        self.show_passage(c)
+
+    def show_passage(self, c: dict[str, Any]) -> None:
+        box = QMessageBox(self)
+        box.setWindowTitle(os.path.basename(str(c.get("source_path", ""))) or self.tr("Passage"))
+        box.setText(str(c.get("snippet") or c.get("text") or ""))
+        box.open()
+
+    def _context_menu(self, pos: Any) -> None:
+        idx = self.view.indexAt(pos)
+        if not idx.isValid():
+            return
+        item: ChatItem = idx.data(ItemRole)
+        menu = QMenu(self)
+        for name, label in self.delegate._actions_for(item):
+            if name != "branch_label":
+                menu.addAction(label, lambda n=name: self.on_action(n, item.id, 0))
+        for i, c in enumerate(item.citations):
+            menu.addAction(self.tr("Show passage %d") % (i + 1), lambda c=c: self.show_passage(c))
+        menu.popup(self.view.viewport().mapToGlobal(pos))
+
+    # templates -------------------------------------------------------------------------------
+    def _attach_template_picker(self) -> None:
+        """The ``/`` template popup, when the prompts feature is installed."""
+        try:
+            from assistant.ui.template_picker import TemplatePicker
+        except ImportError:
+            return
+        try:
+            self.picker = TemplatePicker(self.backend.templates, self.composer,
+                                         lambda: {"input": self.composer.toPlainText()})
+        except Exception as e:  # the picker is optional: chat works without it
+            log.warning("template picker unavailable: %s", e, exc_info=True)
+            return
+        self.picker.templateChosen.connect(self.use_template)
+
+    def use_template(self, rendered: Any) -> None:
+        """A template was chosen: its settings go to this chat, its text is sent."""
+        if self.conv_id is None:
+            self.needConversation.emit()
+            if self.conv_id is None:
+                return
+        cs = self.backend.store.get(self.conv_id).settings or {}
+        changes: dict[str, Any] = {"template": rendered.template_name,
+                                   "template_version": rendered.template_version}
+        if rendered.system_prompt:
+            changes["system_prompt"] = rendered.system_prompt
+        if rendered.sampling:
+            changes["sampling"] = {**(cs.get("sampling") or {}), **rendered.sampling}
+        if getattr(rendered, "collection", None):
+            changes["collection"] = rendered.collection
+        self.backend.store.update_settings(self.conv_id, **changes)
+        self.templateApplied.emit(self.conv_id)
+        if rendered.user_text and not getattr(rendered, "persona", False):
+            self.composer.setPlainText(rendered.user_text)
+            self.send()

@@ -1,0 +1,136 @@
+"""The "This chat" tab: the conversation's model, collection, template and system prompt."""
+from __future__ import annotations
+
+import logging
+import os
+from typing import Any
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (QApplication, QComboBox, QFormLayout, QLabel, QPlainTextEdit, QPushButton, QSpinBox,
+                               QVBoxLayout, QWidget)
+
+from assistant.ui.bridge import Tasks
+
+log = logging.getLogger("assistant.ui")
+
+
+def installed_models(hearth: Any) -> list[tuple[str, str]]:
+    """(label, path) of the models the user can pick: the registry's, else the embedded one."""
+    out: list[tuple[str, str]] = []
+    try:
+        from assistant.core.models.registry import ModelRegistry
+
+        for m in ModelRegistry(hearth.paths).list():
+            facts = getattr(m, "facts", None)
+            out.append((getattr(facts, "name", "") or os.path.basename(str(m.path)), str(m.path)))
+    except (ImportError, AttributeError, TypeError) as e:
+        log.debug("model registry not available: %s", e)
+    if not out:
+        from assistant.core.models import embedded
+
+        p = embedded.default_chat_model()
+        if p is not None:
+            out.append((QApplication.translate("ChatSettings", "SmolLM2 135M (built in)"), str(p)))
+    return out
+
+
+class ConversationSettings(QWidget):
+    """Edits one conversation's settings.
+
+    Signals:
+        changed(str, dict): (conversation id, the settings that changed).
+    """
+
+    changed = Signal(str, dict)
+
+    def __init__(self, hearth: Any, tasks: Tasks, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.hearth, self.tasks = hearth, tasks
+        self.conv_id: str | None = None
+        self.model_box = QComboBox(self)
+        self.model_box.setObjectName("chatModel")
+        self.collection_box = QComboBox(self)
+        self.collection_box.setObjectName("chatCollection")
+        self.template_label = QLabel(self.tr("none (type / in the message box to use one)"), self)
+        self.template_label.setWordWrap(True)
+        self.system = QPlainTextEdit(self)
+        self.system.setPlaceholderText(self.tr("Default system prompt (from Settings)"))
+        self.system.setMaximumHeight(110)
+        self.max_tokens = QSpinBox(self)
+        self.max_tokens.setRange(16, 32768)
+        self.max_tokens.setSingleStep(64)
+        self.apply_button = QPushButton(self.tr("Apply"), self)
+        self.apply_button.clicked.connect(self.apply)
+        form = QFormLayout()
+        form.addRow(self.tr("Model"), self.model_box)
+        form.addRow(self.tr("Documents"), self.collection_box)
+        form.addRow(self.tr("Template"), self.template_label)
+        form.addRow(self.tr("Longest answer (tokens)"), self.max_tokens)
+        form.addRow(self.tr("System prompt"), self.system)
+        lay = QVBoxLayout(self)
+        lay.addLayout(form)
+        lay.addWidget(self.apply_button)
+        lay.addStretch(1)
+        self._collections: list[str] = []
+        self._loading = False
+        self.model_box.currentIndexChanged.connect(lambda _i: self._auto_apply("model"))
+        self.collection_box.currentIndexChanged.connect(lambda _i: self._auto_apply("collection"))
+        self.setEnabled(False)
+
+    def set_collections(self, names: list[str]) -> None:
+        self._collections = list(names)
+        self.set_conversation(self.conv_id)
+
+    def set_conversation(self, conv_id: str | None) -> None:
+        self.conv_id = conv_id
+        self.setEnabled(conv_id is not None)
+        if conv_id is None:
+            return
+        cs = self.hearth.store.get(conv_id).settings or {}
+        self._loading = True
+        try:
+            self.model_box.clear()
+            models = installed_models(self.hearth)
+            current = cs.get("model") or ""
+            if current and current not in [p for _l, p in models]:
+                models.append((os.path.basename(current), current))
+            for label, path in models:
+                self.model_box.addItem(label, path)
+                self.model_box.setItemData(self.model_box.count() - 1, path, 3)  # tooltip: full path
+            i = self.model_box.findData(current)
+            self.model_box.setCurrentIndex(max(0, i))
+            self.collection_box.clear()
+            self.collection_box.addItem(self.tr("none"), "")
+            names = list(self._collections)
+            if cs.get("collection") and cs["collection"] not in names:
+                names.append(cs["collection"])
+            for n in names:
+                self.collection_box.addItem(n, n)
+            self.collection_box.setCurrentIndex(max(0, self.collection_box.findData(cs.get("collection") or "")))
+            tpl = cs.get("template")
+            self.template_label.setText(
+                f"{tpl} (v{cs.get('template_version')})" if tpl and cs.get("template_version") else
+                (tpl or self.tr("none (type / in the message box to use one)")))
+            self.system.setPlainText(cs.get("system_prompt") or "")
+            self.max_tokens.setValue(int((cs.get("sampling") or {}).get("max_tokens")
+                                         or self.hearth.settings.sampling.max_tokens))
+        finally:
+            self._loading = False
+
+    def _auto_apply(self, key: str) -> None:
+        if self._loading or self.conv_id is None:
+            return
+        box = self.model_box if key == "model" else self.collection_box
+        self.changed.emit(self.conv_id, {key: box.currentData() or ""})
+
+    def apply(self) -> None:
+        """Save the edited settings of this conversation."""
+        if self.conv_id is None:
+            return
+        cs = self.hearth.store.get(self.conv_id).settings or {}
+        sampling = dict(cs.get("sampling") or {})
+        sampling["max_tokens"] = self.max_tokens.value()
+        self.changed.emit(self.conv_id, {"model": self.model_box.currentData() or "",
+                                         "collection": self.collection_box.currentData() or "",
+                                         "system_prompt": self.system.toPlainText().strip(),
+                                         "sampling": sampling})

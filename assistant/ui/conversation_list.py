@@ -1,0 +1,167 @@
+"""The left panel: conversations, newest and pinned first, with search, rename, pin, delete+undo."""
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import (QHBoxLayout, QInputDialog, QLabel, QLineEdit, QListWidget,
+                               QListWidgetItem, QMenu, QPushButton, QVBoxLayout, QWidget)
+
+log = logging.getLogger("assistant.ui")
+IdRole = Qt.ItemDataRole.UserRole + 1
+
+
+class ConversationList(QWidget):
+    """Lists conversations from the store and edits them.
+
+    Signals:
+        selected(object): a conversation id (str), or None when nothing is selected.
+        newRequested(): the user asked for a new chat.
+    """
+
+    selected = Signal(object)
+    newRequested = Signal()
+    UNDO_MS = 10000
+
+    def __init__(self, backend: Any, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.backend = backend
+        self.search = QLineEdit(self)
+        self.search.setObjectName("conversationSearch")
+        self.search.setPlaceholderText(self.tr("Search chats (Ctrl+K)"))
+        self.search.setClearButtonEnabled(True)
+        self.new_button = QPushButton(self.tr("New chat"), self)
+        self.new_button.setToolTip(self.tr("Start a new conversation (Ctrl+N)"))
+        self.new_button.clicked.connect(self.newRequested)
+        self.list = QListWidget(self)
+        self.list.setObjectName("conversations")
+        self.list.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.list.customContextMenuRequested.connect(self._menu)
+        self.list.currentItemChanged.connect(self._current_changed)
+        self.list.itemDoubleClicked.connect(lambda it: self.rename(it.data(IdRole)))
+        self.undo_label = QLabel(self)
+        self.undo_button = QPushButton(self.tr("Undo"), self)
+        self.undo_button.clicked.connect(self.undo_delete)
+        undo_row = QHBoxLayout()
+        undo_row.addWidget(self.undo_label, 1)
+        undo_row.addWidget(self.undo_button)
+        self._undo_box = QWidget(self)
+        self._undo_box.setLayout(undo_row)
+        self._undo_box.hide()
+        self._undo_timer = QTimer(self)
+        self._undo_timer.setSingleShot(True)
+        self._undo_timer.timeout.connect(self._undo_box.hide)
+        self._deleted: list[str] = []
+        self._search_timer = QTimer(self)
+        self._search_timer.setSingleShot(True)
+        self._search_timer.setInterval(150)
+        self._search_timer.timeout.connect(self.refresh)
+        self.search.textChanged.connect(lambda _t: self._search_timer.start())
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(6, 6, 0, 6)
+        lay.addWidget(self.new_button)
+        lay.addWidget(self.search)
+        lay.addWidget(self.list, 1)
+        lay.addWidget(self._undo_box)
+        self._silent = False
+
+    def current_id(self) -> str | None:
+        it = self.list.currentItem()
+        return it.data(IdRole) if it is not None else None
+
+    def refresh(self, select: str | None = None) -> None:
+        """Re-read the list (after a change or a search), keeping or setting the selection."""
+        keep = select or self.current_id()
+        self._silent = True
+        try:
+            self.list.clear()
+            for c in self.backend.store.list(query=self.search.text().strip(), limit=500):
+                title = c.title or self.tr("New chat")
+                it = QListWidgetItem(("📌 " if c.pinned else "") + title)
+                it.setData(IdRole, str(c.id))
+                it.setToolTip(title)
+                self.list.addItem(it)
+                if str(c.id) == keep:
+                    self.list.setCurrentItem(it)
+        finally:
+            self._silent = False
+        if select is not None:
+            self.selected.emit(self.current_id())
+
+    def select(self, conv_id: str | None) -> None:
+        self.refresh(select=conv_id)
+
+    def _current_changed(self, cur: QListWidgetItem | None, _prev: Any) -> None:
+        if not self._silent:
+            self.selected.emit(cur.data(IdRole) if cur is not None else None)
+
+    def _menu(self, pos: Any) -> None:
+        it = self.list.itemAt(pos)
+        if it is None:
+            return
+        cid = it.data(IdRole)
+        conv = self.backend.store.get(cid)
+        menu = QMenu(self)
+        menu.addAction(self.tr("Rename…"), lambda: self.rename(cid))
+        menu.addAction(self.tr("Unpin") if conv.pinned else self.tr("Pin to top"),
+                       lambda: self.set_pinned(cid, not conv.pinned))
+        menu.addAction(self.tr("Export as Markdown…"), lambda: self.export(cid, "md"))
+        menu.addSeparator()
+        menu.addAction(self.tr("Delete"), lambda: self.delete(cid))
+        menu.popup(self.list.viewport().mapToGlobal(pos))
+
+    def rename(self, conv_id: str, title: str | None = None) -> None:
+        """Rename (asks for the title when none is given)."""
+        if title is None:
+            conv = self.backend.store.get(conv_id)
+            title, ok = QInputDialog.getText(self, self.tr("Rename chat"), self.tr("Title:"), text=conv.title)
+            if not ok:
+                return
+        if title.strip():
+            self.backend.store.rename(conv_id, title.strip())
+            self.refresh()
+
+    def set_pinned(self, conv_id: str, pinned: bool) -> None:
+        self.backend.store.set_pinned(conv_id, pinned)
+        self.refresh()
+
+    def delete(self, conv_id: str) -> None:
+        """Delete a conversation; "Undo" brings it back for a few seconds."""
+        conv = self.backend.store.get(conv_id)
+        row = self.list.currentRow()
+        was_current = conv_id == self.current_id()
+        self.backend.store.delete(conv_id)
+        self._deleted.append(conv_id)
+        self.undo_label.setText(self.tr("Deleted “%s”.") % (conv.title or self.tr("New chat")))
+        self._undo_box.show()
+        self._undo_timer.start(self.UNDO_MS)
+        self.refresh()
+        if was_current:
+            n = self.list.count()
+            if n:
+                self.list.setCurrentRow(min(row, n - 1))
+            else:
+                self.selected.emit(None)
+
+    def undo_delete(self) -> None:
+        """Bring back the most recently deleted conversation."""
+        if not self._deleted:
+            return
+        cid = self._deleted.pop()
+        self.backend.store.restore(cid)
+        self._undo_box.setVisible(bool(self._deleted))
+        self.select(cid)
+
+    def export(self, conv_id: str, kind: str) -> None:
+        from PySide6.QtWidgets import QFileDialog
+
+        conv = self.backend.store.get(conv_id)
+        name = (conv.title or "chat").replace("/", "-") + (".md" if kind == "md" else ".json")
+        path, _f = QFileDialog.getSaveFileName(self, self.tr("Export chat"), name)
+        if not path:
+            return
+        text = self.backend.store.export_markdown(conv_id) if kind == "md" else \
+            self.backend.store.export_json(conv_id)
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(text if isinstance(text, str) else str(text))

@@ -1,0 +1,450 @@
+"""The Documents tab: collections, indexing jobs with progress, and every file's status.
+
+Files come from a drop on the window, the "Add" buttons or a watched folder. Indexing runs in
+the background (one job at a time per collection, queued); each file ends with a status the
+user can read and act on: enter a password, retry, remove.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QHBoxLayout, QHeaderView, QInputDialog,
+                               QLabel, QLineEdit, QMenu, QMessageBox, QProgressBar, QPushButton,
+                               QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget)
+
+from assistant.ui.bridge import Bridge, Tasks
+from assistant.ui.errors import in_words
+
+log = logging.getLogger("assistant.ui")
+DEFAULT_COLLECTION = "Documents"
+PathRole = Qt.ItemDataRole.UserRole + 1
+OK_STATUSES = {"indexed", "unchanged"}
+PASSWORD_STATUSES = {"needs password", "wrong password"}
+
+
+class DocumentsPanel(QWidget):
+    """Collections and their files.
+
+    Signals:
+        collectionChosen(str): documents were added to this collection (the chat uses it).
+        collectionsChanged(list): the names of all collections, after any change.
+        jobFinished(str, list): (collection, FileReports) when an indexing job ends.
+    """
+
+    collectionChosen = Signal(str)
+    collectionsChanged = Signal(list)
+    jobFinished = Signal(str, list)
+
+    def __init__(self, hearth: Any, tasks: Tasks, bridge: Bridge, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.hearth, self.tasks, self.bridge = hearth, tasks, bridge
+        self.conv_id: str | None = None
+        self.ready = False
+        self.collection_box = QComboBox(self)
+        self.collection_box.setObjectName("collections")
+        self.collection_box.currentIndexChanged.connect(lambda _i: self.refresh_files())
+        self.new_button = QPushButton(self.tr("New"), self)
+        self.new_button.clicked.connect(lambda: self.create_collection())
+        self.more_button = QPushButton(self.tr("More"), self)
+        more = QMenu(self)
+        more.addAction(self.tr("Rename…"), lambda: self.rename_collection())
+        more.addAction(self.tr("Re-index all files"), self.reindex)
+        more.addAction(self.tr("Delete collection…"), lambda: self.delete_collection())
+        self.more_button.setMenu(more)
+        top = QHBoxLayout()
+        top.addWidget(self.collection_box, 1)
+        top.addWidget(self.new_button)
+        top.addWidget(self.more_button)
+        self.add_files_button = QPushButton(self.tr("Add files…"), self)
+        self.add_files_button.clicked.connect(self.pick_files)
+        self.add_folder_button = QPushButton(self.tr("Add folder…"), self)
+        self.add_folder_button.clicked.connect(self.pick_folder)
+        adds = QHBoxLayout()
+        adds.addWidget(self.add_files_button)
+        adds.addWidget(self.add_folder_button)
+        self.watch_box = QCheckBox(self.tr("Watch added folders for changes"), self)
+        self.watch_box.toggled.connect(self._watch_toggled)
+        self.hint = QLabel(self.tr("Drop files or folders anywhere on the window to add them."), self)
+        self.hint.setWordWrap(True)
+        self.job_label = QLabel("", self)
+        self.job_label.setWordWrap(True)
+        self.job_bar = QProgressBar(self)
+        self.job_bar.setObjectName("jobProgress")
+        self.file_bar = QProgressBar(self)
+        self.file_bar.setObjectName("fileProgress")
+        self.file_bar.setTextVisible(False)
+        self.cancel_button = QPushButton(self.tr("Cancel"), self)
+        self.cancel_button.clicked.connect(self.cancel_all)
+        for w in (self.job_label, self.job_bar, self.file_bar, self.cancel_button):
+            w.hide()
+        self.files = QTreeWidget(self)
+        self.files.setObjectName("files")
+        self.files.setHeaderLabels([self.tr("File"), self.tr("Status"), self.tr("Chunks")])
+        self.files.setRootIsDecorated(False)
+        self.files.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.files.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.files.customContextMenuRequested.connect(self._file_menu)
+        self.files.itemDoubleClicked.connect(lambda it, _c: self.file_action(it.data(0, PathRole)))
+        lay = QVBoxLayout(self)
+        lay.addLayout(top)
+        lay.addLayout(adds)
+        lay.addWidget(self.watch_box)
+        lay.addWidget(self.hint)
+        lay.addWidget(self.job_label)
+        lay.addWidget(self.job_bar)
+        lay.addWidget(self.file_bar)
+        lay.addWidget(self.cancel_button)
+        lay.addWidget(self.files, 1)
+        self._queue: list[tuple[str, list[Path], dict[str, str] | None]] = []
+        self._running = False
+        self._cancel = threading.Event()
+        self._pending_paths: list[Path] = []
+        self.statuses: dict[str, tuple[str, str]] = {}  # path -> (status, reason), for tests and tooltips
+        self.set_busy_state()
+
+    # knowledge base (heavy: imported in a worker) -------------------------------------------------
+    def warm_up(self, then: Any = None) -> None:
+        """Open the knowledge base in the background, then list collections."""
+        self.job_label.setText(self.tr("Opening the document index…"))
+        self.job_label.show()
+
+        def opened(_r: Any) -> None:
+            self.ready = True
+            self.job_label.hide()
+            self.refresh_collections()
+            if self._pending_paths:
+                paths, self._pending_paths = self._pending_paths, []
+                self.add_paths(paths)
+            if then is not None:
+                then()
+
+        self.tasks.start(lambda: self.hearth.knowledge.list_collections(), done=opened, error=self._failed)
+
+    def set_conversation(self, conv_id: str | None) -> None:
+        self.conv_id = conv_id
+        if self.ready:
+            self._select_collection(self._conv_collection())
+
+    def _conv_collection(self) -> str:
+        if self.conv_id is None:
+            return ""
+        return (self.hearth.store.get(self.conv_id).settings or {}).get("collection") or ""
+
+    def current_collection(self) -> str:
+        return self.collection_box.currentData() or ""
+
+    def refresh_collections(self, select: str | None = None) -> None:
+        infos = self.hearth.knowledge.list_collections()
+        names = [c.name for c in infos]
+        want = select or self._conv_collection() or self.current_collection()
+        self.collection_box.blockSignals(True)
+        self.collection_box.clear()
+        for c in infos:
+            self.collection_box.addItem(self.tr("%s (%d files)") % (c.name, c.files), c.name)
+        self.collection_box.blockSignals(False)
+        self._select_collection(want)
+        self.collectionsChanged.emit(names)
+        self.set_busy_state()
+
+    def _select_collection(self, name: str) -> None:
+        i = self.collection_box.findData(name) if name else -1
+        if i < 0 and self.collection_box.count():
+            i = 0
+        self.collection_box.setCurrentIndex(i)
+        self.refresh_files()
+
+    def refresh_files(self) -> None:
+        """Show the files of the chosen collection with their statuses."""
+        self.files.clear()
+        name = self.current_collection()
+        if not name or not self.ready:
+            return
+        try:
+            rows = self.hearth.knowledge.files(name)
+            info = next((c for c in self.hearth.knowledge.list_collections() if c.name == name), None)
+        except Exception as e:  # a damaged manifest must show as a message, not crash the panel
+            self.job_label.setText(in_words(e))
+            self.job_label.show()
+            return
+        self.watch_box.blockSignals(True)
+        self.watch_box.setChecked(bool(info and info.watched))
+        self.watch_box.blockSignals(False)
+        for f in rows:
+            self._show_file(f.path, f.status, f.reason, f.chunks)
+
+    def _show_file(self, path: str, status: str, reason: str, chunks: int) -> None:
+        self.statuses[str(path)] = (status, reason)
+        it = None
+        for i in range(self.files.topLevelItemCount()):
+            if self.files.topLevelItem(i).data(0, PathRole) == str(path):
+                it = self.files.topLevelItem(i)
+        if it is None:
+            it = QTreeWidgetItem(self.files)
+        it.setText(0, os.path.basename(str(path)))
+        it.setData(0, PathRole, str(path))
+        it.setText(1, self._status_words(status))
+        it.setText(2, str(chunks))
+        it.setToolTip(0, str(path))
+        tip = self._status_words(status) + (f": {reason}" if reason else "")
+        action = self._action_words(status)
+        it.setToolTip(1, tip + (f"\n{action}" if action else ""))
+        ok = status in OK_STATUSES
+        it.setForeground(1, QBrush(QColor("#2e7d32") if ok else QColor("#c62828")))
+
+    def _status_words(self, status: str) -> str:
+        words = {"indexed": self.tr("indexed"), "unchanged": self.tr("indexed"),
+                 "needs password": self.tr("needs password"), "wrong password": self.tr("wrong password"),
+                 "no text (scanned: needs OCR)": self.tr("no text (scanned: needs OCR)"),
+                 "damaged": self.tr("damaged"), "unsupported": self.tr("unsupported"),
+                 "too large": self.tr("too large"), "timed out": self.tr("timed out"),
+                 "empty": self.tr("empty"), "garbled text": self.tr("garbled text"),
+                 "cancelled": self.tr("cancelled"), "queued": self.tr("queued")}
+        return words.get(status, status)
+
+    def _action_words(self, status: str) -> str:
+        if status in PASSWORD_STATUSES:
+            return self.tr("Double-click to enter the password.")
+        if status in OK_STATUSES:
+            return ""
+        return self.tr("Double-click to retry; right-click to remove.")
+
+    # adding and indexing ------------------------------------------------------------------------------
+    def pick_files(self) -> None:
+        files, _f = QFileDialog.getOpenFileNames(self, self.tr("Add documents"))
+        if files:
+            self.add_paths([Path(f) for f in files])
+
+    def pick_folder(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, self.tr("Add a folder"))
+        if folder:
+            self.add_paths([Path(folder)])
+
+    def add_paths(self, paths: list[Path], collection: str | None = None) -> None:
+        """Index files and folders into the chat's collection (created if needed), in the background."""
+        if not self.ready:
+            self._pending_paths.extend(paths)
+            if self.job_label.isHidden():
+                self.warm_up()
+            return
+        name = collection or self._conv_collection() or self.current_collection() or DEFAULT_COLLECTION
+        if name not in [c.name for c in self.hearth.knowledge.list_collections()]:
+            try:
+                self.hearth.knowledge.create_collection(name)
+            except Exception as e:  # a bad name: say why
+                self._failed(e)
+                return
+            self.refresh_collections(select=name)
+        self._select_collection(name)
+        self.collectionChosen.emit(name)
+        for p in paths:
+            if p.is_file():
+                self._show_file(str(p), "queued", "", 0)
+        self.enqueue(name, paths)
+
+    def enqueue(self, name: str, paths: list[Path], passwords: dict[str, str] | None = None) -> None:
+        self._queue.append((name, list(paths), passwords))
+        self._next_job()
+
+    def _next_job(self) -> None:
+        if self._running or not self._queue:
+            return
+        name, paths, passwords = self._queue.pop(0)
+        self._running = True
+        self._cancel = threading.Event()
+        cancel = self._cancel
+        self.set_busy_state()
+        self.job_label.setText(self.tr("Indexing into “%s”…") % name)
+        self.job_bar.setRange(0, 0)
+        self.file_bar.setRange(0, 0)
+        last = [0.0, ""]
+
+        def progress(p: Any) -> None:
+            now = time.monotonic()
+            # at most ~20 updates a second reach the GUI thread, but never miss a new file
+            if now - last[0] < 0.05 and p.current == last[1] and p.phase != "done":
+                return
+            last[0], last[1] = now, p.current
+            self.bridge.to_main(self._progress, name, p)
+
+        def run() -> list[Any]:
+            return self.hearth.knowledge.index(name, paths, passwords=passwords, progress=progress, cancel=cancel)
+
+        self.tasks.start(run, done=lambda reports: self._job_done(name, reports),
+                         error=lambda e: self._job_failed(name, e))
+
+    def _progress(self, name: str, p: Any) -> None:
+        if p.files_total:
+            self.job_bar.setRange(0, p.files_total)
+            self.job_bar.setValue(p.files_done)
+            self.job_bar.setFormat(self.tr("%v of %m files"))
+        phase = {"scanning": self.tr("looking for files"), "parsing": self.tr("reading"),
+                 "embedding": self.tr("understanding"), "done": self.tr("done")}.get(p.phase, p.phase)
+        cur = os.path.basename(p.current) if p.current else ""
+        self.job_label.setText(self.tr("“%s”: %s %s") % (name, phase, cur))
+        if p.phase == "embedding":
+            self.file_bar.setRange(0, 0)
+        elif p.phase == "parsing":
+            self.file_bar.setRange(0, 1)
+            self.file_bar.setValue(0)
+
+    def _job_done(self, name: str, reports: list[Any]) -> None:
+        self._running = False
+        for r in reports:
+            self._show_file(r.path, r.status, r.reason, r.chunks)
+        bad = [r for r in reports if r.status not in OK_STATUSES]
+        self.job_label.setText(self.tr("“%s”: %d files indexed, %d need attention.")
+                               % (name, len(reports) - len(bad), len(bad)))
+        self.refresh_collections(select=name)
+        self.jobFinished.emit(name, reports)
+        self._next_job()
+
+    def _job_failed(self, name: str, e: BaseException) -> None:
+        self._running = False
+        self._failed(e)
+        self.set_busy_state()
+        self._next_job()
+
+    def _failed(self, e: BaseException) -> None:
+        self.job_label.setText(in_words(e))
+        self.job_label.show()
+
+    def cancel_all(self) -> None:
+        """Stop the running job after the current file, and drop queued ones."""
+        self._queue.clear()
+        self._cancel.set()
+
+    def set_busy_state(self) -> None:
+        busy = self._running
+        for w in (self.job_bar, self.file_bar, self.cancel_button):
+            w.setVisible(busy)
+        if busy:
+            self.job_label.show()
+        has = self.collection_box.count() > 0
+        self.more_button.setEnabled(has and not busy)
+        self.watch_box.setEnabled(has)
+
+    # per-file actions ---------------------------------------------------------------------------------------
+    def _file_menu(self, pos: Any) -> None:
+        it = self.files.itemAt(pos)
+        if it is None:
+            return
+        path = it.data(0, PathRole)
+        status = self.statuses.get(path, ("", ""))[0]
+        menu = QMenu(self)
+        if status in PASSWORD_STATUSES:
+            menu.addAction(self.tr("Enter password…"), lambda: self.ask_password(path))
+        menu.addAction(self.tr("Retry"), lambda: self.retry(path))
+        menu.addAction(self.tr("Show reason"), lambda: self.show_reason(path))
+        menu.addAction(self.tr("Remove from collection"), lambda: self.remove_file(path))
+        menu.popup(self.files.viewport().mapToGlobal(pos))
+
+    def file_action(self, path: str) -> None:
+        """The obvious action for a file: password, or retry."""
+        status = self.statuses.get(path, ("", ""))[0]
+        if status in PASSWORD_STATUSES:
+            self.ask_password(path)
+        elif status not in OK_STATUSES:
+            self.retry(path)
+
+    def ask_password(self, path: str, password: str | None = None) -> None:
+        """Ask for a PDF's password, then index it again with it (the password is not stored)."""
+        if password is None:
+            password, ok = QInputDialog.getText(
+                self, self.tr("Password"), self.tr("Password for %s:") % os.path.basename(path),
+                QLineEdit.EchoMode.Password)
+            if not ok:
+                return
+        self._show_file(path, "queued", "", 0)
+        self.enqueue(self.current_collection(), [Path(path)], {str(path): password})
+
+    def retry(self, path: str) -> None:
+        self._show_file(path, "queued", "", 0)
+        self.enqueue(self.current_collection(), [Path(path)])
+
+    def show_reason(self, path: str) -> None:
+        status, reason = self.statuses.get(path, ("", ""))
+        QMessageBox.information(self, os.path.basename(path),
+                                f"{self._status_words(status)}\n\n{reason}\n\n{self._action_words(status)}")
+
+    def remove_file(self, path: str) -> None:
+        name = self.current_collection()
+        self.tasks.start(lambda: self.hearth.knowledge.remove_file(name, Path(path)),
+                         done=lambda _r: self.refresh_collections(select=name), error=self._failed)
+
+    # collections ---------------------------------------------------------------------------------------------
+    def create_collection(self, name: str | None = None) -> None:
+        if name is None:
+            name, ok = QInputDialog.getText(self, self.tr("New collection"), self.tr("Name:"))
+            if not ok:
+                return
+        if name.strip():
+            try:
+                self.hearth.knowledge.create_collection(name.strip())
+            except Exception as e:  # duplicate or bad name: say why
+                self._failed(e)
+                return
+            self.refresh_collections(select=name.strip())
+
+    def rename_collection(self, new: str | None = None) -> None:
+        old = self.current_collection()
+        if not old:
+            return
+        if new is None:
+            new, ok = QInputDialog.getText(self, self.tr("Rename collection"), self.tr("Name:"), text=old)
+            if not ok:
+                return
+        try:
+            self.hearth.knowledge.rename_collection(old, new.strip())
+        except Exception as e:  # duplicate or bad name
+            self._failed(e)
+            return
+        for c in self.hearth.store.list(limit=10000):
+            if (c.settings or {}).get("collection") == old:
+                self.hearth.store.update_settings(c.id, collection=new.strip())
+        self.refresh_collections(select=new.strip())
+
+    def delete_collection(self, confirm: bool = True) -> None:
+        name = self.current_collection()
+        if not name:
+            return
+        if confirm and QMessageBox.question(
+                self, self.tr("Delete collection"),
+                self.tr("Delete “%s” and its index? Your files themselves are not touched.") % name
+        ) != QMessageBox.StandardButton.Yes:
+            return
+        self.hearth.knowledge.delete_collection(name)
+        self.refresh_collections()
+
+    def reindex(self) -> None:
+        name = self.current_collection()
+        if not name:
+            return
+        self._running = True
+        self.set_busy_state()
+        self.job_label.setText(self.tr("Re-indexing “%s”…") % name)
+        self.tasks.start(lambda: self.hearth.knowledge.reindex(name),
+                         done=lambda reports: self._job_done(name, reports or []),
+                         error=lambda e: self._job_failed(name, e))
+
+    def _watch_toggled(self, on: bool) -> None:
+        name = self.current_collection()
+        if not name:
+            return
+        folder = QFileDialog.getExistingDirectory(self, self.tr("Folder to watch")) if on else ""
+        if on and not folder:
+            self.watch_box.setChecked(False)
+            return
+        info = next((c for c in self.hearth.knowledge.list_collections() if c.name == name), None)
+        folders = [folder] if on else list(info.watched if info else [])
+        try:
+            for f in folders:
+                self.hearth.knowledge.watch(name, Path(f), on)
+        except Exception as e:  # the folder vanished, no permission, ...
+            self._failed(e)

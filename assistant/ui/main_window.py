@@ -1,0 +1,372 @@
+"""The main window: conversations on the left, the chat in the middle, a side panel on the right.
+
+It only composes panels and routes between them; each panel talks to the core (the same
+:class:`assistant.core.app.Hearth` the CLI uses) on its own, with heavy work in :class:`Tasks`.
+"""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence, QShortcut
+from PySide6.QtWidgets import (QLabel, QMainWindow, QMessageBox, QScrollArea, QSplitter, QTabWidget,
+                               QWidget)
+
+from assistant.ui.bridge import Bridge, Tasks
+from assistant.ui.chat_view import ChatView
+from assistant.ui.conv_settings import ConversationSettings
+from assistant.ui.conversation_list import ConversationList
+from assistant.ui.documents_panel import DocumentsPanel
+from assistant.ui.errors import in_words
+
+log = logging.getLogger("assistant.ui")
+
+
+def _scrollable(panel: QWidget) -> QScrollArea:
+    """A wide panel in the narrow side bar scrolls instead of squeezing the chat."""
+    area = QScrollArea()
+    area.setWidgetResizable(True)
+    area.setFrameShape(QScrollArea.Shape.NoFrame)
+    area.setWidget(panel)
+    return area
+
+
+class MainWindow(QMainWindow):
+    """Hearth's window.
+
+    Args:
+        hearth: the core facade (:class:`assistant.core.app.Hearth` or a test double).
+        tasks: background pool; one is made if not given.
+        warm_up: load the model and the knowledge base in the background once the window shows.
+
+    Signals:
+        languageChangeRequested(str): the user picked another language (the app rebuilds the window).
+        modelReady(object): the model finished loading (its ModelFacts).
+    """
+
+    languageChangeRequested = Signal(str)
+    modelReady = Signal(object)
+
+    def __init__(self, hearth: Any, tasks: Tasks | None = None, *, warm_up: bool = True) -> None:
+        super().__init__()
+        self.hearth = hearth
+        self.bridge = Bridge(self)
+        self.tasks = tasks or Tasks(self.bridge)
+        self.setWindowTitle("Hearth")
+        self.setObjectName("HearthMainWindow")
+        self.setAcceptDrops(True)
+        self.qsettings = QSettings(str(Path(hearth.paths.config) / "window.ini"), QSettings.Format.IniFormat)
+        self.conversations = ConversationList(hearth, self)
+        self.chat = ChatView(hearth, self.tasks, self.bridge, self)
+        self.side = QTabWidget(self)
+        self.side.setObjectName("sidePanel")
+        self.documents = DocumentsPanel(hearth, self.tasks, self.bridge, self)
+        self.conv_settings = ConversationSettings(hearth, self.tasks, self)
+        self.side.addTab(self.documents, self.tr("Documents"))
+        self.side.addTab(self.conv_settings, self.tr("This chat"))
+        self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        self.splitter.setObjectName("mainSplitter")
+        for w in (self.conversations, self.chat, self.side):
+            self.splitter.addWidget(w)
+        for i, stretch in enumerate((0, 1, 0)):
+            self.splitter.setStretchFactor(i, stretch)
+        self.splitter.setCollapsible(1, False)
+        self.setCentralWidget(self.splitter)
+        self.model_label = QLabel(self.tr("Model: not loaded yet"), self)
+        self.statusBar().addPermanentWidget(self.model_label)
+        self._build_menus()
+        self.conversations.selected.connect(self.open_conversation)
+        self.conversations.newRequested.connect(self.new_conversation)
+        self.chat.needConversation.connect(self.new_conversation)
+        self.chat.messageSent.connect(self._after_send)
+        self.chat.answerFinished.connect(lambda _c: self.conversations.refresh())
+        self.chat.templateApplied.connect(self.conv_settings.set_conversation)
+        self.conv_settings.changed.connect(self._conv_settings_changed)
+        self.documents.collectionChosen.connect(self._use_collection)
+        self.documents.collectionsChanged.connect(self.conv_settings.set_collections)
+        self._warm_up = warm_up
+        self._warmed = False
+        self.model_dialog: Any = None
+        self.restore_state()
+
+    # layout -------------------------------------------------------------------------------------
+    def _add_optional_panels(self) -> None:
+        """Prompt templates and adapters tabs (added after the first paint: they read files)."""
+        try:
+            from assistant.ui.prompts_panel import PromptsPanel
+            self.prompts_panel = PromptsPanel(self.hearth.templates, parent=self)
+        except Exception as e:  # an optional panel must not stop the window from opening
+            log.warning("prompts panel unavailable: %s", e, exc_info=True)
+        else:
+            self.side.addTab(_scrollable(self.prompts_panel), self.tr("Prompts"))
+            self.prompts_panel.personaChosen.connect(self.chat.use_template)
+        try:
+            from assistant.ui.adapters_panel import AdaptersPanel
+            self.adapters_panel = AdaptersPanel(self.hearth.adapters, self._current_model_path, parent=self)
+        except Exception as e:  # same: the window works without it
+            log.warning("adapters panel unavailable: %s", e, exc_info=True)
+        else:
+            self.side.addTab(_scrollable(self.adapters_panel), self.tr("Adapters"))
+            self.adapters_panel.adaptersChanged.connect(self._adapters_changed)
+        tab = int(self.qsettings.value("side_tab", 0) or 0)
+        if tab < self.side.count():
+            self.side.setCurrentIndex(tab)
+
+    def _current_model_path(self) -> str | None:
+        if self.chat.conv_id is None:
+            return None
+        return (self.hearth.store.get(self.chat.conv_id).settings or {}).get("model") or None
+
+    def _build_menus(self) -> None:
+        mb = self.menuBar()
+        m = mb.addMenu(self.tr("&File"))
+        self.act_new = self._action(m, self.tr("&New chat"), self.new_conversation, QKeySequence.StandardKey.New)
+        self._action(m, self.tr("&Import chat (JSON)…"), self.import_conversation)
+        self._action(m, self.tr("&Add documents…"), self.documents.pick_files)
+        m.addSeparator()
+        self._action(m, self.tr("&Quit"), self.close, QKeySequence.StandardKey.Quit)
+        m = mb.addMenu(self.tr("&View"))
+        self.act_side = self._action(m, self.tr("Side &panel"), self.toggle_side, QKeySequence("Ctrl+B"))
+        self.act_side.setCheckable(True)
+        self.act_side.setChecked(True)
+        self._action(m, self.tr("&Search chats"), self.focus_search, QKeySequence("Ctrl+K"))
+        m = mb.addMenu(self.tr("&Models"))
+        self._action(m, self.tr("&Model manager…"), self.open_model_manager, QKeySequence("Ctrl+M"))
+        m = mb.addMenu(self.tr("&Settings"))
+        self._action(m, self.tr("&Settings…"), self.open_settings, QKeySequence("Ctrl+,"))
+        m = mb.addMenu(self.tr("&Help"))
+        self._action(m, self.tr("&Welcome"), self.show_welcome)
+        QShortcut(QKeySequence(Qt.Key.Key_Escape), self, activated=self.chat.stop,
+                  context=Qt.ShortcutContext.WindowShortcut)
+
+    def _action(self, menu: Any, text: str, slot: Any, key: Any = None) -> QAction:
+        act = QAction(text, self)
+        if key is not None:
+            act.setShortcut(key)
+        act.triggered.connect(lambda _checked=False: slot())
+        menu.addAction(act)
+        return act
+
+    def toggle_side(self) -> None:
+        self.side.setVisible(not self.side.isVisible())
+        self.act_side.setChecked(self.side.isVisible())
+
+    def focus_search(self) -> None:
+        self.conversations.search.setFocus()
+        self.conversations.search.selectAll()
+
+    # conversations ------------------------------------------------------------------------------
+    def new_conversation(self) -> str:
+        """Create an empty chat with the default model and open it."""
+        try:
+            model = self.hearth.default_model_path()
+        except Exception as e:  # no model yet: the chat still opens, sending explains what to do
+            log.info("no default model: %s", e)
+            model = ""
+        conv = self.hearth.store.create(self.tr("New chat"), {"model": model})
+        self.conversations.search.clear()
+        self.conversations.select(conv.id)
+        self.chat.composer.setFocus()
+        return conv.id
+
+    def open_conversation(self, conv_id: str | None) -> None:
+        self.chat.set_conversation(conv_id)
+        self.conv_settings.set_conversation(conv_id)
+        self.documents.set_conversation(conv_id)
+        if conv_id:
+            self.qsettings.setValue("last_conversation", conv_id)
+
+    def _after_send(self, conv_id: str) -> None:
+        conv = self.hearth.store.get(conv_id)
+        if conv.title in ("", "New chat", self.tr("New chat")):
+            first = next((m.content for m in self.hearth.store.thread(conv_id) if m.role == "user"), "")
+            title = " ".join(first.split())[:48]
+            if title:
+                self.hearth.store.rename(conv_id, title)
+        self.conversations.refresh()
+
+    def _conv_settings_changed(self, conv_id: str, changes: dict) -> None:
+        self.hearth.store.update_settings(conv_id, **changes)
+        if "collection" in changes:
+            self.documents.set_conversation(conv_id)
+
+    def _use_collection(self, name: str) -> None:
+        """Documents were added to a collection: this chat answers from it from now on."""
+        cid = self.chat.conv_id
+        if cid is not None and name:
+            self.hearth.store.update_settings(cid, collection=name)
+            self.conv_settings.set_conversation(cid)
+
+    def _adapters_changed(self, specs: list) -> None:
+        from dataclasses import asdict, is_dataclass
+
+        cid = self.chat.conv_id
+        if cid is not None:
+            self.hearth.store.update_settings(
+                cid, adapters=[asdict(s) if is_dataclass(s) else dict(s) for s in specs])
+
+    def import_conversation(self) -> None:
+        import json
+
+        from PySide6.QtWidgets import QFileDialog
+
+        path, _f = QFileDialog.getOpenFileName(self, self.tr("Import chat"), "", self.tr("Chats (*.json)"))
+        if not path:
+            return
+        try:
+            with open(path, encoding="utf-8") as f:
+                conv = self.hearth.store.import_json(json.load(f))
+        except (OSError, ValueError, KeyError) as e:
+            QMessageBox.warning(self, self.tr("Import chat"),
+                                self.tr("Could not import %s: %s") % (path, in_words(e)))
+            return
+        self.conversations.select(conv.id)
+
+    # models, settings, welcome --------------------------------------------------------------------
+    def open_model_manager(self) -> Any:
+        from assistant.ui.models_dialog import ModelManagerDialog
+
+        if self.model_dialog is None:
+            self.model_dialog = ModelManagerDialog(self.hearth, self.tasks, self)
+            self.model_dialog.modelChosen.connect(self._model_chosen)
+        self.model_dialog.refresh()
+        self.model_dialog.show()
+        self.model_dialog.raise_()
+        return self.model_dialog
+
+    def _model_chosen(self, path: str) -> None:
+        cid = self.chat.conv_id
+        if cid is not None:
+            self.hearth.store.update_settings(cid, model=path)
+            self.conv_settings.set_conversation(cid)
+        self.load_model(path)
+
+    def load_model(self, path: str | None = None) -> None:
+        """Load (in the background) the model of the open chat, or ``path``."""
+        cs = self.hearth.store.get(self.chat.conv_id).settings if self.chat.conv_id else {}
+        self.model_label.setText(self.tr("Model: loading…"))
+        self.tasks.start(lambda: self.hearth.ensure_model(path, cs), done=self._model_loaded,
+                         error=self._model_failed)
+
+    def _model_loaded(self, facts: Any) -> None:
+        self.model_label.setText(self.tr("Model: %s") % getattr(facts, "name", "?"))
+        self.modelReady.emit(facts)
+
+    def _model_failed(self, e: BaseException) -> None:
+        self.model_label.setText(self.tr("Model: failed to load"))
+        self.chat.show_error(in_words(e))
+
+    def open_settings(self) -> Any:
+        from assistant.ui.settings_dialog import SettingsDialog
+
+        dlg = SettingsDialog(self.hearth, self)
+        dlg.languageChanged.connect(self.languageChangeRequested)
+        dlg.themeChanged.connect(self._apply_theme)
+        dlg.open()
+        return dlg
+
+    def _apply_theme(self, theme: str) -> None:
+        from PySide6.QtWidgets import QApplication
+
+        from assistant.ui.theme import apply_theme
+
+        apply_theme(QApplication.instance(), theme)  # type: ignore[arg-type]
+        self.chat.delegate.clear_cache()
+        self.chat.view.viewport().update()
+
+    def show_welcome(self) -> Any:
+        from assistant.ui.welcome import WelcomeDialog
+
+        dlg = WelcomeDialog(self)
+        dlg.modelsRequested.connect(self.open_model_manager)
+        dlg.finished.connect(lambda _r: self._welcome_done())
+        dlg.open()
+        return dlg
+
+    def _welcome_done(self) -> None:
+        self.hearth.settings.first_run_done = True
+        self.hearth.save_settings()
+
+    # drag and drop ---------------------------------------------------------------------------------
+    def dragEnterEvent(self, e: QDragEnterEvent) -> None:
+        if e.mimeData().hasUrls():
+            e.acceptProposedAction()
+
+    def dropEvent(self, e: QDropEvent) -> None:
+        paths = [Path(u.toLocalFile()) for u in e.mimeData().urls() if u.isLocalFile()]
+        e.acceptProposedAction()
+        self.add_paths(paths)
+
+    def add_paths(self, paths: list[Path]) -> None:
+        """What a drop does: GGUF files go to the model manager, the rest to the documents."""
+        models = [p for p in paths if p.suffix.lower() == ".gguf"]
+        docs = [p for p in paths if p.suffix.lower() != ".gguf"]
+        if models:
+            dlg = self.open_model_manager()
+            for p in models:
+                dlg.add_from_disk(str(p))
+        if docs:
+            if self.chat.conv_id is None:
+                self.new_conversation()
+            self.side.show()
+            self.side.setCurrentWidget(self.documents)
+            self.documents.add_paths(docs)
+
+    # state ---------------------------------------------------------------------------------------------
+    def restore_state(self) -> None:
+        """Size, layout and the last conversation, from the window settings file."""
+        geo = self.qsettings.value("geometry")
+        if isinstance(geo, QByteArray) and not geo.isEmpty():
+            self.restoreGeometry(geo)
+        else:
+            self.resize(1180, 760)
+        split = self.qsettings.value("splitter")
+        if isinstance(split, QByteArray) and not split.isEmpty():
+            self.splitter.restoreState(split)
+        else:
+            w = self.width()
+            self.splitter.setSizes([int(w * 0.2), int(w * 0.52), int(w * 0.28)])
+        side_visible = str(self.qsettings.value("side_panel", "true")).lower() == "true"
+        self.side.setVisible(side_visible)
+        self.act_side.setChecked(side_visible)
+        self.side.setCurrentIndex(int(self.qsettings.value("side_tab", 0) or 0))
+        last = self.qsettings.value("last_conversation")
+        self.conversations.refresh()
+        ids = [self.conversations.list.item(i).data(Qt.ItemDataRole.UserRole + 1)
+               for i in range(self.conversations.list.count())]
+        if last and last in ids:
+            self.conversations.select(str(last))
+        elif ids:
+            self.conversations.select(ids[0])
+
+    def save_state(self) -> None:
+        self.qsettings.setValue("geometry", self.saveGeometry())
+        self.qsettings.setValue("splitter", self.splitter.saveState())
+        self.qsettings.setValue("side_panel", "true" if self.side.isVisible() else "false")
+        self.qsettings.setValue("side_tab", self.side.currentIndex())
+        if self.chat.conv_id:
+            self.qsettings.setValue("last_conversation", self.chat.conv_id)
+        self.qsettings.sync()
+
+    def showEvent(self, e: Any) -> None:
+        super().showEvent(e)
+        if not self._warmed:
+            self._warmed = True
+            QTimer.singleShot(0, self._add_optional_panels)
+            if not self.hearth.settings.first_run_done:
+                QTimer.singleShot(0, self.show_welcome)
+            if self._warm_up:
+                # after the first paint: the heavy imports happen in workers
+                QTimer.singleShot(100, self._start_warm_up)
+
+    def _start_warm_up(self) -> None:
+        self.load_model()
+        self.documents.warm_up()
+
+    def closeEvent(self, e: QCloseEvent) -> None:
+        self.save_state()
+        self.chat.stop()
+        self.documents.cancel_all()
+        super().closeEvent(e)

@@ -1,0 +1,168 @@
+"""The settings dialog: data locations, default model, sampling, context, GPU, embedder, language, theme."""
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from PySide6.QtCore import QUrl, Signal
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QDoubleSpinBox, QFileDialog,
+                               QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPlainTextEdit, QPushButton,
+                               QSpinBox, QTabWidget, QVBoxLayout, QWidget)
+
+from assistant.ui.i18n import LANGUAGES
+
+
+class SettingsDialog(QDialog):
+    """Edits :class:`assistant.core.settings.Settings` and saves it.
+
+    Signals:
+        languageChanged(str): the language was changed (applied at once by the app).
+        themeChanged(str): "system", "light" or "dark".
+    """
+
+    languageChanged = Signal(str)
+    themeChanged = Signal(str)
+
+    def __init__(self, hearth: Any, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.hearth = hearth
+        s = hearth.settings
+        self.setObjectName("settings")
+        self.setWindowTitle(self.tr("Settings"))
+        tabs = QTabWidget(self)
+        # General
+        general = QWidget()
+        f = QFormLayout(general)
+        self.language = QComboBox()
+        for code, name in LANGUAGES.items():
+            self.language.addItem(name, code)
+        self.language.setCurrentIndex(max(0, self.language.findData(s.language)))
+        self.theme = QComboBox()
+        for code, name in (("system", self.tr("Follow the system")), ("light", self.tr("Light")),
+                           ("dark", self.tr("Dark"))):
+            self.theme.addItem(name, code)
+        self.theme.setCurrentIndex(max(0, self.theme.findData(s.theme)))
+        self.system_prompt = QPlainTextEdit(s.system_prompt)
+        self.system_prompt.setMaximumHeight(90)
+        f.addRow(self.tr("Language"), self.language)
+        f.addRow(self.tr("Appearance"), self.theme)
+        f.addRow(self.tr("Default system prompt"), self.system_prompt)
+        tabs.addTab(general, self.tr("General"))
+        # Model
+        model = QWidget()
+        f = QFormLayout(model)
+        self.default_model = QLineEdit(s.default_model)
+        self.default_model.setPlaceholderText(self.tr("the built-in SmolLM2 model"))
+        browse = QPushButton(self.tr("Choose…"))
+        browse.clicked.connect(self._browse_model)
+        row = QHBoxLayout()
+        row.addWidget(self.default_model, 1)
+        row.addWidget(browse)
+        self.context = QSpinBox()
+        self.context.setRange(0, 262144)
+        self.context.setSingleStep(1024)
+        self.context.setSpecialValueText(self.tr("from the model (capped by memory)"))
+        self.context.setValue(s.context_length)
+        self.gpu = QComboBox()
+        self.gpu.setEditable(True)
+        self.gpu.addItems(["auto", "0", "-1"])
+        self.gpu.setCurrentText(s.n_gpu_layers)
+        self.gpu.setToolTip(self.tr("auto: as many layers as fit; 0: CPU only; -1: all layers"))
+        f.addRow(self.tr("Default model"), row)
+        f.addRow(self.tr("Context length"), self.context)
+        f.addRow(self.tr("GPU layers"), self.gpu)
+        tabs.addTab(model, self.tr("Model"))
+        # Sampling
+        sampling = QWidget()
+        f = QFormLayout(sampling)
+        sp = s.sampling
+        self.temperature = self._dspin(0, 2, 0.05, sp.temperature)
+        self.top_p = self._dspin(0, 1, 0.01, sp.top_p)
+        self.min_p = self._dspin(0, 1, 0.01, sp.min_p)
+        self.repeat_penalty = self._dspin(0.5, 2, 0.01, sp.repeat_penalty)
+        self.top_k = QSpinBox()
+        self.top_k.setRange(0, 1000)
+        self.top_k.setValue(sp.top_k)
+        self.max_tokens = QSpinBox()
+        self.max_tokens.setRange(16, 32768)
+        self.max_tokens.setValue(sp.max_tokens)
+        for label, w in ((self.tr("Temperature"), self.temperature), (self.tr("Top p"), self.top_p),
+                         (self.tr("Top k"), self.top_k), (self.tr("Min p"), self.min_p),
+                         (self.tr("Repeat penalty"), self.repeat_penalty),
+                         (self.tr("Longest answer (tokens)"), self.max_tokens)):
+            f.addRow(label, w)
+        tabs.addTab(sampling, self.tr("Answers"))
+        # Documents
+        docs = QWidget()
+        f = QFormLayout(docs)
+        self.embedder = QComboBox()
+        self.embedder.setEditable(True)
+        self.embedder.addItem("all-MiniLM-L6-v2")
+        self.embedder.setCurrentText(s.embedder)
+        self.embedder.setToolTip(self.tr("Changing it asks to re-index existing collections."))
+        f.addRow(self.tr("Embedding model"), self.embedder)
+        tabs.addTab(docs, self.tr("Documents"))
+        # Data
+        data = QWidget()
+        f = QFormLayout(data)
+        p = hearth.paths
+        for label, path in ((self.tr("Conversations and documents"), p.data), (self.tr("Settings"), p.config),
+                            (self.tr("Cache"), p.cache), (self.tr("Logs"), p.logs)):
+            open_btn = QPushButton(self.tr("Open"))
+            open_btn.clicked.connect(lambda _c=False, d=str(path): QDesktopServices.openUrl(QUrl.fromLocalFile(d)))
+            r = QHBoxLayout()
+            lab = QLabel(str(path))
+            lab.setWordWrap(True)
+            r.addWidget(lab, 1)
+            r.addWidget(open_btn)
+            f.addRow(label, r)
+        f.addRow(QLabel(self.tr("Set HEARTH_HOME (or start with --home FOLDER) to keep everything elsewhere.")))
+        tabs.addTab(data, self.tr("Data"))
+        self.tabs = tabs
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.save)
+        buttons.rejected.connect(self.reject)
+        lay = QVBoxLayout(self)
+        lay.addWidget(tabs)
+        lay.addWidget(buttons)
+        self.resize(560, 420)
+
+    @staticmethod
+    def _dspin(lo: float, hi: float, step: float, value: float) -> QDoubleSpinBox:
+        w = QDoubleSpinBox()
+        w.setRange(lo, hi)
+        w.setSingleStep(step)
+        w.setDecimals(2)
+        w.setValue(value)
+        return w
+
+    def _browse_model(self) -> None:
+        path, _f = QFileDialog.getOpenFileName(self, self.tr("Choose a model"), os.path.dirname(self.default_model.text()),
+                                               self.tr("GGUF models (*.gguf)"))
+        if path:
+            self.default_model.setText(path)
+
+    def save(self) -> None:
+        """Store the settings; language and theme apply at once."""
+        s = self.hearth.settings
+        old_lang, old_theme = s.language, s.theme
+        s.language = self.language.currentData()
+        s.theme = self.theme.currentData()
+        s.system_prompt = self.system_prompt.toPlainText().strip() or s.system_prompt
+        s.default_model = self.default_model.text().strip()
+        s.context_length = self.context.value()
+        s.n_gpu_layers = self.gpu.currentText().strip() or "auto"
+        s.sampling.temperature = self.temperature.value()
+        s.sampling.top_p = self.top_p.value()
+        s.sampling.top_k = self.top_k.value()
+        s.sampling.min_p = self.min_p.value()
+        s.sampling.repeat_penalty = self.repeat_penalty.value()
+        s.sampling.max_tokens = self.max_tokens.value()
+        s.embedder = self.embedder.currentText().strip() or s.embedder
+        self.hearth.save_settings()
+        self.accept()
+        if s.theme != old_theme:
+            self.themeChanged.emit(s.theme)
+        if s.language != old_lang:
+            self.languageChanged.emit(s.language)

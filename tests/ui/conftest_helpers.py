@@ -1,0 +1,36 @@
+"""Helpers shared by the window tests (not a conftest: imported explicitly)."""
+from __future__ import annotations
+
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtTest import QTest
+
+from assistant.ui.chat_model import ItemRole
+
+
+def make_window(qtbot, hearth, warm_up: bool = False):
+    from assistant.ui.main_window import MainWindow
+
+    hearth.settings.first_run_done = True
+    w = MainWindow(hearth, warm_up=warm_up)
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitExposed(w)
+    return w
+
+
+def wait_answer(qtbot, window, timeout: int = 20000) -> None:
+    qtbot.waitUntil(lambda: not window.chat.generating, timeout=timeout)
+
+
+def click_action(qtbot, chat, row: int, name: str) -> None:
+    """Click the word ``name`` ("Regenerate", "‹", ...) drawn under message ``row``, like a user."""
+    view = chat.view
+    idx = chat.model.index(row)
+    view.scrollTo(idx)
+    rect = view.visualRect(idx)
+    item = idx.data(ItemRole)
+    width = view.viewport().width()
+    r = chat.delegate.action_rect(item, name, max(200, width), view.font())
+    assert r is not None, f"no {name!r} action under message {row}"
+    pos = rect.topLeft() + r.center()
+    QTest.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, QPoint(pos))

@@ -1,0 +1,193 @@
+"""The main window with the real store and a scripted engine: chatting, stopping, branches,
+conversation list, shortcuts, and state that survives a restart."""
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+
+from assistant.core.app import Hearth
+from tests.ui.conftest_helpers import click_action, make_window, wait_answer
+from tests.ui.fakes import ScriptedEngine
+
+# The offscreen platform cannot pass size hints to a window manager; nothing to fix on our side.
+pytestmark = pytest.mark.qt_log_ignore("propagateSizeHints")
+
+
+@pytest.fixture
+def hearth(paths):
+    h = Hearth(engine=ScriptedEngine())
+    yield h
+    h.close()
+
+
+def send(qtbot, w, text: str) -> None:
+    w.chat.composer.setFocus()
+    w.chat.composer.setPlainText(text)
+    QTest.keyClick(w.chat.composer, Qt.Key.Key_Return)
+
+
+def test_enter_sends_and_the_answer_streams_into_the_list_and_the_store(qtbot, hearth):
+    w = make_window(qtbot, hearth)
+    send(qtbot, w, "What is a hearth?")
+    assert w.chat.generating and w.chat.stop_button.isVisible()
+    wait_answer(qtbot, w)
+    items = w.chat.model.items()
+    assert [i.role for i in items] == ["user", "assistant"]
+    assert items[1].content.startswith("Answer 1:") and items[1].content.endswith("word5")
+    assert items[1].status == "complete" and items[1].stats["tokens_per_s"] > 0
+    conv = hearth.store.list()[0]
+    assert conv.title == "What is a hearth?"  # the chat is named after its first question
+    stored = hearth.store.thread(conv.id)
+    assert [m.content for m in stored] == [i.content for i in items]
+    assert w.conversations.list.item(0).text() == "What is a hearth?"
+
+
+def test_shift_enter_adds_a_line_instead_of_sending(qtbot, hearth):
+    w = make_window(qtbot, hearth)
+    w.chat.composer.setFocus()
+    QTest.keyClicks(w.chat.composer, "line one")
+    QTest.keyClick(w.chat.composer, Qt.Key.Key_Return, Qt.KeyboardModifier.ShiftModifier)
+    QTest.keyClicks(w.chat.composer, "line two")
+    assert w.chat.composer.toPlainText() == "line one\nline two"
+    assert not w.chat.generating and hearth.store.list() == []
+
+
+def test_escape_stops_and_the_partial_answer_is_kept_and_marked(qtbot, paths):
+    h = Hearth(engine=ScriptedEngine(words=400, delay=0.01))
+    w = make_window(qtbot, h)
+    send(qtbot, w, "Tell me a long story")
+    qtbot.waitUntil(lambda: "word3" in w.chat.model.item(1).content, timeout=10000)
+    QTest.keyClick(w, Qt.Key.Key_Escape)
+    wait_answer(qtbot, w)
+    answer = w.chat.model.item(1)
+    assert answer.status == "stopped" and "word399" not in answer.content
+    stored = h.store.thread(h.store.list()[0].id)[-1]
+    assert stored.status == "stopped" and stored.content == answer.content
+    h.close()
+
+
+def test_regenerate_keeps_the_old_answer_as_a_branch_to_flip_back_to(qtbot, hearth):
+    w = make_window(qtbot, hearth)
+    send(qtbot, w, "Hi")
+    wait_answer(qtbot, w)
+    click_action(qtbot, w.chat, 1, "regenerate")
+    wait_answer(qtbot, w)
+    answer = w.chat.model.item(1)
+    assert answer.content.startswith("Answer 2:") and (answer.branch, answer.branches) == (2, 2)
+    click_action(qtbot, w.chat, 1, "prev_branch")
+    answer = w.chat.model.item(1)
+    assert answer.content.startswith("Answer 1:") and (answer.branch, answer.branches) == (1, 2)
+    # the choice is stored: the store's visible thread shows the first answer too
+    conv = hearth.store.list()[0]
+    assert hearth.store.thread(conv.id)[-1].content.startswith("Answer 1:")
+
+
+def test_editing_a_question_forks_a_new_branch(qtbot, hearth, monkeypatch):
+    w = make_window(qtbot, hearth)
+    send(qtbot, w, "Frist question")
+    wait_answer(qtbot, w)
+    from PySide6.QtWidgets import QInputDialog
+
+    monkeypatch.setattr(QInputDialog, "getMultiLineText", lambda *a, **k: ("First question", True))
+    click_action(qtbot, w.chat, 0, "edit")
+    wait_answer(qtbot, w)
+    q, a = w.chat.model.items()
+    assert q.content == "First question" and (q.branch, q.branches) == (2, 2)
+    assert a.content.startswith("Answer 2:")
+    click_action(qtbot, w.chat, 0, "prev_branch")
+    assert w.chat.model.item(0).content == "Frist question"
+    assert w.chat.model.item(1).content.startswith("Answer 1:")
+
+
+def test_delete_a_message(qtbot, hearth):
+    w = make_window(qtbot, hearth)
+    send(qtbot, w, "Hi")
+    wait_answer(qtbot, w)
+    click_action(qtbot, w.chat, 1, "delete")
+    assert [i.role for i in w.chat.model.items()] == ["user"]
+
+
+def test_new_rename_pin_search_and_delete_with_undo(qtbot, hearth):
+    w = make_window(qtbot, hearth)
+    for text in ("apples are red", "bananas are yellow"):
+        QTest.keyClick(w, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+        send(qtbot, w, text)
+        wait_answer(qtbot, w)
+    titles = lambda: [w.conversations.list.item(i).text() for i in range(w.conversations.list.count())]  # noqa: E731
+    assert titles() == ["bananas are yellow", "apples are red"]
+    apples = next(c.id for c in hearth.store.list() if c.title == "apples are red")
+    w.conversations.rename(apples, "Fruit")
+    w.conversations.set_pinned(apples, True)
+    assert titles()[0] == "📌 Fruit"
+    QTest.keyClick(w, Qt.Key.Key_K, Qt.KeyboardModifier.ControlModifier)
+    assert w.conversations.search.hasFocus()
+    QTest.keyClicks(w.conversations.search, "yellow")  # matches message text, not only titles
+    qtbot.waitUntil(lambda: titles() == ["bananas are yellow"])
+    w.conversations.search.clear()
+    qtbot.waitUntil(lambda: len(titles()) == 2)
+    w.conversations.list.setCurrentRow(0)
+    assert w.chat.conv_id == apples
+    w.conversations.delete(apples)
+    assert titles() == ["bananas are yellow"] and w.conversations.undo_button.isVisible()
+    assert w.chat.conv_id != apples
+    w.conversations.undo_button.click()
+    assert titles() == ["📌 Fruit", "bananas are yellow"] and w.chat.conv_id == apples
+    assert [m.role for m in hearth.store.thread(apples)] == ["user", "assistant"]
+
+
+def test_size_layout_and_last_conversation_survive_a_restart(qtbot, paths):
+    h = Hearth(engine=ScriptedEngine())
+    w = make_window(qtbot, h)
+    first = w.new_conversation()
+    send(qtbot, w, "one")
+    wait_answer(qtbot, w)
+    w.new_conversation()
+    send(qtbot, w, "two")
+    wait_answer(qtbot, w)
+    w.conversations.select(first)
+    w.resize(760, 560)  # within the offscreen screen, which clamps restored sizes
+    w.splitter.setSizes([150, 400, 210])
+    w.toggle_side()
+    w.close()
+    h.close()
+    h2 = Hearth(engine=ScriptedEngine())
+    w2 = make_window(qtbot, h2)
+    assert (w2.width(), w2.height()) == (760, 560)
+    assert w2.chat.conv_id == first and w2.chat.model.item(0).content == "one"
+    assert not w2.side.isVisible() and w2.splitter.sizes()[0] == 150
+    h2.close()
+
+
+def test_failure_to_load_a_model_is_shown_in_words(qtbot, hearth, tmp_path):
+    w = make_window(qtbot, hearth)
+    conv = w.new_conversation()
+    hearth.store.update_settings(conv, model=str(tmp_path / "missing.gguf"))
+    send(qtbot, w, "Hello?")
+    wait_answer(qtbot, w)
+    assert "missing.gguf" in w.chat.status.text()
+    assert w.chat.model.item(1).status == "error"
+
+
+def test_crash_handler_logs_and_offers_the_details_to_copy(qtbot, hearth, monkeypatch):
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    from assistant.ui.errors import CrashHandler
+
+    shown = {}
+
+    def fake_exec(box):
+        shown["text"] = box.text()
+        copy = next(b for b in box.buttons() if b.text() == "Copy details")
+        copy.click()
+        return 0
+
+    monkeypatch.setattr(QMessageBox, "exec", fake_exec)
+    handler = CrashHandler(None)
+    try:
+        raise ZeroDivisionError("division by zero in a test")
+    except ZeroDivisionError as e:
+        handler(type(e), e, e.__traceback__)
+    assert "division by zero" in shown["text"]
+    assert "Traceback" in QApplication.clipboard().text()
+    assert "ZeroDivisionError" in handler.last_details
