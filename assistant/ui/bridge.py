@@ -52,10 +52,12 @@ class _Job(QRunnable):
         try:
             result = self._fn()
         except BaseException as e:  # reported to the user in words by the error callback
-            log.warning("background job failed: %s", e, exc_info=True)
             if self._error is not None:
+                log.info("background job ended with an error shown to the user: %s", e,
+                         exc_info=log.isEnabledFor(logging.DEBUG))
                 self._bridge.to_main(self._error, e)
             else:
+                log.warning("background job failed: %s", e, exc_info=True)
                 self._bridge.to_main(_reraise, e)
             return
         if self._done is not None:

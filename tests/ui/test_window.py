@@ -11,7 +11,7 @@ from tests.ui.conftest_helpers import click_action, make_window, wait_answer
 from tests.ui.fakes import ScriptedEngine
 
 # The offscreen platform cannot pass size hints to a window manager; nothing to fix on our side.
-pytestmark = pytest.mark.qt_log_ignore("propagateSizeHints")
+pytestmark = pytest.mark.qt_log_ignore("propagateSizeHints", "does not support raise")
 
 
 @pytest.fixture

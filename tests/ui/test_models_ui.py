@@ -1,0 +1,78 @@
+"""The model manager: the installed-models table (checked with qtmodeltester), real GGUF facts,
+a corrupt file refused in words, a dropped .gguf added, GPU layers and context saved."""
+from __future__ import annotations
+
+import pytest
+
+from assistant.core.app import Hearth
+from assistant.ui.models_table import InstalledModelsModel, ModelRow, rows_from_registry
+from tests.ui.conftest_helpers import make_window
+from tests.ui.fakes import ScriptedEngine
+
+pytestmark = pytest.mark.qt_log_ignore("propagateSizeHints", "does not support raise")
+
+
+@pytest.fixture
+def hearth(paths):
+    h = Hearth(engine=ScriptedEngine())
+    yield h
+    h.close()
+
+
+def test_installed_models_model_passes_qtmodeltester(qtmodeltester, paths, smollm2_path, gemma_path):
+    from assistant.core.models.registry import ModelRegistry
+
+    reg = ModelRegistry(paths)
+    reg.add_from_disk(gemma_path)
+    model = InstalledModelsModel()
+    model.set_rows(rows_from_registry(reg.list()))
+    qtmodeltester.check(model, force_py=True)
+    names = [model.index(r, 0).data() for r in range(model.rowCount())]
+    archs = {model.index(r, 4).data() for r in range(model.rowCount())}
+    assert len(names) == 2 and {"llama", "gemma3"} <= archs
+    smol = next(r for r in model.rows() if r.path == str(smollm2_path))
+    assert smol.quantization and smol.context_length > 0 and smol.size_bytes > 50_000_000
+    model.set_rows([ModelRow("/x.gguf", "X", 0, "", 0, "", "added", problem="/x.gguf: gone")])
+    qtmodeltester.check(model, force_py=True)
+    assert model.index(0, 5).data() == "cannot be used"
+
+
+def test_corrupt_gguf_dropped_on_the_window_is_refused_in_words(qtbot, hearth, tmp_path):
+    bad = tmp_path / "broken-model.gguf"
+    bad.write_bytes(b"GGUF" + b"\x03\x00\x00\x00" + b"\xff" * 64)
+    w = make_window(qtbot, hearth)
+    w.add_paths([bad])
+    dlg = w.model_dialog
+    assert dlg is not None and dlg.isVisible()
+    qtbot.waitUntil(lambda: dlg.info.text().startswith("Not added"), timeout=20000)
+    text = dlg.info.text()
+    assert "broken-model.gguf" in text and "Traceback" not in text
+    from assistant.core.models.registry import ModelRegistry
+
+    assert all(m.path.name != bad.name for m in ModelRegistry(hearth.paths).list())
+
+
+def test_a_good_gguf_is_added_and_listed_with_fit_and_gpu_plan(qtbot, hearth, gemma_path):
+    w = make_window(qtbot, hearth)
+    dlg = w.open_model_manager()
+    with qtbot.waitSignal(dlg.refreshed, timeout=60000):
+        dlg.add_from_disk(str(gemma_path))
+    qtbot.waitUntil(lambda: dlg.model.rowCount() == 2, timeout=60000)
+    row = next(r for r in dlg.model.rows() if r.path == str(gemma_path))
+    assert row.architecture == "gemma3" and row.fit_verdict in ("fits", "tight", "too big")
+    assert row.gpu_plan  # the offload plan in words ("Runs on the CPU..." here)
+    dlg.table.selectRow(dlg.model.rows().index(row))
+    assert "gemma3" in dlg.details.text() and row.fit_summary in dlg.details.text()
+    assert dlg.catalog.rowCount() >= 3  # the curated catalog is listed for download
+
+
+def test_gpu_layers_and_context_are_saved(qtbot, hearth):
+    w = make_window(qtbot, hearth)
+    dlg = w.open_model_manager()
+    dlg.gpu_layers.setCurrentText("0")
+    dlg.context.setValue(2048)
+    dlg.save_load_settings()
+    from assistant.core import settings
+
+    s = settings.load(hearth.paths.settings_file)
+    assert (s.n_gpu_layers, s.context_length) == ("0", 2048)
