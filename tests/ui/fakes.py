@@ -38,8 +38,9 @@ class ScriptedStream:
 class ScriptedEngine:
     """An engine whose answers are "Answer N: word word ..." (N counts the answers)."""
 
-    def __init__(self, words: int = 6, delay: float = 0.01) -> None:
+    def __init__(self, words: int = 6, delay: float = 0.01, script: list[str] | None = None) -> None:
         self.words, self.delay = words, delay
+        self.script = script  # fixed answers, in order (then the numbered default)
         self.facts: ModelFacts | None = None
         self.answers = 0
         self.last_messages: list = []
@@ -54,7 +55,11 @@ class ScriptedEngine:
     def chat(self, messages, sampling, conversation_id=None):
         self.answers += 1
         self.last_messages = list(messages)
-        words = [f"Answer {self.answers}:"] + [f" word{i}" for i in range(self.words)]
+        if self.script and self.answers <= len(self.script):
+            words = [w + " " for w in self.script[self.answers - 1].split(" ")]
+            words[-1] = words[-1].rstrip()
+        else:
+            words = [f"Answer {self.answers}:"] + [f" word{i}" for i in range(self.words)]
         return ScriptedStream(words, self.delay)
 
     def cancel(self):

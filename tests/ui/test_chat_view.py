@@ -1,0 +1,128 @@
+"""The transcript: append-only model, streaming into the last row only (coalesced), Markdown
+rendering, copy actions, citations that open the document at the page, the stats line."""
+from __future__ import annotations
+
+import pytest
+from PySide6.QtGui import QDesktopServices, QFontInfo, QTextTable
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from assistant.core.app import Hearth
+from assistant.ui.chat_delegate import stats_line
+from assistant.ui.chat_model import ChatItem, TranscriptModel
+from tests.ui.conftest_helpers import click_action, make_window, wait_answer
+from tests.ui.fakes import ScriptedEngine
+
+pytestmark = pytest.mark.qt_log_ignore("propagateSizeHints", "does not support raise")
+
+MARKDOWN = """# Plan
+
+- first
+- second
+
+| a | b |
+|---|---|
+| 1 | 2 |
+
+Use `pip` then:
+
+```python
+print("hi")
+```
+"""
+
+
+def test_streaming_touches_only_the_last_row_and_is_coalesced(qtbot, paths):
+    h = Hearth(engine=ScriptedEngine(words=300, delay=0.001))
+    w = make_window(qtbot, h)
+    w.new_conversation()
+    for text in ("one", "two"):
+        w.chat.composer.setPlainText(text)
+        w.chat.send()
+        wait_answer(qtbot, w)
+    changed, inserted, resets = [], [], []
+    m = w.chat.model
+    m.dataChanged.connect(lambda a, b, roles: changed.append((a.row(), b.row())))
+    m.rowsInserted.connect(lambda _p, first, last: inserted.append((first, last)))
+    m.modelReset.connect(lambda: resets.append(1))
+    w.chat.composer.setPlainText("three")
+    w.chat.send()
+    wait_answer(qtbot, w)
+    assert inserted == [(4, 4), (5, 5)] and resets == []  # appended, never rebuilt
+    assert changed and all(r == (5, 5) for r in changed)  # only the answer being written
+    assert len(changed) < 301 / 3  # 301 chunks arrive, far fewer repaints (50 ms batches)
+    assert m.item(5).content.endswith("word299")
+    h.close()
+
+
+def test_markdown_renders_headings_lists_tables_and_monospace_code(qtbot, paths):
+    h = Hearth(engine=ScriptedEngine())
+    w = make_window(qtbot, h)
+    item = ChatItem(id="m1", role="assistant", content=MARKDOWN)
+    lay = w.chat.delegate.layout_for(item, 600, w.font())
+    doc = lay.doc
+    assert doc.toPlainText().startswith("Plan")
+    assert doc.begin().blockFormat().headingLevel() == 1
+    tables = [f for f in doc.rootFrame().childFrames() if isinstance(f, QTextTable)]
+    assert tables and tables[0].rows() == 2
+    code = next(b for b in _blocks(doc) if 'print("hi")' in b.text())
+    assert QFontInfo(code.begin().fragment().charFormat().font()).fixedPitch()  # really monospace
+    body = next(b for b in _blocks(doc) if b.text() == "first")
+    assert not QFontInfo(body.begin().fragment().charFormat().font()).fixedPitch()
+    assert [n for n, _l, _r in lay.actions][:2] == ["copy", "copy_code"]
+    h.close()
+
+
+def _blocks(doc):
+    b = doc.begin()
+    while b.isValid():
+        yield b
+        b = b.next()
+
+
+def test_copy_and_copy_code_put_text_on_the_clipboard(qtbot, paths):
+    h = Hearth(engine=ScriptedEngine())
+    w = make_window(qtbot, h)
+    w.chat.model.set_items([ChatItem(id="u", role="user", content="code please"),
+                            ChatItem(id="a", role="assistant", content=MARKDOWN)])
+    w.chat._update_empty()
+    click_action(qtbot, w.chat, 1, "copy_code")
+    assert QApplication.clipboard().text() == 'print("hi")'
+    click_action(qtbot, w.chat, 1, "copy")
+    assert QApplication.clipboard().text() == MARKDOWN
+    h.close()
+
+
+def test_clicking_a_citation_opens_the_pdf_at_its_page(qtbot, paths, shared_eval, monkeypatch):
+    pdf = shared_eval / "pdfs" / "clean" / "samplefiles__004-pdflatex-4-pages__pdflatex-4-pages.pdf"
+    opened = []
+    monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: opened.append(url) or True)
+    h = Hearth(engine=ScriptedEngine())
+    w = make_window(qtbot, h)
+    cite = {"source_path": str(pdf), "page": 3, "start": 0, "end": 10, "snippet": "passage text", "number": 1}
+    w.chat.model.set_items([ChatItem(id="u", role="user", content="q"),
+                            ChatItem(id="a", role="assistant", content="See [1].", citations=[cite])])
+    w.chat._update_empty()
+    click_action(qtbot, w.chat, 1, "citation")
+    assert len(opened) == 1
+    assert opened[0].toLocalFile() == str(pdf) and opened[0].fragment() == "page=3"
+    # a document that is gone: the passage is shown instead
+    shown = []
+    monkeypatch.setattr(QMessageBox, "open", lambda box: shown.append(box.text()))
+    w.chat.open_citation({**cite, "source_path": str(paths.data / "gone.pdf")})
+    assert shown == ["passage text"] and len(opened) == 1
+    h.close()
+
+
+def test_stats_line_says_speed_first_token_and_context():
+    line = stats_line({"tokens_per_s": 98.04, "ttft_s": 0.123, "context_used": 310, "context_size": 4096})
+    assert line == "98.0 tok/s · first token 0.12 s · context 310/4096"
+    assert stats_line({}) == ""
+
+
+def test_transcript_model_is_a_valid_list_model(qtmodeltester):
+    m = TranscriptModel()
+    for i in range(5):
+        m.append(ChatItem(id=str(i), role="user" if i % 2 == 0 else "assistant", content=f"m{i}"))
+    m.append_text("more")
+    qtmodeltester.check(m, force_py=True)
+    assert m.item(4).content == "m4more"
