@@ -72,10 +72,9 @@ class App:
         i18n.install(self.qapp, language)  # type: ignore[arg-type]
         old = self.window
         old.save_state()
-        old._warmed = True
         self.window = None
         new = self.make_window()
-        new._warmed = True  # the model and index are already warm in this process
+        new._warm_up = False  # the model and index are already warm in this process
         new.documents.ready = old.documents.ready
         if new.documents.ready:
             new.documents.refresh_collections()
@@ -86,6 +85,8 @@ class App:
     def run(self) -> int:
         """Show the window and run the event loop. Returns the exit code."""
         w = self.make_window()
+        if os.environ.get("HEARTH_REPORT_FIRST_PAINT"):
+            self._first_paint = _FirstPaint(w, os.environ.get("HEARTH_REPORT_FIRST_PAINT") == "quit")
         w.show()
         code = self.qapp.exec()
         if self.tasks is not None:
@@ -97,12 +98,33 @@ class App:
         return int(code)
 
 
+class _FirstPaint:
+    """Reports when the window is first painted (for the start-up benchmark and ``--verbose``)."""
+
+    def __init__(self, window: Any, quit_after: bool) -> None:
+        from PySide6.QtCore import QEvent, QObject
+
+        outer = self
+
+        class _Filter(QObject):
+            def eventFilter(self, obj: Any, event: Any) -> bool:  # noqa: N802 (Qt API)
+                if event.type() == QEvent.Type.Paint and not outer.done:
+                    outer.done = True
+                    print(f"FIRST_PAINT {time.time():.6f}", flush=True)
+                    log.info("first paint")
+                    if quit_after:
+                        from PySide6.QtCore import QTimer
+                        from PySide6.QtWidgets import QApplication
+
+                        QTimer.singleShot(0, QApplication.quit)
+                return False
+
+        self.done = False
+        self.filter = _Filter(window)
+        window.installEventFilter(self.filter)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Open the window (``hearth`` with no arguments, or ``hearth gui``)."""
-    t0 = time.perf_counter()
     app = App(argv)
-    if os.environ.get("HEARTH_PRINT_STARTUP"):
-        from PySide6.QtCore import QTimer
-
-        QTimer.singleShot(0, lambda: print(f"first paint after {time.perf_counter() - t0:.3f} s", flush=True))
     return app.run()

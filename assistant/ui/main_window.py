@@ -9,7 +9,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import QByteArray, QEvent, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (QLabel, QMainWindow, QMessageBox, QScrollArea, QSplitter, QTabWidget,
                                QWidget)
@@ -350,16 +350,19 @@ class MainWindow(QMainWindow):
             self.qsettings.setValue("last_conversation", self.chat.conv_id)
         self.qsettings.sync()
 
-    def showEvent(self, e: Any) -> None:
-        super().showEvent(e)
-        if not self._warmed:
+    def event(self, e: QEvent) -> bool:
+        if e.type() == QEvent.Type.Paint and not self._warmed:
+            # Everything that reads files or imports heavy modules waits for the first paint.
             self._warmed = True
-            QTimer.singleShot(0, self._add_optional_panels)
-            if not self.hearth.settings.first_run_done:
-                QTimer.singleShot(0, self.show_welcome)
-            if self._warm_up:
-                # after the first paint: the heavy imports happen in workers
-                QTimer.singleShot(100, self._start_warm_up)
+            QTimer.singleShot(0, self._after_first_paint)
+        return super().event(e)
+
+    def _after_first_paint(self) -> None:
+        self._add_optional_panels()
+        if not self.hearth.settings.first_run_done:
+            self.show_welcome()
+        if self._warm_up:
+            QTimer.singleShot(100, self._start_warm_up)
 
     def _start_warm_up(self) -> None:
         self.load_model()
