@@ -54,6 +54,8 @@ class App:
             self.tasks = Tasks(self.bridge)
         self.window = MainWindow(self.hearth, self.tasks, warm_up=self.warm_up)
         self.window.languageChangeRequested.connect(self.switch_language)
+        if getattr(self, "crash", None) is not None:
+            self.crash.uninstall()
         self.crash = CrashHandler(self.window).install()
         from assistant.core.paths import resources_dir
         from PySide6.QtGui import QIcon

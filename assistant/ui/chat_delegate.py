@@ -33,16 +33,15 @@ def stats_line(stats: dict[str, Any] | None) -> str:
     """"42.0 tok/s · first token 0.12 s · context 310/4096", or "" without stats."""
     if not stats:
         return ""
-    tr = QApplication.translate
     parts = []
     if stats.get("tokens_per_s"):
-        parts.append(tr("Chat", "%.1f tok/s") % stats["tokens_per_s"])
+        parts.append(QApplication.translate("Chat", "%.1f tok/s") % stats["tokens_per_s"])
     if stats.get("ttft_s"):
-        parts.append(tr("Chat", "first token %.2f s") % stats["ttft_s"])
+        parts.append(QApplication.translate("Chat", "first token %.2f s") % stats["ttft_s"])
     if stats.get("context_size"):
-        parts.append(tr("Chat", "context %d/%d") % (stats.get("context_used", 0), stats["context_size"]))
+        parts.append(QApplication.translate("Chat", "context %d/%d") % (stats.get("context_used", 0), stats["context_size"]))
     if stats.get("dropped_turns"):
-        parts.append(tr("Chat", "%d old turns left out") % stats["dropped_turns"])
+        parts.append(QApplication.translate("Chat", "%d old turns left out") % stats["dropped_turns"])
     return " · ".join(parts)
 
 
@@ -94,17 +93,16 @@ class MessageDelegate(QStyledItemDelegate):
         return max(200, w)
 
     def _actions_for(self, item: ChatItem) -> list[tuple[str, str]]:
-        tr = QApplication.translate
-        acts = [("copy", tr("Chat", "Copy"))]
+        acts = [("copy", QApplication.translate("Chat", "Copy"))]
         if item.role == "assistant" and code_blocks(item.content):
-            acts.append(("copy_code", tr("Chat", "Copy code")))
+            acts.append(("copy_code", QApplication.translate("Chat", "Copy code")))
         if item.status != "streaming":
             if item.role == "assistant" and not self.busy:
-                acts.append(("regenerate", tr("Chat", "Regenerate")))
+                acts.append(("regenerate", QApplication.translate("Chat", "Regenerate")))
             if item.role == "user" and not self.busy:
-                acts.append(("edit", tr("Chat", "Edit")))
+                acts.append(("edit", QApplication.translate("Chat", "Edit")))
             if not self.busy:
-                acts.append(("delete", tr("Chat", "Delete")))
+                acts.append(("delete", QApplication.translate("Chat", "Delete")))
         if item.branches > 1:
             acts += [("prev_branch", "‹"), ("branch_label", f"{item.branch}/{item.branches}"),
                      ("next_branch", "›")]
@@ -118,20 +116,19 @@ class MessageDelegate(QStyledItemDelegate):
         if lay is not None:
             self._cache.move_to_end(key)
             return lay
-        tr = QApplication.translate
         inner = width - 2 * MARGIN - 2 * PAD
         fm = QFontMetrics(font)
         doc = QTextDocument()
         doc.setDefaultFont(font)
         doc.setDocumentMargin(0)
-        doc.setMarkdown(item.content or (tr("Chat", "…") if item.status == "streaming" else ""))
+        doc.setMarkdown(item.content or (QApplication.translate("Chat", "…") if item.status == "streaming" else ""))
         _style_code_blocks(doc)
         doc.setTextWidth(inner)
-        header = tr("Chat", "You") if item.role == "user" else tr("Chat", "Hearth")
+        header = QApplication.translate("Chat", "You") if item.role == "user" else QApplication.translate("Chat", "Hearth")
         if item.status == "stopped":
-            header += "  · " + tr("Chat", "stopped")
+            header += "  · " + QApplication.translate("Chat", "stopped")
         elif item.status == "error":
-            header += "  · " + tr("Chat", "failed")
+            header += "  · " + QApplication.translate("Chat", "failed")
         y = MARGIN + PAD
         doc_top = y + fm.height() + GAP
         y = doc_top + int(doc.size().height()) + GAP

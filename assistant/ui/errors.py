@@ -16,23 +16,22 @@ def in_words(e: BaseException | None) -> str:
     """A message a person can act on. Core errors already speak in words; others get a hint."""
     if e is None:
         return ""
-    tr = QApplication.translate
     try:
         from assistant.core.engine.types import EngineCrashed, EngineError
     except ImportError:  # pragma: no cover - the types module ships with the core
         EngineCrashed = EngineError = RuntimeError  # type: ignore[misc,assignment]
     text = str(e) or type(e).__name__
     if isinstance(e, EngineCrashed):
-        return tr("Errors", "The model stopped unexpectedly: %s. It restarts on your next message.") % text
+        return QApplication.translate("Errors", "The model stopped unexpectedly: %s. It restarts on your next message.") % text
     if isinstance(e, EngineError):
         return text
     if isinstance(e, FileNotFoundError):
-        return tr("Errors", "File not found: %s") % (e.filename or text)
+        return QApplication.translate("Errors", "File not found: %s") % (e.filename or text)
     if isinstance(e, PermissionError):
-        return tr("Errors", "Hearth may not read or write %s. Check the file's permissions.") % (e.filename or text)
+        return QApplication.translate("Errors", "Hearth may not read or write %s. Check the file's permissions.") % (e.filename or text)
     if isinstance(e, MemoryError):
-        return tr("Errors", "Not enough memory. Try a smaller model or a shorter context in Settings.")
-    return tr("Errors", "Something went wrong: %s. Details are in the log.") % text
+        return QApplication.translate("Errors", "Not enough memory. Try a smaller model or a shorter context in Settings.")
+    return QApplication.translate("Errors", "Something went wrong: %s. Details are in the log.") % text
 
 
 class CrashHandler:
@@ -65,15 +64,14 @@ class CrashHandler:
             return
         self._showing = True
         try:
-            tr = QApplication.translate
             box = QMessageBox(self.parent)
             box.setIcon(QMessageBox.Icon.Critical)
-            box.setWindowTitle(tr("Errors", "Hearth hit a problem"))
-            box.setText(in_words(value) + "\n\n" + tr(
+            box.setWindowTitle(QApplication.translate("Errors", "Hearth hit a problem"))
+            box.setText(in_words(value) + "\n\n" + QApplication.translate(
                 "Errors", "Your conversations are saved. If this keeps happening, copy the details "
                           "into a bug report."))
             box.setDetailedText(self.last_details)
-            copy = box.addButton(tr("Errors", "Copy details"), QMessageBox.ButtonRole.ActionRole)
+            copy = box.addButton(QApplication.translate("Errors", "Copy details"), QMessageBox.ButtonRole.ActionRole)
             box.addButton(QMessageBox.StandardButton.Close)
             copy.clicked.disconnect()
             copy.clicked.connect(lambda: QApplication.clipboard().setText(self.last_details))

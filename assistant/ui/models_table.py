@@ -5,7 +5,7 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QApplication
 
@@ -61,7 +61,10 @@ def human_size(n: int) -> str:
 class InstalledModelsModel(QAbstractTableModel):
     """Rows of :class:`ModelRow`; columns name, size, quantization, context, architecture, fit, source."""
 
-    COLUMNS = ("Name", "Size", "Quantization", "Context", "Architecture", "Fits this computer", "Source")
+    COLUMNS = (QT_TRANSLATE_NOOP("ModelsTable", "Name"), QT_TRANSLATE_NOOP("ModelsTable", "Size"),
+               QT_TRANSLATE_NOOP("ModelsTable", "Quantization"), QT_TRANSLATE_NOOP("ModelsTable", "Context"),
+               QT_TRANSLATE_NOOP("ModelsTable", "Architecture"),
+               QT_TRANSLATE_NOOP("ModelsTable", "Fits this computer"), QT_TRANSLATE_NOOP("ModelsTable", "Source"))
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
@@ -94,16 +97,15 @@ class InstalledModelsModel(QAbstractTableModel):
         if not index.isValid() or not 0 <= index.row() < len(self._rows):
             return None
         r, c = self._rows[index.row()], index.column()
-        tr = QApplication.translate
         if role == Qt.ItemDataRole.DisplayRole:
             if r.problem and c == 5:
-                return tr("ModelsTable", "cannot be used")
+                return QApplication.translate("ModelsTable", "cannot be used")
             return (r.name, human_size(r.size_bytes), r.quantization,
                     f"{r.context_length:,}" if r.context_length else "", r.architecture,
-                    {"fits": tr("ModelsTable", "yes"), "tight": tr("ModelsTable", "tight"),
-                     "too big": tr("ModelsTable", "too big")}.get(r.fit_verdict, r.fit_verdict),
-                    {"embedded": tr("ModelsTable", "built in"), "downloaded": tr("ModelsTable", "downloaded"),
-                     "added": tr("ModelsTable", "added")}.get(r.source, r.source))[c]
+                    {"fits": QApplication.translate("ModelsTable", "yes"), "tight": QApplication.translate("ModelsTable", "tight"),
+                     "too big": QApplication.translate("ModelsTable", "too big")}.get(r.fit_verdict, r.fit_verdict),
+                    {"embedded": QApplication.translate("ModelsTable", "built in"), "downloaded": QApplication.translate("ModelsTable", "downloaded"),
+                     "added": QApplication.translate("ModelsTable", "added")}.get(r.source, r.source))[c]
         if role == Qt.ItemDataRole.ToolTipRole:
             return r.problem or "\n".join(x for x in (r.path, r.fit_summary, r.gpu_plan) if x)
         if role == Qt.ItemDataRole.ForegroundRole and c == 5:

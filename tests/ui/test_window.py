@@ -191,3 +191,32 @@ def test_crash_handler_logs_and_offers_the_details_to_copy(qtbot, hearth, monkey
     assert "division by zero" in shown["text"]
     assert "Traceback" in QApplication.clipboard().text()
     assert "ZeroDivisionError" in handler.last_details
+
+
+def test_switching_to_chinese_retranslates_the_window_and_keeps_the_chat(qtbot, hearth):
+    from assistant.ui import i18n
+    from assistant.ui.app import App
+
+    app = App(hearth=hearth, warm_up=False)
+    hearth.settings.first_run_done = True
+    w = app.make_window()
+    qtbot.addWidget(w)
+    w.show()
+    send(qtbot, w, "你好")
+    wait_answer(qtbot, w)
+    conv = w.chat.conv_id
+    try:
+        app.switch_language("zh_CN")
+        new = app.window
+        qtbot.addWidget(new)
+        assert new is not w and new.isVisible()
+        assert new.chat.send_button.text() == "发送"
+        assert new.menuBar().actions()[0].text() == "文件(&F)"
+        assert new.chat.conv_id == conv and new.chat.model.item(0).content == "你好"
+        assert new.chat.model.item(1).content.startswith("Answer 1:")
+        from assistant.core import settings
+
+        assert settings.load(hearth.paths.settings_file).language == "zh_CN"
+    finally:
+        i18n.install(app.qapp, "en")
+        app.crash.uninstall()
