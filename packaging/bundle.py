@@ -62,6 +62,9 @@ EXCLUDED_MODULES = [
     "datasets", "accelerate", "tensorboard", "torch.utils.tensorboard", "torch.utils.benchmark",
     "matplotlib", "pandas", "IPython", "jupyter", "notebook", "tkinter", "_tkinter", "PIL",
     "torchvision", "torchaudio",
+    # Async HTTP stacks and the Xet download client: only used for downloads from the Hub,
+    # which Hearth does not do through these libraries.
+    "uvloop", "aiohttp", "hf_xet",
     # Other Qt bindings and the Qt modules Hearth does not use (it is a QtWidgets app).
     "PyQt5", "PyQt6", "PySide2",
     "PySide6.QtQml", "PySide6.QtQuick", "PySide6.QtQuickControls2", "PySide6.QtQuickWidgets",
@@ -89,6 +92,7 @@ METADATA_DISTS = [
 UNUSED_PATTERNS = [
     # torch: C++ headers, CMake files, static libraries, test binaries and test libraries.
     "torch/include/*", "torch/share/*", "torch/bin/*", "torch/test/*", "*.a",
+    # (torch/bin/torch_shm_manager is kept: see KEEP_PATTERNS)
     "torch/lib/libtorchbind_test.so", "torch/lib/libjitbackend_test.so",
     "torch/lib/libaoti_custom_ops.so", "torch/lib/libbackend_with_compiler.so",
     "torch/testing/_internal/data/*", "torch/testing/_internal/generated/*",
@@ -117,10 +121,34 @@ UNUSED_PATTERNS = [
 ]
 
 
+# Exceptions to UNUSED_PATTERNS. `import torch` on Linux checks that torch_shm_manager exists.
+KEEP_PATTERNS = ["torch/bin/torch_shm_manager"]
+
+
 def is_unused(dest: str) -> bool:
     """True if a collected file (its path inside the bundle) is known to be unused at run time."""
     dest = dest.replace(os.sep, "/")
+    if any(fnmatch.fnmatch(dest, pattern) for pattern in KEEP_PATTERNS):
+        return False
     return any(fnmatch.fnmatch(dest, pattern) for pattern in UNUSED_PATTERNS)
+
+
+def llama_libraries() -> list[tuple[str, str]]:
+    """``(source, dest_dir)`` for the libraries llama-cpp-python loads by name with ctypes.
+
+    Found without importing llama_cpp (importing it loads the libraries).
+    """
+    import importlib.util
+
+    spec = importlib.util.find_spec("llama_cpp")
+    if spec is None or not spec.submodule_search_locations:
+        raise SystemExit("llama-cpp-python is not installed in the build environment")
+    lib = Path(list(spec.submodule_search_locations)[0]) / "lib"
+    names = ("*.so", "*.dylib", "*.dll", "*.metal")
+    found = sorted({p for pattern in names for p in lib.glob(pattern)})
+    if not found:
+        raise SystemExit(f"no llama.cpp libraries in {lib}")
+    return [(str(p), "llama_cpp/lib") for p in found]
 
 
 def wanted_chromadb_module(name: str) -> bool:
@@ -200,6 +228,18 @@ def folder_size(path: Path) -> int:
     return sum(p.lstat().st_size for p in path.rglob("*") if p.is_file() and not p.is_symlink())
 
 
+def _link_or_copy(src: str, dst: str) -> None:
+    # Staging folders are throwaway copies of dist/hearth: hard links make them instant.
+    try:
+        os.link(src, dst)
+    except OSError:
+        shutil.copy2(src, dst)
+
+
+def _copy_app(app_dir: Path, dest: Path) -> None:
+    shutil.copytree(app_dir, dest, symlinks=True, copy_function=_link_or_copy)
+
+
 def desktop_entry(exec_cmd: str, icon: str) -> str:
     """The hearth.desktop text, with ``Exec``/``Icon`` filled in."""
     text = (LINUX / "hearth.desktop").read_text(encoding="utf-8")
@@ -212,7 +252,7 @@ def _stage(app_dir: Path, stage: Path, version: str) -> Path:
     if top.exists():
         shutil.rmtree(top)
     top.mkdir(parents=True)
-    shutil.copytree(app_dir, top / "hearth", symlinks=True)
+    _copy_app(app_dir, top / "hearth")
     shutil.copy2(ICON_PNG, top / "hearth.png")
     shutil.copy2(ICON_SVG, top / "hearth.svg")
     # Exec path is rewritten by install.sh to the absolute place the user unpacked to.
@@ -289,7 +329,7 @@ def make_appdir(app_dir: Path, stage: Path) -> Path:
     if appdir.exists():
         shutil.rmtree(appdir)
     (appdir / "usr" / "lib").mkdir(parents=True)
-    shutil.copytree(app_dir, appdir / "usr" / "lib" / "hearth", symlinks=True)
+    _copy_app(app_dir, appdir / "usr" / "lib" / "hearth")
     shutil.copy2(LINUX / "AppRun", appdir / "AppRun")
     (appdir / "AppRun").chmod(0o755)
     entry = desktop_entry("hearth", "hearth")

