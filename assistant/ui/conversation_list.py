@@ -36,6 +36,8 @@ class ConversationList(QWidget):
         self.new_button.clicked.connect(self.newRequested)
         self.list = QListWidget(self)
         self.list.setObjectName("conversations")
+        self.list.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.list.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.list.customContextMenuRequested.connect(self._menu)
         self.list.currentItemChanged.connect(self._current_changed)

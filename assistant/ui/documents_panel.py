@@ -16,7 +16,7 @@ from typing import Any
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QHBoxLayout, QHeaderView, QInputDialog,
-                               QLabel, QLineEdit, QMenu, QMessageBox, QProgressBar, QPushButton,
+                               QLabel, QLineEdit, QMenu, QMessageBox, QProgressBar, QPushButton, QSizePolicy,
                                QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget)
 
 from assistant.ui.bridge import Bridge, Tasks
@@ -58,6 +58,11 @@ class DocumentsPanel(QWidget):
         more.addAction(self.tr("Re-index all files"), self.reindex)
         more.addAction(self.tr("Delete collection…"), lambda: self.delete_collection())
         self.more_button.setMenu(more)
+        for b in (self.new_button, self.more_button):
+            b.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Fixed)
+        self.collection_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.collection_box.setMinimumContentsLength(12)
+        self.collection_box.setPlaceholderText(self.tr("No collections yet"))
         top = QHBoxLayout()
         top.addWidget(self.collection_box, 1)
         top.addWidget(self.new_button)
@@ -88,7 +93,13 @@ class DocumentsPanel(QWidget):
         self.files.setObjectName("files")
         self.files.setHeaderLabels([self.tr("File"), self.tr("Status"), self.tr("Chunks")])
         self.files.setRootIsDecorated(False)
-        self.files.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header = self.files.header()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Interactive)
+        header.resizeSection(1, 150)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
+        self.files.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.files.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.files.customContextMenuRequested.connect(self._file_menu)
         self.files.itemDoubleClicked.connect(lambda it, _c: self.file_action(it.data(0, PathRole)))

@@ -327,7 +327,7 @@ class MainWindow(QMainWindow):
             self.splitter.restoreState(split)
         else:
             w = self.width()
-            self.splitter.setSizes([int(w * 0.2), int(w * 0.52), int(w * 0.28)])
+            self.splitter.setSizes([int(w * 0.19), int(w * 0.49), int(w * 0.32)])
         side_visible = str(self.qsettings.value("side_panel", "true")).lower() == "true"
         self.side.setVisible(side_visible)
         self.act_side.setChecked(side_visible)

@@ -296,6 +296,10 @@
         <translation>删除文档集…</translation>
     </message>
     <message>
+        <source>No collections yet</source>
+        <translation>还没有文档集</translation>
+    </message>
+    <message>
         <source>Add files…</source>
         <translation>添加文件…</translation>
     </message>

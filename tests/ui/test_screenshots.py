@@ -1,0 +1,169 @@
+"""Screenshots of the main states, taken from the real window under Xvfb (a real X server,
+real fonts): empty, welcome, chatting, documents, model manager, dark, Chinese.
+
+The test starts ``Xvfb``, runs this file as a script on that display, and checks the pictures;
+they are saved in ``screenshots/`` at the project root (git-ignored), or in ``$HEARTH_SCREENSHOTS``.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+STATES = ("01-empty", "02-welcome", "03-chatting", "04-documents", "05-model-manager", "06-dark", "07-chinese")
+
+ANSWER = """Here is a plan for your **reading list**:
+
+1. Start with the overview in the paper [1].
+2. Then try the examples.
+
+| Step | Time |
+|------|------|
+| Read | 20 min |
+| Try  | 10 min |
+
+```python
+for page in range(1, 5):
+    print("read page", page)
+```
+"""
+
+
+def _free_display() -> int:
+    for n in range(99, 140):
+        if not Path(f"/tmp/.X11-unix/X{n}").exists() and not Path(f"/tmp/.X{n}-lock").exists():
+            return n
+    raise RuntimeError("no free X display number between :99 and :139")
+
+
+@pytest.mark.slow
+def test_screenshots_of_the_main_states(tmp_path, shared_eval):
+    xvfb = shutil.which("Xvfb")
+    if xvfb is None:
+        pytest.fail("Xvfb is not installed (python3 packaging/dev.py set-up installs it)")
+    out = Path(os.environ.get("HEARTH_SCREENSHOTS") or ROOT / "screenshots")
+    out.mkdir(parents=True, exist_ok=True)
+    n = _free_display()
+    server = subprocess.Popen([xvfb, f":{n}", "-screen", "0", "1366x860x24", "-nolisten", "tcp"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 20
+        while not Path(f"/tmp/.X11-unix/X{n}").exists():
+            assert server.poll() is None and time.monotonic() < deadline, "Xvfb did not start"
+            time.sleep(0.1)
+        env = dict(os.environ, DISPLAY=f":{n}", QT_QPA_PLATFORM="xcb", HEARTH_HOME=str(tmp_path / "home"))
+        run = subprocess.run([sys.executable, __file__, str(out), str(shared_eval)], env=env, cwd=ROOT,
+                             capture_output=True, text=True, timeout=400)
+        assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    finally:
+        server.terminate()
+        server.wait(10)
+    print(f"screenshots in {out}")
+    from PySide6.QtGui import QImage
+
+    for state in STATES:
+        img = QImage(str(out / f"{state}.png"))
+        assert not img.isNull() and img.width() >= 400, state
+        colours = {img.pixel(x, y) for x in range(0, img.width(), 7) for y in range(0, img.height(), 7)}
+        assert len(colours) > 20, f"{state} looks blank"
+    dark, light = QImage(str(out / "06-dark.png")), QImage(str(out / "03-chatting.png"))
+    assert _brightness(dark) < 0.35 < _brightness(light)
+
+
+def _brightness(img) -> float:
+    from PySide6.QtGui import QColor
+
+    vals = [QColor(img.pixel(x, y)).lightnessF() for x in range(0, img.width(), 11)
+            for y in range(0, img.height(), 11)]
+    return sum(vals) / len(vals)
+
+
+# ---- the driver: runs on the Xvfb display ---------------------------------------------------------
+def _drive(out: Path, shared_eval: Path) -> None:
+    sys.path.insert(0, str(ROOT))
+    from PySide6.QtCore import QCoreApplication
+
+    from assistant.core.app import Hearth
+    from assistant.core.knowledge import KnowledgeBase
+    from assistant.core.knowledge.embedders import HashEmbedder
+    from assistant.core.paths import resolve
+    from assistant.ui.app import App
+    from tests.ui.fakes import ScriptedEngine
+
+    paths = resolve().ensure()
+    engine = ScriptedEngine(delay=0.002, script=[ANSWER, "A shorter second answer, kept as branch 2."])
+    hearth = Hearth(engine=engine, knowledge=KnowledgeBase(paths, embedder=HashEmbedder()))
+    app = App(["hearth"], hearth=hearth, warm_up=False)
+    w = app.make_window()
+    w.resize(1280, 780)
+    w.show()
+
+    def settle(cond=lambda: True, timeout: float = 60) -> None:
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            QCoreApplication.processEvents()
+            if cond():
+                break
+            time.sleep(0.02)
+        for _ in range(10):
+            QCoreApplication.processEvents()
+            time.sleep(0.02)
+
+    def shot(widget, name: str) -> None:
+        settle()
+        widget.grab().save(str(out / f"{name}.png"))
+
+    from assistant.ui.welcome import WelcomeDialog
+
+    settle(lambda: w.findChild(WelcomeDialog) is not None, 10)  # first run: the welcome opens
+    welcome = w.findChild(WelcomeDialog)
+    shot(w, "01-empty")
+    shot(welcome, "02-welcome")
+    welcome.accept()
+    w.new_conversation()
+    w.chat.composer.setPlainText("Make me a reading plan for the paper I added.")
+    w.chat.send()
+    settle(lambda: not w.chat.generating)
+    last = w.chat.model.rowCount() - 1
+    cite = {"source_path": str(shared_eval / "pdfs/clean/pdfjs__tracemonkey.pdf"), "page": 2, "start": 0,
+            "end": 0, "snippet": "", "number": 1}
+    hearth.store.update_message(w.chat.model.item(last).id, citations=[cite])
+    w.chat.regenerate(w.chat.model.item(last).id)
+    settle(lambda: not w.chat.generating)
+    w.chat.switch_branch(w.chat.model.item(last).id, -1)
+    w.chat.composer.setPlainText("And a question still being typed…")
+    shot(w, "03-chatting")
+    pdfs = ["clean/samplefiles__001-trivial__minimal-document.pdf", "clean/pdfjs__tracemonkey.pdf",
+            "encrypted_needs_pw/pypdf__crazyones-encrypted-256.pdf", "scanned/pdfjs__issue7200.pdf",
+            "malformed/pdfjs__bug1020226.pdf", "cjk/pdfjs__issue3521.pdf"]
+    done = []
+    w.documents.jobFinished.connect(lambda *a: done.append(a))
+    w.add_paths([shared_eval / "pdfs" / p for p in pdfs])
+    settle(lambda: bool(done), 180)
+    shot(w, "04-documents")
+    dlg = w.open_model_manager()
+    refreshed = []
+    dlg.refreshed.connect(lambda: refreshed.append(1))
+    settle(lambda: bool(refreshed), 60)
+    shot(dlg, "05-model-manager")
+    dlg.hide()
+    w.side.setCurrentWidget(w.conv_settings)
+    w._apply_theme("dark")
+    w.side.setCurrentWidget(w.documents)
+    shot(w, "06-dark")
+    w._apply_theme("light")
+    app.switch_language("zh_CN")
+    app.window.resize(1280, 780)
+    shot(app.window, "07-chinese")
+    app.window.close()
+    hearth.close()
+
+
+if __name__ == "__main__":
+    _drive(Path(sys.argv[1]), Path(sys.argv[2]))
