@@ -105,10 +105,12 @@ class EngineProcess:
 
     Args:
         log_file: where the worker logs (default: Hearth's log file).
-        start_timeout: seconds to wait for a fresh worker to answer.
+        start_timeout: seconds to wait for a restarted worker to reload the model.
+        runtime: ``"module:Class"`` owning the model in the worker; tests pass a scripted fake.
     """
 
-    def __init__(self, log_file: str | None = None, start_timeout: float = 120.0) -> None:
+    def __init__(self, log_file: str | None = None, start_timeout: float = 120.0,
+                 runtime: str = "assistant.core.engine.runtime:ModelRuntime") -> None:
         self._mp = multiprocessing.get_context("spawn")
         self._cancel_event = self._mp.Event()
         self._abort_wait = threading.Event()
@@ -119,6 +121,7 @@ class EngineProcess:
         self._active: ChatStream | None = None
         self._log_file = log_file
         self._start_timeout = start_timeout
+        self._runtime = runtime
         self._last: tuple[str, LoadOptions] | None = None
         self._facts: ModelFacts | None = None
         self.restarts = 0
@@ -142,8 +145,8 @@ class EngineProcess:
         from assistant.core.engine.worker import worker_main
 
         parent, child = self._mp.Pipe(duplex=True)
-        self._proc = self._mp.Process(target=worker_main, args=(child, self._cancel_event, self._log_file),
-                                      name="hearth-engine", daemon=True)
+        self._proc = self._mp.Process(target=worker_main, name="hearth-engine", daemon=True,
+                                      args=(child, self._cancel_event, self._log_file, self._runtime))
         self._proc.start()
         child.close()
         self._conn = parent

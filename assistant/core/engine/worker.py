@@ -38,20 +38,26 @@ def _wrap(e: BaseException) -> Exception:
     return EngineError(f"{type(e).__name__}: {e}")
 
 
-def worker_main(conn: Connection, cancel_event: Any, log_file: str | None = None) -> None:
+DEFAULT_RUNTIME = "assistant.core.engine.runtime:ModelRuntime"
+
+
+def worker_main(conn: Connection, cancel_event: Any, log_file: str | None = None,
+                runtime: str = DEFAULT_RUNTIME) -> None:
     """Entry point of the child process (spawned; importable in a frozen build).
 
     Args:
         conn: the child's end of the request pipe.
         cancel_event: set by the parent to stop the current answer or prompt evaluation.
         log_file: Hearth's log file (the parent's), or None for the default location.
+        runtime: ``"module:Class"`` of the model runtime (tests pass a scripted one).
     """
     # Ctrl-C in a terminal reaches the whole process group: the parent decides what to stop.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _setup_logging(log_file)
-    from assistant.core.engine.runtime import ModelRuntime
+    import importlib
 
-    rt = ModelRuntime()
+    module, _, cls = runtime.partition(":")
+    rt = getattr(importlib.import_module(module), cls)()
     log.info("engine worker %d started", os.getpid())
     while True:
         try:
