@@ -88,6 +88,7 @@ class App:
         """Show the window and run the event loop. Returns the exit code."""
         w = self.make_window()
         if os.environ.get("HEARTH_REPORT_FIRST_PAINT"):
+            # "quit": report and exit (start-up benchmark); any other value: report and stay
             self._first_paint = _FirstPaint(w, os.environ.get("HEARTH_REPORT_FIRST_PAINT") == "quit")
         w.show()
         code = self.qapp.exec()

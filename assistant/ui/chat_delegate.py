@@ -76,42 +76,61 @@ class MessageDelegate(QStyledItemDelegate):
     """
 
     action = Signal(str, str, int)
-    CACHE_SIZE = 600
+    CACHE_SIZE = 300  # laid-out documents kept for painting (heights are kept for every row)
 
     def __init__(self, view: Any) -> None:
         super().__init__(view)
         self._view = view
         self._cache: OrderedDict[tuple[Any, ...], _Layout] = OrderedDict()
+        self._heights: dict[tuple[Any, ...], int] = {}
         self.busy = False  # while generating, "Regenerate" and "Edit" are not offered
 
     def clear_cache(self) -> None:
         self._cache.clear()
+        self._heights.clear()
 
     # layout -------------------------------------------------------------------------------
-    def _width(self, option: QStyleOptionViewItem) -> int:
-        w = self._view.viewport().width() if self._view is not None else option.rect.width()
+    def _width(self, option: QStyleOptionViewItem | None) -> int:
+        w = self._view.viewport().width() if self._view is not None else option.rect.width()  # type: ignore[union-attr]
         return max(200, w)
+
+    BUSY_ACTIONS = ("regenerate", "edit", "delete")  # offered, but inactive while an answer is written
 
     def _actions_for(self, item: ChatItem) -> list[tuple[str, str]]:
         acts = [("copy", QApplication.translate("Chat", "Copy"))]
         if item.role == "assistant" and code_blocks(item.content):
             acts.append(("copy_code", QApplication.translate("Chat", "Copy code")))
         if item.status != "streaming":
-            if item.role == "assistant" and not self.busy:
+            if item.role == "assistant":
                 acts.append(("regenerate", QApplication.translate("Chat", "Regenerate")))
-            if item.role == "user" and not self.busy:
+            if item.role == "user":
                 acts.append(("edit", QApplication.translate("Chat", "Edit")))
-            if not self.busy:
-                acts.append(("delete", QApplication.translate("Chat", "Delete")))
+            acts.append(("delete", QApplication.translate("Chat", "Delete")))
         if item.branches > 1:
             acts += [("prev_branch", "‹"), ("branch_label", f"{item.branch}/{item.branches}"),
                      ("next_branch", "›")]
         return acts
 
-    def layout_for(self, item: ChatItem, width: int, font: QFont) -> _Layout:
+    def _key(self, item: ChatItem, width: int) -> tuple[Any, ...]:
         # The key is the content itself, so reloading the same messages reuses their layouts.
-        key = (item.id, hash(item.content), item.status, item.branch, item.branches,
-               len(item.citations), bool(item.stats), item.error, width, self.busy)
+        return (item.id, hash(item.content), item.status, item.branch, item.branches,
+                len(item.citations), bool(item.stats), item.error, width)
+
+    def size_for(self, item: ChatItem) -> QSize:
+        """The row's size at the view's current width (served as the model's SizeHintRole).
+
+        Heights are remembered for every message, so laying out a long conversation after an
+        append costs a dictionary lookup per row, not a Markdown layout.
+        """
+        width = self._width(None)
+        key = self._key(item, width)
+        h = self._heights.get(key)
+        if h is None:
+            h = self.layout_for(item, width, self._view.font() if self._view is not None else QFont()).height
+        return QSize(width, h)
+
+    def layout_for(self, item: ChatItem, width: int, font: QFont) -> _Layout:
+        key = self._key(item, width)
         lay = self._cache.get(key)
         if lay is not None:
             self._cache.move_to_end(key)
@@ -155,16 +174,12 @@ class MessageDelegate(QStyledItemDelegate):
         y += small.height() + 4 + PAD + MARGIN // 2
         lay.height = y
         self._cache[key] = lay
+        self._heights[key] = y
         if len(self._cache) > self.CACHE_SIZE:
             self._cache.popitem(last=False)
         return lay
 
     # QStyledItemDelegate -----------------------------------------------------------------
-    def sizeHint(self, option: QStyleOptionViewItem, index: Any) -> QSize:
-        item: ChatItem = index.data(ItemRole)
-        w = self._width(option)
-        return QSize(w, self.layout_for(item, w, option.font).height)
-
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Any) -> None:
         item: ChatItem = index.data(ItemRole)
         lay = self.layout_for(item, self._width(option), option.font)
@@ -211,7 +226,9 @@ class MessageDelegate(QStyledItemDelegate):
                                             r.width() - 2 * (MARGIN + PAD)))
         hovered = bool(option.state & QStyle.StateFlag.State_MouseOver)
         for name, label, rect in lay.actions:
-            painter.setPen(link if hovered and name != "branch_label" else muted)
+            inactive = name == "branch_label" or (self.busy and name in self.BUSY_ACTIONS)
+            painter.setPen(link if hovered and not inactive else (_mix(base, text_col, 0.3) if inactive and
+                                                                  name != "branch_label" else muted))
             painter.drawText(rect.translated(ox, oy), Qt.AlignmentFlag.AlignCenter, label)
         painter.restore()
 
@@ -236,6 +253,8 @@ class MessageDelegate(QStyledItemDelegate):
                 return ("citation", i)
         for name, _label, rect in lay.actions:
             if rect.contains(pos) and name != "branch_label":
+                if self.busy and name in self.BUSY_ACTIONS:
+                    return None
                 return (name, 0)
         return None
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt
 
@@ -46,6 +46,9 @@ class TranscriptModel(QAbstractListModel):
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
         self._items: list[ChatItem] = []
+        # Set by the view: returns a row's QSize. Serving sizes from the model lets the view's
+        # C++ layout ask for them without a Python delegate call per row.
+        self.size_for: Callable[[ChatItem], Any] | None = None
 
     # Qt API -------------------------------------------------------------------------------
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
@@ -59,6 +62,8 @@ class TranscriptModel(QAbstractListModel):
             return item.content
         if role == ItemRole:
             return item
+        if role == Qt.ItemDataRole.SizeHintRole and self.size_for is not None:
+            return self.size_for(item)
         if role == RoleRole:
             return item.role
         if role == StatusRole:

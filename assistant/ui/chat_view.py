@@ -66,6 +66,7 @@ class ChatView(QWidget):
         self.view.setModel(self.model)
         self.delegate = MessageDelegate(self.view)
         self.view.setItemDelegate(self.delegate)
+        self.model.size_for = self.delegate.size_for
         self.view.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.view.setResizeMode(QListView.ResizeMode.Adjust)
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
@@ -252,10 +253,10 @@ class ChatView(QWidget):
         self.answerFinished.emit(conv or "")
 
     def _stored(self, message_id: Any) -> Any:
-        for m in reversed(self.backend.store.thread(self._reply_conv)):
-            if str(m.id) == str(message_id):
-                return m
-        return None
+        try:
+            return self.backend.store.message(str(message_id))
+        except KeyError:  # deleted meanwhile
+            return None
 
     def _set_busy(self, busy: bool) -> None:
         self.delegate.busy = busy
@@ -332,7 +333,8 @@ class ChatView(QWidget):
         menu = QMenu(self)
         for name, label in self.delegate._actions_for(item):
             if name != "branch_label":
-                menu.addAction(label, lambda n=name: self.on_action(n, item.id, 0))
+                act = menu.addAction(label, lambda n=name: self.on_action(n, item.id, 0))
+                act.setEnabled(not (self.generating and name in self.delegate.BUSY_ACTIONS))
         for i, c in enumerate(item.citations):
             menu.addAction(self.tr("Show passage %d") % (i + 1), lambda c=c: self.show_passage(c))
         menu.popup(self.view.viewport().mapToGlobal(pos))

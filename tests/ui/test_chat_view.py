@@ -51,6 +51,10 @@ def test_streaming_touches_only_the_last_row_and_is_coalesced(qtbot, paths):
     assert changed and all(r == (5, 5) for r in changed)  # only the answer being written
     assert len(changed) < 301 / 3  # 301 chunks arrive, far fewer repaints (50 ms batches)
     assert m.item(5).content.endswith("word299")
+    # the row grew with its text: the whole answer is on screen, not clipped to its first height
+    qtbot.waitUntil(lambda: w.chat.view.visualRect(m.index(5)).height()
+                    == w.chat.delegate.size_for(m.item(5)).height())
+    assert w.chat.view.visualRect(m.index(5)).height() > w.chat.view.visualRect(m.index(4)).height() * 2
     h.close()
 
 
