@@ -41,6 +41,10 @@ class App:
         self.warm_up = warm_up
         i18n.install(self.qapp, hearth.settings.language)  # type: ignore[arg-type]
         apply_theme(self.qapp, hearth.settings.theme)  # type: ignore[arg-type]
+        # "Follow the system": re-apply when the desktop switches between light and dark
+        self.qapp.styleHints().colorSchemeChanged.connect(
+            lambda _scheme: apply_theme(self.qapp, self.hearth.settings.theme)  # type: ignore[arg-type]
+            if self.hearth.settings.theme == "system" else None)
         self.window: Any = None
         self.tasks: Any = None
 

@@ -117,6 +117,7 @@ class DocumentsPanel(QWidget):
         self._running = False
         self._cancel = threading.Event()
         self._pending_paths: list[Path] = []
+        self._watching = False
         self.statuses: dict[str, tuple[str, str]] = {}  # path -> (status, reason), for tests and tooltips
         self.set_busy_state()
 
@@ -129,6 +130,7 @@ class DocumentsPanel(QWidget):
         def opened(_r: Any) -> None:
             self.ready = True
             self.job_label.hide()
+            self.start_watching()
             self.refresh_collections()
             if self._pending_paths:
                 paths, self._pending_paths = self._pending_paths, []
@@ -137,6 +139,26 @@ class DocumentsPanel(QWidget):
                 then()
 
         self.tasks.start(lambda: self.hearth.knowledge.list_collections(), done=opened, error=self._failed)
+
+    def start_watching(self) -> None:
+        """Index changes in watched folders while Hearth runs (polled by the core in a thread)."""
+        if self._watching:
+            return
+        try:
+            self.hearth.knowledge.start_watching(
+                lambda name, reports: self.bridge.to_main(self._watched_changed, name, reports))
+        except Exception as e:  # watching is a convenience; the panel works without it
+            log.warning("cannot watch folders: %s", e)
+            return
+        self._watching = True
+
+    def _watched_changed(self, name: str, reports: list[Any]) -> None:
+        if name == self.current_collection():
+            for r in reports:
+                self._show_file(r.path, r.status, r.reason, r.chunks)
+        self.job_label.setText(self.tr("“%s”: %d files updated from a watched folder.") % (name, len(reports)))
+        self.job_label.show()
+        self.refresh_collections(select=self.current_collection() or name)
 
     def set_conversation(self, conv_id: str | None) -> None:
         self.conv_id = conv_id
@@ -459,3 +481,7 @@ class DocumentsPanel(QWidget):
                 self.hearth.knowledge.watch(name, Path(f), on)
         except Exception as e:  # the folder vanished, no permission, ...
             self._failed(e)
+            return
+        if on:
+            self.start_watching()
+            self.add_paths([Path(folder)], collection=name)  # index what is there now

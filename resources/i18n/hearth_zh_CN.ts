@@ -336,6 +336,10 @@
         <translation>正在打开文档索引…</translation>
     </message>
     <message>
+        <source>“%s”: %d files updated from a watched folder.</source>
+        <translation>“%s”：监视的文件夹中有 %d 个文件已更新。</translation>
+    </message>
+    <message>
         <source>%s (%d files)</source>
         <translation>%s（%d 个文件）</translation>
     </message>

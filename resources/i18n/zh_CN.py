@@ -77,7 +77,8 @@ TEXT = {
         "Password for %s:": "%s 的密码：", "New collection": "新建文档集", "Rename collection": "重命名文档集",
         "Delete collection": "删除文档集",
         "Delete “%s” and its index? Your files themselves are not touched.": "删除“%s”及其索引？你的文件本身不会受影响。",
-        "Re-indexing “%s”…": "正在重新索引“%s”…", "No collections yet": "还没有文档集", "Folder to watch": "要监视的文件夹",
+        "Re-indexing “%s”…": "正在重新索引“%s”…", "No collections yet": "还没有文档集",
+        "“%s”: %d files updated from a watched folder.": "“%s”：监视的文件夹中有 %d 个文件已更新。", "Folder to watch": "要监视的文件夹",
     },
     "MainWindow": {
         "This chat": "本对话", "Model: not loaded yet": "模型：尚未加载", "Prompts": "提示词", "Adapters": "适配器",

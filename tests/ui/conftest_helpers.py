@@ -15,6 +15,8 @@ def make_window(qtbot, hearth, warm_up: bool = False):
     qtbot.addWidget(w)
     w.show()
     qtbot.waitExposed(w)
+    w.activateWindow()  # window shortcuts (Ctrl+N, Ctrl+K, Ctrl+,, Esc) act on the active window
+    qtbot.waitUntil(w.isActiveWindow)
     return w
 
 
@@ -34,3 +36,9 @@ def click_action(qtbot, chat, row: int, name: str) -> None:
     assert r is not None, f"no {name!r} action under message {row}"
     pos = rect.topLeft() + r.center()
     QTest.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, QPoint(pos))
+
+
+def press(widget_focus, key, modifier=Qt.KeyboardModifier.NoModifier) -> None:
+    """Press a key while ``widget_focus`` has the keyboard focus (activates its window like a user)."""
+    widget_focus.setFocus()
+    QTest.keyClick(widget_focus, key, modifier)

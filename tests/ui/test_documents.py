@@ -99,3 +99,24 @@ def test_collections_can_be_created_renamed_and_deleted(qtbot, hearth, monkeypat
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
     panel.delete_collection()
     assert hearth.knowledge.list_collections() == [] and panel.collection_box.count() == 0
+
+
+def test_a_watched_folder_is_indexed_now_and_again_when_a_file_appears(qtbot, hearth, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QFileDialog
+
+    folder = tmp_path / "notes"
+    folder.mkdir()
+    (folder / "first.txt").write_text("The lighthouse keeper writes in his log every night.", encoding="utf-8")
+    w = make_window(qtbot, hearth)
+    panel = w.documents
+    with qtbot.waitSignal(panel.collectionsChanged, timeout=60000):
+        panel.warm_up()
+    panel.create_collection("Notes")
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a, **k: str(folder))
+    with qtbot.waitSignal(panel.jobFinished, timeout=60000):
+        panel.watch_box.setChecked(True)
+    assert status_of(panel, folder / "first.txt") == "indexed"
+    assert hearth.knowledge.list_collections()[0].watched == [str(folder.resolve())]
+    (folder / "second.txt").write_text("A second note about the storm.", encoding="utf-8")
+    qtbot.waitUntil(lambda: status_of(panel, folder / "second.txt") == "indexed", timeout=30000)
+    assert "watched folder" in panel.job_label.text()

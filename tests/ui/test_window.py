@@ -7,7 +7,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
 from assistant.core.app import Hearth
-from tests.ui.conftest_helpers import click_action, make_window, wait_answer
+from tests.ui.conftest_helpers import click_action, make_window, press, wait_answer
 from tests.ui.fakes import ScriptedEngine
 
 # The offscreen platform cannot pass size hints to a window manager; nothing to fix on our side.
@@ -110,8 +110,9 @@ def test_delete_a_message(qtbot, hearth):
 
 def test_new_rename_pin_search_and_delete_with_undo(qtbot, hearth):
     w = make_window(qtbot, hearth)
-    for text in ("apples are red", "bananas are yellow"):
-        QTest.keyClick(w, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    for n, text in enumerate(("apples are red", "bananas are yellow")):
+        press(w.chat.composer, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+        assert len(hearth.store.list()) == n + 1 and w.chat.model.rowCount() == 0  # Ctrl+N: a new, empty chat
         send(qtbot, w, text)
         wait_answer(qtbot, w)
     titles = lambda: [w.conversations.list.item(i).text() for i in range(w.conversations.list.count())]  # noqa: E731
@@ -120,7 +121,7 @@ def test_new_rename_pin_search_and_delete_with_undo(qtbot, hearth):
     w.conversations.rename(apples, "Fruit")
     w.conversations.set_pinned(apples, True)
     assert titles()[0] == "📌 Fruit"
-    QTest.keyClick(w, Qt.Key.Key_K, Qt.KeyboardModifier.ControlModifier)
+    press(w.chat.composer, Qt.Key.Key_K, Qt.KeyboardModifier.ControlModifier)
     assert w.conversations.search.hasFocus()
     QTest.keyClicks(w.conversations.search, "yellow")  # matches message text, not only titles
     qtbot.waitUntil(lambda: titles() == ["bananas are yellow"])
@@ -220,3 +221,49 @@ def test_switching_to_chinese_retranslates_the_window_and_keeps_the_chat(qtbot, 
     finally:
         i18n.install(app.qapp, "en")
         app.crash.uninstall()
+
+
+def test_first_run_shows_the_welcome_once(qtbot, hearth):
+    from assistant.ui.main_window import MainWindow
+    from assistant.ui.welcome import WelcomeDialog
+
+    w = MainWindow(hearth, warm_up=False)  # first run: first_run_done is False
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitUntil(lambda: w.findChild(WelcomeDialog) is not None and w.findChild(WelcomeDialog).isVisible())
+    from PySide6.QtWidgets import QLabel
+
+    dlg = w.findChild(WelcomeDialog)
+    texts = " ".join(lbl.text() for lbl in dlg.findChildren(QLabel))
+    assert "never leave" in texts and "internet" in texts and "model manager" in texts
+    dlg.accept()
+    from assistant.core import settings
+
+    assert settings.load(hearth.paths.settings_file).first_run_done is True
+
+
+def test_settings_dialog_saves_sampling_context_gpu_and_theme(qtbot, hearth):
+    from PySide6.QtGui import QPalette
+    from PySide6.QtWidgets import QApplication, QLabel
+
+    w = make_window(qtbot, hearth)
+    press(w.chat.composer, Qt.Key.Key_Comma, Qt.KeyboardModifier.ControlModifier)  # Ctrl+,
+    from assistant.ui.settings_dialog import SettingsDialog
+
+    dlg = w.findChild(SettingsDialog)
+    assert dlg is not None and dlg.isVisible()
+    assert str(hearth.paths.data) in " ".join(lb.text() for lb in dlg.findChildren(QLabel))
+    dlg.temperature.setValue(0.2)
+    dlg.context.setValue(4096)
+    dlg.gpu.setCurrentText("0")
+    dlg.theme.setCurrentIndex(dlg.theme.findData("dark"))
+    before = QApplication.palette().color(QPalette.ColorRole.Window).lightnessF()
+    try:
+        dlg.save()
+        from assistant.core import settings
+
+        s = settings.load(hearth.paths.settings_file)
+        assert (s.sampling.temperature, s.context_length, s.n_gpu_layers, s.theme) == (0.2, 4096, "0", "dark")
+        assert QApplication.palette().color(QPalette.ColorRole.Window).lightnessF() < min(before, 0.3)
+    finally:
+        w._apply_theme("system")
