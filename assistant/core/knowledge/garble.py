@@ -39,6 +39,10 @@ def garbled_reason(text: str) -> str:
     latin1_symbols = sum(1 for c in sample if "\u00a1" <= c <= "\u00bf")
     if (latin1 + latin1_symbols) / n > 0.3:
         return "the text decodes as accented Latin letters and symbols (a Chinese/Japanese font read wrongly)"
+    # After NFKC, real text keeps almost no loose combining accents; this garbage is full of them.
+    loose_marks = sum(1 for c in sample if "\u0300" <= c <= "\u036f")
+    if loose_marks >= 10 and loose_marks / n > 0.1:
+        return "the text is full of stray accent marks (a font without a usable character map)"
     hangul = [c for c in letters if "\uac00" <= c <= "\ud7ff"]
     if len(hangul) >= 5:
         rare = 0

@@ -119,6 +119,8 @@ class Indexer:
         q: queue.Queue = queue.Queue(maxsize=4)
         stop = threading.Event()
 
+        failure: list[BaseException] = []
+
         def produce() -> None:
             try:
                 for job in jobs:
@@ -131,6 +133,8 @@ class Indexer:
                             job.password = stored
                             job.result = self.pool.parse(str(job.path), stored)
                     q.put(job)
+            except T.KnowledgeError as e:  # handed to the caller's thread below
+                failure.append(e)
             finally:
                 q.put(None)
 
@@ -169,6 +173,8 @@ class Indexer:
                 except queue.Empty:
                     pass
             producer.join()
+        if failure:
+            raise failure[0]
         emit(T.IndexProgress("done", state["done"], total, "", state["chunks"]))
         return reports
 

@@ -93,12 +93,12 @@ def read_text(p: Path) -> str | None:
     for bom, enc in ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16")):
         if data.startswith(bom):
             return data.decode(enc, errors="replace")
+    if b"\x00" in data[:8192]:  # text files (without a UTF-16 BOM) never contain NUL bytes
+        return None
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
         pass
-    if b"\x00" in data[:4096]:
-        return None
     from charset_normalizer import from_bytes
 
     best = from_bytes(data).best()

@@ -18,6 +18,7 @@ log = logging.getLogger("assistant.knowledge")
 
 DEFAULT_TIMEOUT_S = 120.0
 DEFAULT_MEMORY_MB = 2048
+START_TIMEOUT_S = 120.0
 
 
 def _child_main(conn, memory_mb: int, target: str = "") -> None:
@@ -39,6 +40,7 @@ def _child_main(conn, memory_mb: int, target: str = "") -> None:
 
         mod, _, fn = target.partition(":")
         parse_file = getattr(importlib.import_module(mod), fn)
+    conn.send("ready")  # start-up (imports) does not count against the first file's time limit
 
     while True:
         try:
@@ -88,6 +90,9 @@ class ParserPool:
         self._proc.start()
         child.close()
         self._conn = parent
+        if not parent.poll(START_TIMEOUT_S) or parent.recv() != "ready":
+            self._kill()
+            raise T.KnowledgeError("The document parser process did not start; see the log for details.")
 
     def _kill(self) -> None:
         if self._proc is not None:

@@ -1,0 +1,1 @@
+"""Evaluation of retrieval (BEIR format) and shared code for benchmarks."""

@@ -1,0 +1,165 @@
+"""Knowledge benchmark: indexing throughput, query latency at 100k chunks, SciFact retrieval quality.
+
+Run: ``python tests/benchmarks/bench_knowledge.py [--ratio-docs N] [--synthetic N] [--quick]``.
+Prints progress, then ONE JSON object as the last line with:
+
+- ``index_ratio``: end-to-end indexing chunks/s (parse in the child, chunk, embed, Chroma, manifest)
+  divided by bare ``SentenceTransformer.encode`` chunks/s on exactly the same chunk texts (measured
+  right after, same process). SciFact documents written as Markdown files; default 800 documents.
+- ``query_p95_ms_100k``: p95 of ``KnowledgeBase.search`` (query embedding + Chroma + BM25 + fusion
+  + passage lookup) over 100,000 chunks. The chunks are SYNTHESISED: texts are random mixes of
+  SciFact sentences (so BM25 sees real vocabulary), vectors are random unit vectors (embedding
+  100k real chunks would take ~1.5 h on 2 cores). Queries are real SciFact queries, embedded for real.
+- ``scifact_ndcg10`` (fused), ``scifact_ndcg10_dense_only``, ``scifact_ndcg10_bm25_only``: the
+  SciFact train split over the full corpus, through the real indexing and retrieval path.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+SCIFACT = ROOT.parent / "shared" / "eval" / "retrieval" / "scifact"
+
+
+def log(msg: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {msg}", flush=True)
+
+
+def bench_index_ratio(kb, embedder, n_docs: int, work: Path) -> dict:
+    from assistant.core.evals.beir import load_beir, write_corpus
+    from assistant.core.knowledge.chunking import embedding_text
+    from assistant.core.knowledge import types as T
+
+    data = load_beir(SCIFACT, "train")
+    ids = list(data.corpus)[:n_docs]
+    data.corpus = {d: data.corpus[d] for d in ids}
+    write_corpus(data, work / "ratio-docs")
+    embedder.embed(["warm up the model"])  # loading is not indexing
+    t = time.perf_counter()
+    reports = kb.index("ratio", [work / "ratio-docs"])
+    index_s = time.perf_counter() - t
+    store = kb._get("ratio")
+    rows = store.manifest.db.execute("SELECT heading, text FROM chunks ORDER BY rowid").fetchall()
+    texts = [embedding_text(T.Chunk("", 0, text, None, 0, 0, heading)) for heading, text in rows]
+    t = time.perf_counter()
+    embedder.model.encode(texts, batch_size=embedder.batch_size, normalize_embeddings=True, show_progress_bar=False)
+    bare_s = time.perf_counter() - t
+    n = len(texts)
+    log(f"index: {len(reports)} files, {n} chunks in {index_s:.1f} s ({n / index_s:.1f}/s); "
+        f"bare encode {bare_s:.1f} s ({n / bare_s:.1f}/s)")
+    kb.delete_collection("ratio")
+    return {"index_ratio": round((n / index_s) / (n / bare_s), 3), "index_chunks": n,
+            "index_chunks_per_s": round(n / index_s, 2), "bare_encode_chunks_per_s": round(n / bare_s, 2)}
+
+
+def bench_query_latency(kb, n_chunks: int, queries: list[str]) -> dict:
+    import numpy as np
+
+    from assistant.core.knowledge import types as T
+    from assistant.core.knowledge.bm25 import BM25Index
+
+    from assistant.core.evals.beir import load_beir
+
+    data = load_beir(SCIFACT, "train")
+    sentences = [s.strip() for _, text in data.corpus.values() for s in text.split(". ") if len(s) > 30]
+    rng = random.Random(7)
+    nrng = np.random.default_rng(7)
+    kb.create_collection("latency")
+    store = kb._get("latency")
+    store.manifest.set(embedder=kb.embedder.name, dimension=kb.embedder.dimension, normalized=1)
+    per_file = 1000
+    t = time.perf_counter()
+    for f in range(0, n_chunks, per_file):
+        path = f"/synthetic/file{f // per_file:04d}.txt"
+        chunks = []
+        for i in range(per_file):
+            text = ". ".join(rng.sample(sentences, 6)) + "."
+            chunks.append(T.Chunk(f"synthetic{f // per_file:04d}-{i:05d}", i, text, None, 0, len(text), ""))
+        vecs = nrng.standard_normal((per_file, kb.embedder.dimension)).astype(np.float32)
+        vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
+        store.upsert(chunks, vecs, path)
+        store.manifest.replace_file(T.SourceFile(path, 0, 0.0, "synthetic", T.INDEXED, "", per_file,
+                                                 kb.embedder.name, time.time()), chunks)
+    log(f"synthesised {n_chunks} chunks in {time.perf_counter() - t:.0f} s")
+    t = time.perf_counter()
+    store.bm25()
+    log(f"BM25 over {n_chunks} chunks built in {time.perf_counter() - t:.1f} s")
+    store._bm25 = None
+    t = time.perf_counter()
+    store.bm25()
+    bm25_load_s = time.perf_counter() - t
+    for q in queries[:5]:  # warm-up: first Chroma query loads the HNSW index
+        kb.search("latency", q, k=5)
+    times = []
+    for q in queries:
+        t = time.perf_counter()
+        kb.search("latency", q, k=5)
+        times.append((time.perf_counter() - t) * 1000)
+    times.sort()
+    p95 = times[int(0.95 * (len(times) - 1))]
+    log(f"query latency over {n_chunks} chunks: p50 {times[len(times) // 2]:.1f} ms, p95 {p95:.1f} ms")
+    kb.delete_collection("latency")
+    return {"query_p95_ms_100k": round(p95, 1), "query_p50_ms_100k": round(times[len(times) // 2], 1),
+            "query_chunks": n_chunks, "bm25_cache_load_s": round(bm25_load_s, 2), "synthetic_vectors": True}
+
+
+def bench_scifact(kb, limit: int | None) -> dict:
+    from assistant.core.evals.beir import run_beir
+
+    t = time.perf_counter()
+    scores = run_beir(SCIFACT, "train", limit=limit, kb=kb, modes=("fused", "dense", "bm25"))
+    log(f"SciFact train ({scores['fused'].queries} queries, limit {limit}): "
+        + ", ".join(f"{m} nDCG@10 {s.ndcg10:.4f}" for m, s in scores.items()) + f" in {time.perf_counter() - t:.0f} s")
+    return {"scifact_ndcg10": round(scores["fused"].ndcg10, 4),
+            "scifact_ndcg10_dense_only": round(scores["dense"].ndcg10, 4),
+            "scifact_ndcg10_bm25_only": round(scores["bm25"].ndcg10, 4),
+            "scifact_recall10": round(scores["fused"].recall10, 4), "scifact_mrr": round(scores["fused"].mrr, 4),
+            "scifact_queries": scores["fused"].queries, "scifact_docs_limit": limit}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--ratio-docs", type=int, default=800)
+    ap.add_argument("--synthetic", type=int, default=100_000)
+    ap.add_argument("--scifact-limit", type=int, default=None, help="documents (default: the full corpus)")
+    ap.add_argument("--skip", default="", help="comma list of parts to skip: ratio,latency,scifact")
+    args = ap.parse_args()
+    from assistant.core import paths as P
+    from assistant.core.evals.beir import load_beir
+    from assistant.core.knowledge import KnowledgeBase
+    from assistant.core.knowledge.embedders import SentenceTransformerEmbedder
+
+    skip = set(filter(None, args.skip.split(",")))
+    out: dict = {}
+    with tempfile.TemporaryDirectory(prefix="hearth-bench-") as tmp:
+        work = Path(tmp)
+        embedder = SentenceTransformerEmbedder()
+        kb = KnowledgeBase(P.resolve(work / "home").ensure(), embedder)
+        try:
+            if "ratio" not in skip:
+                out.update(bench_index_ratio(kb, embedder, args.ratio_docs, work))
+            if "latency" not in skip:
+                queries = list(load_beir(SCIFACT, "train").queries.values())[:100]
+                out.update(bench_query_latency(kb, args.synthetic, queries))
+            if "scifact" not in skip:
+                out.update(bench_scifact(kb, args.scifact_limit))
+        finally:
+            kb.close()
+    print(json.dumps(out))
+
+
+if __name__ == "__main__":
+    main()
