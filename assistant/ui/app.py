@@ -97,9 +97,7 @@ class App:
         w.show()
         code = self.qapp.exec()
         if self.tasks is not None:
-            for r in (getattr(w.chat, "_reply", None),):
-                if r is not None:
-                    r.cancel()
+            (self.window or w).chat.stop()
             self.tasks.wait(10000)
         self.hearth.close()
         return int(code)

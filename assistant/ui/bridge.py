@@ -31,8 +31,14 @@ class Bridge(QObject):
         self.call.connect(self._run, Qt.ConnectionType.QueuedConnection)
 
     def to_main(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
-        """Queue ``fn(*args, **kwargs)`` to run on the GUI thread; safe from any thread."""
-        self.call.emit(functools.partial(fn, *args, **kwargs))
+        """Queue ``fn(*args, **kwargs)`` to run on the GUI thread; safe from any thread.
+
+        A result that arrives after its window was closed (the bridge is gone) is dropped.
+        """
+        try:
+            self.call.emit(functools.partial(fn, *args, **kwargs))
+        except RuntimeError as e:  # "Signal source has been deleted": the window closed meanwhile
+            log.debug("dropped a background result for a closed window: %s", e)
 
     def _run(self, fn: Callable[[], Any]) -> None:
         try:

@@ -109,6 +109,7 @@ class ChatView(QWidget):
         self._flush = QTimer(self)
         self._flush.setInterval(self.FLUSH_MS)
         self._flush.timeout.connect(self._drain)
+        self._job: threading.Event | None = None  # set while an answer is being prepared or written
         self._reply: Any = None
         self._reply_conv: str | None = None
         self._attach_template_picker()
@@ -117,7 +118,7 @@ class ChatView(QWidget):
     # conversation --------------------------------------------------------------------------
     @property
     def generating(self) -> bool:
-        return self._reply is not None
+        return self._job is not None
 
     def set_conversation(self, conv_id: str | None) -> None:
         """Show a conversation (None: the empty state)."""
@@ -138,7 +139,7 @@ class ChatView(QWidget):
                 ids = [str(s.id) for s in sibs]
                 pos = ids.index(str(m.id)) + 1 if str(m.id) in ids else 1
                 items.append(ChatItem.from_stored(m, pos, max(1, len(ids))))
-            if self._reply is not None and self._reply_conv == self.conv_id and items:
+            if self._job is not None and self._reply_conv == self.conv_id and items:
                 items[-1].status = "streaming"
             self.model.set_items(items)
             self.view.scrollToBottom()
@@ -175,32 +176,38 @@ class ChatView(QWidget):
     def _start(self, text: str, *, regenerate_of: str | None = None, edit_of: str | None = None) -> None:
         conv = self.conv_id
         assert conv is not None
-        try:
-            reply = self.backend.reply(conv, text, regenerate_of=regenerate_of, edit_of=edit_of)
-        except Exception as e:  # store refused (conversation deleted meanwhile, ...)
-            self.show_error(in_words(e))
-            return
-        self._reply, self._reply_conv = reply, conv
-        if regenerate_of is None and edit_of is None:
-            uid = str(getattr(getattr(reply, "user_msg", None), "id", "") or "")
-            self.model.append(ChatItem(id=uid or f"user-{id(reply)}", role="user", content=text))
-            self.model.append(ChatItem(id=str(reply.message_id), role="assistant", content="",
-                                       status="streaming"))
-            self.view.scrollToBottom()
-            self._update_empty()
-        else:
-            self.reload()
-        self._set_busy(True)
-        self.status.setText(self.tr("Thinking…"))
-        self.messageSent.emit(conv)
-        self._flush.start()
+        # Show the turn at once; the core builds the reply in the worker, because it may search
+        # the documents (which waits while they are being indexed) and load the model.
+        if regenerate_of is not None:
+            row = self.model.row_of(regenerate_of)
+            self.model.truncate(row if row >= 0 else self.model.rowCount())
+        elif edit_of is not None:
+            row = self.model.row_of(edit_of)
+            self.model.truncate(row if row >= 0 else self.model.rowCount())
+        if regenerate_of is None:
+            self.model.append(ChatItem(id="pending-question", role="user", content=text))
+        self.model.append(ChatItem(id="pending-answer", role="assistant", content="", status="streaming"))
+        self.view.scrollToBottom()
+        self._update_empty()
         stop = threading.Event()
         self._stop_flag = stop
+        self._job, self._reply, self._reply_conv = stop, None, conv
+        self._set_busy(True)
+        self.status.setText(self.tr("Thinking…"))
+        self._flush.start()
+        backend, bridge = self.backend, self.bridge
+        made: list[Any] = []
 
         def run() -> None:
+            reply = backend.reply(conv, text, regenerate_of=regenerate_of, edit_of=edit_of)
+            made.append(reply)
+            bridge.to_main(self._started, reply, regenerate_of is not None or edit_of is not None)
             # Read to the end even after a stop: the reply then stores the partial answer as
             # "stopped" (breaking out would close it as failed).
             cancelled = False
+            if stop.is_set():
+                reply.cancel()
+                cancelled = True
             for chunk in reply:
                 with self._pending_lock:
                     self._pending.append(chunk)
@@ -208,14 +215,34 @@ class ChatView(QWidget):
                     reply.cancel()
                     cancelled = True
 
-        self.tasks.start(run, done=lambda _r: self._finished(reply, None),
-                         error=lambda e: self._finished(reply, e))
+        self.tasks.start(run, done=lambda _r: self._finished(made[0] if made else None, None),
+                         error=lambda e: self._finished(made[0] if made else None, e))
+
+    def _started(self, reply: Any, branched: bool) -> None:
+        """The core stored the turn: give the rows their real ids (and branch counts)."""
+        self._reply = reply
+        if self._reply_conv != self.conv_id:
+            return
+        if branched:
+            shown = self.model.item(self.model.rowCount() - 1).content if self.model.rowCount() else ""
+            self.reload()
+            last = self.model.rowCount() - 1
+            if last >= 0 and self.model.item(last).id == str(reply.message_id):
+                self.model.update(last, content=shown, status="streaming")
+        else:
+            q, a = self.model.row_of("pending-question"), self.model.row_of("pending-answer")
+            if q >= 0:
+                self.model.update(q, id=str(getattr(getattr(reply, "user_msg", None), "id", "") or "pending-question"))
+            if a >= 0:
+                self.model.update(a, id=str(reply.message_id))
+        self.messageSent.emit(self._reply_conv or "")
 
     def stop(self) -> None:
         """Stop the answer being written (the part already written is kept)."""
-        if self._reply is not None:
+        if self._job is not None:
             self._stop_flag.set()
-            self._reply.cancel()
+            if self._reply is not None:
+                self._reply.cancel()
             self.status.setText(self.tr("Stopping…"))
 
     def _drain(self) -> None:
@@ -233,7 +260,7 @@ class ChatView(QWidget):
     def _finished(self, reply: Any, error: BaseException | None) -> None:
         self._drain()
         self._flush.stop()
-        self._reply = None
+        self._job = self._reply = None
         self._set_busy(False)
         conv = self._reply_conv
         if error is not None:
@@ -241,15 +268,18 @@ class ChatView(QWidget):
         else:
             self.status.setText("")
         if conv == self.conv_id:
-            row = self.model.row_of(str(reply.message_id))
-            stored = self._stored(reply.message_id)
-            if row >= 0 and stored is not None:
-                fresh = ChatItem.from_stored(stored, self.model.item(row).branch,
-                                             self.model.item(row).branches)
-                self.model.update(row, content=fresh.content, status=fresh.status, stats=fresh.stats,
-                                  citations=fresh.citations, error=in_words(error) if error else "")
-            elif row >= 0:
-                self.model.update(row, status="error" if error else "complete")
+            if reply is None:  # the turn could not even be stored or prepared
+                self.reload()
+            else:
+                row = self.model.row_of(str(reply.message_id))
+                stored = self._stored(reply.message_id)
+                if row >= 0 and stored is not None:
+                    item = self.model.item(row)
+                    fresh = ChatItem.from_stored(stored, item.branch, item.branches)
+                    self.model.update(row, content=fresh.content, status=fresh.status, stats=fresh.stats,
+                                      citations=fresh.citations, error=in_words(error) if error else "")
+                elif row >= 0:
+                    self.model.update(row, status="error" if error else "complete")
         self.answerFinished.emit(conv or "")
 
     def _stored(self, message_id: Any) -> Any:
@@ -267,7 +297,7 @@ class ChatView(QWidget):
     def show_error(self, text: str) -> None:
         self.status.setText(text)
         self.status.setStyleSheet("color: #c0392b;")
-        QTimer.singleShot(15000, lambda: self.status.setStyleSheet(""))
+        QTimer.singleShot(15000, self.status, lambda: self.status.setStyleSheet(""))  # dies with the label
 
     # per-message actions ---------------------------------------------------------------------
     def on_action(self, name: str, message_id: str, arg: int) -> None:

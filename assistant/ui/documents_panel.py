@@ -118,6 +118,7 @@ class DocumentsPanel(QWidget):
         self._cancel = threading.Event()
         self._pending_paths: list[Path] = []
         self._watching = False
+        self._refresh_gen = 0
         self.statuses: dict[str, tuple[str, str]] = {}  # path -> (status, reason), for tests and tooltips
         self.set_busy_state()
 
@@ -144,13 +145,18 @@ class DocumentsPanel(QWidget):
         """Index changes in watched folders while Hearth runs (polled by the core in a thread)."""
         if self._watching:
             return
-        try:
-            self.hearth.knowledge.start_watching(
-                lambda name, reports: self.bridge.to_main(self._watched_changed, name, reports))
-        except Exception as e:  # watching is a convenience; the panel works without it
-            log.warning("cannot watch folders: %s", e)
-            return
         self._watching = True
+        bridge = self.bridge
+
+        def work() -> None:
+            self.hearth.knowledge.start_watching(
+                lambda name, reports: bridge.to_main(self._watched_changed, name, reports))
+
+        def failed(e: BaseException) -> None:  # watching is a convenience; the panel works without it
+            self._watching = False
+            log.warning("cannot watch folders: %s", e)
+
+        self.tasks.start(work, error=failed)
 
     def _watched_changed(self, name: str, reports: list[Any]) -> None:
         if name == self.current_collection():
@@ -163,7 +169,7 @@ class DocumentsPanel(QWidget):
     def set_conversation(self, conv_id: str | None) -> None:
         self.conv_id = conv_id
         if self.ready:
-            self._select_collection(self._conv_collection())
+            self.refresh_collections(select=self._conv_collection() or None)
 
     def _conv_collection(self) -> str:
         if self.conv_id is None:
@@ -174,43 +180,53 @@ class DocumentsPanel(QWidget):
         return self.collection_box.currentData() or ""
 
     def refresh_collections(self, select: str | None = None) -> None:
-        infos = self.hearth.knowledge.list_collections()
-        names = [c.name for c in infos]
+        """Re-read collections and the chosen one's files, in a worker.
+
+        Every knowledge-base call runs off the GUI thread: while a collection is being indexed
+        the knowledge base answers only when the current file is done.
+        """
+        if not self.ready:
+            return
         want = select or self._conv_collection() or self.current_collection()
+        self._refresh_gen += 1
+        gen = self._refresh_gen
+        def work() -> tuple[list[Any], str, list[Any]]:
+            kb = self.hearth.knowledge
+            infos = kb.list_collections()
+            names = [c.name for c in infos]
+            name = want if want in names else (names[0] if names else "")
+            return infos, name, (kb.files(name) if name else [])
+
+        self.tasks.start(work, done=lambda r: self._apply(gen, *r), error=self._failed)
+
+    def _apply(self, gen: int, infos: list[Any], name: str, files: list[Any]) -> None:
+        if gen != self._refresh_gen:
+            return  # a newer refresh is on its way
         self.collection_box.blockSignals(True)
         self.collection_box.clear()
         for c in infos:
             self.collection_box.addItem(self.tr("%s (%d files)") % (c.name, c.files), c.name)
+        self.collection_box.setCurrentIndex(self.collection_box.findData(name) if name else -1)
         self.collection_box.blockSignals(False)
-        self._select_collection(want)
-        self.collectionsChanged.emit(names)
-        self.set_busy_state()
-
-    def _select_collection(self, name: str) -> None:
-        i = self.collection_box.findData(name) if name else -1
-        if i < 0 and self.collection_box.count():
-            i = 0
-        self.collection_box.setCurrentIndex(i)
-        self.refresh_files()
-
-    def refresh_files(self) -> None:
-        """Show the files of the chosen collection with their statuses."""
-        self.files.clear()
-        name = self.current_collection()
-        if not name or not self.ready:
-            return
-        try:
-            rows = self.hearth.knowledge.files(name)
-            info = next((c for c in self.hearth.knowledge.list_collections() if c.name == name), None)
-        except Exception as e:  # a damaged manifest must show as a message, not crash the panel
-            self.job_label.setText(in_words(e))
-            self.job_label.show()
-            return
+        info = next((c for c in infos if c.name == name), None)
         self.watch_box.blockSignals(True)
         self.watch_box.setChecked(bool(info and info.watched))
         self.watch_box.blockSignals(False)
-        for f in rows:
+        queued = {p: v for p, v in self.statuses.items() if v[0] == "queued"}
+        self.files.clear()
+        self.statuses = {}
+        for f in files:
             self._show_file(f.path, f.status, f.reason, f.chunks)
+        if self._running or self._queue:
+            for p, (st, reason) in queued.items():  # files waiting for their turn stay listed
+                if p not in self.statuses:
+                    self._show_file(p, st, reason, 0)
+        self.set_busy_state()
+        self.collectionsChanged.emit([c.name for c in infos])
+
+    def refresh_files(self) -> None:
+        """The user chose another collection: show its files."""
+        self.refresh_collections(select=self.current_collection() or None)
 
     def _show_file(self, path: str, status: str, reason: str, chunks: int) -> None:
         self.statuses[str(path)] = (status, reason)
@@ -267,18 +283,15 @@ class DocumentsPanel(QWidget):
                 self.warm_up()
             return
         name = collection or self._conv_collection() or self.current_collection() or DEFAULT_COLLECTION
-        if name not in [c.name for c in self.hearth.knowledge.list_collections()]:
-            try:
-                self.hearth.knowledge.create_collection(name)
-            except Exception as e:  # a bad name: say why
-                self._failed(e)
-                return
-            self.refresh_collections(select=name)
-        self._select_collection(name)
+        if self.collection_box.findData(name) < 0:
+            self.collection_box.addItem(name, name)  # shown at once; the index creates it
+        self.collection_box.blockSignals(True)
+        self.collection_box.setCurrentIndex(self.collection_box.findData(name))
+        self.collection_box.blockSignals(False)
         self.collectionChosen.emit(name)
         for p in paths:
             if p.is_file():
-                self._show_file(str(p), "queued", "", 0)
+                self._show_file(str(p.resolve()), "queued", "", 0)
         self.enqueue(name, paths)
 
     def enqueue(self, name: str, paths: list[Path], passwords: dict[str, str] | None = None) -> None:
@@ -334,9 +347,9 @@ class DocumentsPanel(QWidget):
         bad = [r for r in reports if r.status not in OK_STATUSES]
         self.job_label.setText(self.tr("“%s”: %d files indexed, %d need attention.")
                                % (name, len(reports) - len(bad), len(bad)))
-        self.refresh_collections(select=name)
         self.jobFinished.emit(name, reports)
         self._next_job()
+        self.refresh_collections(select=name)
 
     def _job_failed(self, name: str, e: BaseException) -> None:
         self._running = False
@@ -412,18 +425,18 @@ class DocumentsPanel(QWidget):
                          done=lambda _r: self.refresh_collections(select=name), error=self._failed)
 
     # collections ---------------------------------------------------------------------------------------------
+    def _in_worker(self, fn: Any, select: str | None = None) -> None:
+        """Run a knowledge-base change in the background, then refresh (errors shown in words)."""
+        self.tasks.start(fn, done=lambda _r: self.refresh_collections(select=select), error=self._failed)
+
     def create_collection(self, name: str | None = None) -> None:
         if name is None:
             name, ok = QInputDialog.getText(self, self.tr("New collection"), self.tr("Name:"))
             if not ok:
                 return
-        if name.strip():
-            try:
-                self.hearth.knowledge.create_collection(name.strip())
-            except Exception as e:  # duplicate or bad name: say why
-                self._failed(e)
-                return
-            self.refresh_collections(select=name.strip())
+        name = name.strip()
+        if name:
+            self._in_worker(lambda: self.hearth.knowledge.create_collection(name), select=name)
 
     def rename_collection(self, new: str | None = None) -> None:
         old = self.current_collection()
@@ -433,15 +446,16 @@ class DocumentsPanel(QWidget):
             new, ok = QInputDialog.getText(self, self.tr("Rename collection"), self.tr("Name:"), text=old)
             if not ok:
                 return
-        try:
-            self.hearth.knowledge.rename_collection(old, new.strip())
-        except Exception as e:  # duplicate or bad name
-            self._failed(e)
-            return
-        for c in self.hearth.store.list(limit=10000):
-            if (c.settings or {}).get("collection") == old:
-                self.hearth.store.update_settings(c.id, collection=new.strip())
-        self.refresh_collections(select=new.strip())
+        new = new.strip()
+        store = self.hearth.store
+
+        def work() -> None:
+            self.hearth.knowledge.rename_collection(old, new)
+            for c in store.list(limit=100000):  # chats answering from it follow the new name
+                if (c.settings or {}).get("collection") == old:
+                    store.update_settings(c.id, collection=new)
+
+        self._in_worker(work, select=new)
 
     def delete_collection(self, confirm: bool = True) -> None:
         name = self.current_collection()
@@ -452,8 +466,7 @@ class DocumentsPanel(QWidget):
                 self.tr("Delete “%s” and its index? Your files themselves are not touched.") % name
         ) != QMessageBox.StandardButton.Yes:
             return
-        self.hearth.knowledge.delete_collection(name)
-        self.refresh_collections()
+        self._in_worker(lambda: self.hearth.knowledge.delete_collection(name))
 
     def reindex(self) -> None:
         name = self.current_collection()
@@ -474,14 +487,20 @@ class DocumentsPanel(QWidget):
         if on and not folder:
             self.watch_box.setChecked(False)
             return
-        info = next((c for c in self.hearth.knowledge.list_collections() if c.name == name), None)
-        folders = [folder] if on else list(info.watched if info else [])
-        try:
-            for f in folders:
-                self.hearth.knowledge.watch(name, Path(f), on)
-        except Exception as e:  # the folder vanished, no permission, ...
-            self._failed(e)
-            return
-        if on:
-            self.start_watching()
-            self.add_paths([Path(folder)], collection=name)  # index what is there now
+        def work() -> None:
+            kb = self.hearth.knowledge
+            if on:
+                kb.watch(name, Path(folder), True)
+            else:
+                info = next((c for c in kb.list_collections() if c.name == name), None)
+                for f in (info.watched if info else []):
+                    kb.watch(name, Path(f), False)
+
+        def done(_r: Any) -> None:
+            if on:
+                self.start_watching()
+                self.add_paths([Path(folder)], collection=name)  # index what is there now
+            else:
+                self.refresh_collections(select=name)
+
+        self.tasks.start(work, done=done, error=self._failed)

@@ -354,7 +354,7 @@ class MainWindow(QMainWindow):
         if e.type() == QEvent.Type.Paint and not self._warmed:
             # Everything that reads files or imports heavy modules waits for the first paint.
             self._warmed = True
-            QTimer.singleShot(0, self._after_first_paint)
+            QTimer.singleShot(0, self, self._after_first_paint)
         return super().event(e)
 
     def _after_first_paint(self) -> None:
@@ -362,7 +362,7 @@ class MainWindow(QMainWindow):
         if not self.hearth.settings.first_run_done:
             self.show_welcome()
         if self._warm_up:
-            QTimer.singleShot(100, self._start_warm_up)
+            QTimer.singleShot(100, self, self._start_warm_up)
 
     def _start_warm_up(self) -> None:
         self.load_model()

@@ -74,30 +74,36 @@ def test_dropped_pdfs_are_indexed_in_the_background_with_a_status_each(qtbot, he
             assert panel.statuses[str(p.resolve())][1] or panel.statuses.get(str(p), ("", ""))[1]
     # the chat now answers from this collection
     assert hearth.store.get(w.chat.conv_id).settings["collection"] == "Documents"
-    assert panel.collection_box.currentText().startswith("Documents (")
+    qtbot.waitUntil(lambda: panel.collection_box.currentText().startswith("Documents (4 files)"))
 
     # the password action indexes the encrypted file
     locked = shared_eval / "pdfs" / "encrypted_needs_pw/pypdf__crazyones-encrypted-256.pdf"
     key = next(k for k in panel.statuses if Path(k).name == locked.name)
     with qtbot.waitSignal(panel.jobFinished, timeout=60000):
         panel.ask_password(key, "password")
-    assert status_of(panel, locked) == "indexed"
+    qtbot.waitUntil(lambda: status_of(panel, locked) == "indexed")
 
 
 def test_collections_can_be_created_renamed_and_deleted(qtbot, hearth, monkeypatch):
     from PySide6.QtWidgets import QMessageBox
 
     w = make_window(qtbot, hearth)
+    w.new_conversation()
     panel = w.documents
     with qtbot.waitSignal(panel.collectionsChanged, timeout=60000):
         panel.warm_up()
-    panel.create_collection("Recipes")
+    with qtbot.waitSignal(panel.collectionsChanged, timeout=20000):
+        panel.create_collection("Recipes")
     assert panel.current_collection() == "Recipes"
-    panel.rename_collection("菜谱")  # user-facing names may be Chinese
+    with qtbot.waitSignal(panel.collectionsChanged, timeout=20000):
+        panel.rename_collection("菜谱")  # user-facing names may be Chinese
     assert [c.name for c in hearth.knowledge.list_collections()] == ["菜谱"]
     assert panel.collection_box.currentText().startswith("菜谱")
+    assert "菜谱" in [w.conv_settings.collection_box.itemText(i)
+                    for i in range(w.conv_settings.collection_box.count())]  # offered to chats too
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
-    panel.delete_collection()
+    with qtbot.waitSignal(panel.collectionsChanged, timeout=20000):
+        panel.delete_collection()
     assert hearth.knowledge.list_collections() == [] and panel.collection_box.count() == 0
 
 
@@ -111,7 +117,8 @@ def test_a_watched_folder_is_indexed_now_and_again_when_a_file_appears(qtbot, he
     panel = w.documents
     with qtbot.waitSignal(panel.collectionsChanged, timeout=60000):
         panel.warm_up()
-    panel.create_collection("Notes")
+    with qtbot.waitSignal(panel.collectionsChanged, timeout=20000):
+        panel.create_collection("Notes")
     monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a, **k: str(folder))
     with qtbot.waitSignal(panel.jobFinished, timeout=60000):
         panel.watch_box.setChecked(True)
