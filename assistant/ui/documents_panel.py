@@ -139,7 +139,16 @@ class DocumentsPanel(QWidget):
             if then is not None:
                 then()
 
-        self.tasks.start(lambda: self.hearth.knowledge.list_collections(), done=opened, error=self._failed)
+        def work() -> list[Any]:
+            kb = self.hearth.knowledge
+            infos = kb.list_collections()
+            if infos:
+                # Someone who uses documents: load the embedder now, in the background, rather
+                # than on the first question (importing torch holds the interpreter for seconds).
+                getattr(kb.embedder, "model", None)  # the sentence-transformers model loads on access
+            return infos
+
+        self.tasks.start(work, done=opened, error=self._failed)
 
     def start_watching(self) -> None:
         """Index changes in watched folders while Hearth runs (polled by the core in a thread)."""

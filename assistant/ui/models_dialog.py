@@ -296,6 +296,7 @@ class ModelManagerDialog(QDialog):
         """Download a catalog model with progress; it can be cancelled and resumed later."""
         self._dl_cancel = threading.Event()
         cancel = self._dl_cancel
+        self.tabs.setCurrentIndex(1)
         self.download_bar.show()
         self.download_bar.setRange(0, 0)
         self.cancel_download.show()

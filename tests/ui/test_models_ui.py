@@ -76,3 +76,62 @@ def test_gpu_layers_and_context_are_saved(qtbot, hearth):
 
     s = settings.load(hearth.paths.settings_file)
     assert (s.n_gpu_layers, s.context_length) == ("0", 2048)
+
+
+@pytest.mark.network_loopback
+@pytest.mark.slow
+def test_catalog_download_shows_progress_can_be_cancelled_and_resumes(qtbot, hearth, smollm2_path):
+    """A catalog model served from a local HTTP server (ranges supported): progress, cancel, resume."""
+    import hashlib
+    import http.server
+    import threading
+
+    from assistant.core.models.catalog import CatalogEntry
+
+    data = smollm2_path.read_bytes()
+    slow = threading.Event()
+    slow.set()
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def log_message(self, *a):
+            pass
+
+        def do_GET(self):
+            start = int(self.headers.get("Range", "bytes=0-")[6:].split("-")[0] or 0)
+            body = data[start:]
+            self.send_response(206 if start else 200)
+            self.send_header("Content-Length", str(len(body)))
+            if start:
+                self.send_header("Content-Range", f"bytes {start}-{len(data) - 1}/{len(data)}")
+            self.end_headers()
+            try:
+                for i in range(0, len(body), 1 << 20):
+                    self.wfile.write(body[i:i + (1 << 20)])
+                    if slow.is_set():
+                        threading.Event().wait(0.2)
+            except (BrokenPipeError, ConnectionResetError):
+                pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        entry = CatalogEntry(id="local", name="Local SmolLM2", url=f"http://127.0.0.1:{server.server_port}/m.gguf",
+                             filename="local-smollm2.gguf", licence="Apache-2.0", quantization="Q4_1", context=8192,
+                             min_ram_gb=1, hardware="any", size_bytes=len(data),
+                             sha256=hashlib.sha256(data).hexdigest())
+        w = make_window(qtbot, hearth)
+        dlg = w.open_model_manager()
+        dlg.download(entry)
+        qtbot.waitUntil(lambda: dlg.download_bar.value() > 0, timeout=30000)
+        assert dlg.cancel_download.isVisible() and "MB" in dlg.download_bar.format()
+        dlg.cancel_download.click()
+        qtbot.waitUntil(lambda: not dlg.cancel_download.isVisible(), timeout=30000)
+        assert "cancel" in dlg.download_label.text().lower()
+        slow.clear()
+        with qtbot.waitSignal(dlg.refreshed, timeout=120000):
+            dlg.download(entry)  # resumes from the kept part
+        qtbot.waitUntil(lambda: any(r.path.endswith("local-smollm2.gguf") for r in dlg.model.rows()),
+                        timeout=60000)
+        assert dlg.download_label.text() == "Local SmolLM2 is ready."
+    finally:
+        server.shutdown()
