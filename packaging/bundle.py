@@ -263,6 +263,15 @@ def _stage(app_dir: Path, stage: Path, version: str) -> Path:
     return top
 
 
+def _check_tar(rc: int) -> None:
+    # GNU tar exits 1 for "file changed as we read it", which a new hard link to a file
+    # (its ctime changes) also triggers; the archive is complete. 2 and up are real errors.
+    if rc == 1:
+        _say("tar: some files changed while being read (link counts); the archive is complete")
+    elif rc != 0:
+        raise RuntimeError(f"tar failed (exit {rc})")
+
+
 def make_tarball(top: Path, out_dir: Path, zstd: bool) -> list[Path]:
     """``hearth-<version>-linux-x86_64.tar.gz`` (and ``.tar.zst`` with zstd)."""
     made = []
@@ -274,8 +283,7 @@ def make_tarball(top: Path, out_dir: Path, zstd: bool) -> list[Path]:
             tar = subprocess.Popen(["tar", "-C", str(top.parent), "-cf", "-", top.name],
                                    stdout=subprocess.PIPE)
             subprocess.run(["gzip", "-6"], stdin=tar.stdout, stdout=f, check=True)
-            if tar.wait() != 0:
-                raise RuntimeError("tar failed")
+            _check_tar(tar.wait())
     else:
         with tarfile.open(gz, "w:gz", compresslevel=6) as tf:
             tf.add(top, arcname=top.name)
@@ -287,9 +295,10 @@ def make_tarball(top: Path, out_dir: Path, zstd: bool) -> list[Path]:
         with open(zst, "wb") as f:
             tar = subprocess.Popen(["tar", "-C", str(top.parent), "-cf", "-", top.name],
                                    stdout=subprocess.PIPE)
-            subprocess.run(["zstd", "-q", "-T0", "-15", "--long=27"], stdin=tar.stdout,
+            level = os.environ.get("HEARTH_ZSTD_LEVEL", "15")
+            subprocess.run(["zstd", "-q", "-T0", f"-{level}", "--long=27"], stdin=tar.stdout,
                            stdout=f, check=True)
-            tar.wait()
+            _check_tar(tar.wait())
         _say(f"{zst.name}: {zst.stat().st_size / 1e6:.0f} MB in {time.monotonic() - t0:.0f} s")
         made.append(zst)
     return made

@@ -216,6 +216,10 @@ def test_tarball_installs_a_launcher_that_accepts_documents(linux_downloads, tmp
     with tarfile.open(tarball) as tf:
         tf.extractall(tmp_path / "unpacked", filter="tar")
     top = next((tmp_path / "unpacked").iterdir())
+    if shutil.which("desktop-file-validate"):  # desktop-file-utils, where installed
+        check = subprocess.run(["desktop-file-validate", str(top / "hearth.desktop")],
+                               capture_output=True, text=True)
+        assert check.returncode == 0, check.stdout + check.stderr
     assert (top / "hearth" / "hearth").stat().st_mode & 0o111, "the app is not executable"
     env = frozen_env(tmp_path)
     r = subprocess.run(["sh", str(top / "install.sh")], capture_output=True, text=True, env=env,
