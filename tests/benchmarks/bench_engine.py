@@ -145,8 +145,9 @@ def main() -> int:
     args = ap.parse_args()
     gpu_layers = args.n_gpu_layers if args.n_gpu_layers == "auto" else int(args.n_gpu_layers)
     os.environ.setdefault("HEARTH_HOME", tempfile.mkdtemp(prefix="hearth-bench-"))
-    from assistant.core import logs
+    from assistant.core import logs, paths
 
+    logs.setup(paths.resolve().ensure().log_file)
     logs.route_llama_logs()  # llama.cpp's load chatter goes to the log, not the terminal
     results: dict[str, object] = {"model": Path(args.model).name, "n_ctx": N_CTX}
 

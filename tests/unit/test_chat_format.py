@@ -44,7 +44,8 @@ def test_unknown_model_without_template_is_refused():
 def test_override_by_name_and_by_jinja():
     t = chat_format.resolve_template(_facts(arch="frobnicator", name="x"), override="chatml")
     assert t.render([Message("user", "Hi")]) == "<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n"
-    custom = chat_format.resolve_template(_facts(), override="{% for m in messages %}[{{ m.role }}]{{ m.content }}{% endfor %}")
+    jinja = "{% for m in messages %}[{{ m.role }}]{{ m.content }}{% endfor %}"
+    custom = chat_format.resolve_template(_facts(), override=jinja)
     assert custom.render([Message("user", "Hi")]) == "[user]Hi"
     with pytest.raises(ModelError, match="neither a known name"):
         chat_format.resolve_template(_facts(), override="vicuna-ish")

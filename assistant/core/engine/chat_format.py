@@ -35,7 +35,8 @@ KNOWN_TEMPLATES: dict[str, str] = {
         "{% if add_generation_prompt %}{{ '<start_of_turn>model\\n' }}{% endif %}"),
     "chatml": (
         "{% for message in messages %}{{ '<|im_start|>' + message['role'] + '\\n' + message['content'] "
-        "+ '<|im_end|>' + '\\n' }}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}"),
+        "+ '<|im_end|>' + '\\n' }}{% endfor %}"
+        "{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}"),
     "llama3": (
         "{{ bos_token }}{% for message in messages %}{{ '<|start_header_id|>' + message['role'] "
         "+ '<|end_header_id|>\\n\\n' + message['content'] | trim + '<|eot_id|>' }}{% endfor %}"

@@ -11,13 +11,13 @@ from assistant.core.engine.types import ModelFacts
 
 log = logging.getLogger("assistant.engine")
 
+_PIP = "pip install --force-reinstall --no-cache-dir llama-cpp-python==0.3.36"
 GPU_BUILD_HINT = (
     "This llama-cpp-python build runs on the CPU only. For a GPU build, reinstall it with the "
     "backend of your GPU:\n"
-    '  NVIDIA (CUDA):  CMAKE_ARGS="-DGGML_CUDA=on" pip install --force-reinstall --no-cache-dir llama-cpp-python==0.3.36\n'
-    '  Apple (Metal):  CMAKE_ARGS="-DGGML_METAL=on" pip install --force-reinstall --no-cache-dir llama-cpp-python==0.3.36\n'
-    '  AMD/Intel/other (Vulkan):  CMAKE_ARGS="-DGGML_VULKAN=on" pip install --force-reinstall --no-cache-dir '
-    "llama-cpp-python==0.3.36")
+    f'  NVIDIA (CUDA):  CMAKE_ARGS="-DGGML_CUDA=on" {_PIP}\n'
+    f'  Apple (Metal):  CMAKE_ARGS="-DGGML_METAL=on" {_PIP}\n'
+    f'  AMD/Intel/other (Vulkan):  CMAKE_ARGS="-DGGML_VULKAN=on" {_PIP}')
 
 MARGIN_MB = 512  # compute buffers, CUDA context and the desktop's own use of the GPU
 

@@ -275,7 +275,8 @@ class ModelRuntime:
                 piece = llm.detokenize([tok], prev_tokens=history)
                 history.append(tok)
                 pending += decoder.decode(piece)
-                hit = min((pending.find(s), s) for s in stops if s in pending) if any(s in pending for s in stops) else None
+                found = [(pending.find(s), s) for s in stops if s in pending]
+                hit = min(found) if found else None
                 if hit:
                     out = pending[:hit[0]]
                     if out:
