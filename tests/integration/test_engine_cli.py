@@ -46,3 +46,35 @@ def test_chat_in_terminal(monkeypatch, capsys):
     out = capsys.readouterr().out
     assert rc == 0
     assert "hearth> " in out and "Paris" in out
+
+
+def test_ctrl_c_stops_the_answer_not_the_program(tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    proc = subprocess.Popen([sys.executable, "-m", "assistant", "chat", "--system", SYSTEM, "--max-tokens", "400",
+                             "--temperature", "0.8", "--seed", "3"],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    try:
+        proc.stdin.write("Write a very long story about a lighthouse keeper.\n")
+        proc.stdin.flush()
+        seen = ""
+        deadline = time.monotonic() + 120
+        while "hearth> " not in seen and time.monotonic() < deadline:
+            seen += proc.stdout.read(1)
+        seen += proc.stdout.read(20)  # a few words of the answer
+        proc.send_signal(signal.SIGINT)
+        time.sleep(0.5)
+        proc.stdin.write("/exit\n")
+        proc.stdin.flush()
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, err
+    assert "[stopped]" in out
+    assert "Traceback" not in err
