@@ -112,6 +112,16 @@ def test_frozen_ask_answers_from_the_starter_model(bundle_dir, tmp_path):
     assert_no_traceback(r, tmp_path / "hearth-home")
 
 
+def test_frozen_index_reads_a_pdf_in_its_sandboxed_parser(bundle_dir, tmp_path, shared_eval):
+    # Parsing runs in a spawned child of the frozen executable, then MiniLM and Chroma.
+    pdf = shared_eval / "pdfs" / "clean" / "samplefiles__011-google-doc-document__google-doc-document.pdf"
+    r = run_frozen(bundle_dir / "hearth", "index", str(pdf), "--json", tmp_path=tmp_path)
+    assert r.returncode == 0, r.stdout[-4000:] + r.stderr[-4000:]
+    [row] = json.loads(r.stdout)
+    assert row["status"] == "indexed" and row["chunks"] >= 1, row
+    assert_no_traceback(r, tmp_path / "hearth-home")
+
+
 def _gui_has_smoke_test(exe: Path, tmp_path: Path) -> bool:
     r = run_frozen(exe, "gui", "--help", tmp_path=tmp_path, timeout=120)
     return "--smoke-test" in r.stdout
