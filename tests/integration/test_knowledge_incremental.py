@@ -91,8 +91,11 @@ def test_cancel_keeps_what_was_done_and_watching_picks_up_changes(paths, tmp_pat
             changes.append((name, reports))
             got.set()
 
+        (docs / "photo.jpg").write_bytes(b"\xff\xd8\xff")
         kb.start_watching(on_change, interval=0.2)
         assert got.wait(30)
+        time.sleep(1.0)  # several more passes: files that did not change are not reported again
+        assert sum(1 for _, reps in changes for r in reps if r.path.endswith("photo.jpg")) == 1
         got.clear()
         (docs / "two.md").write_text("# Bats\n\nBats navigate by echolocation.", encoding="utf-8")
         assert got.wait(30)

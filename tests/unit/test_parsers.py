@@ -92,7 +92,7 @@ def test_sandbox_survives_hangs_bombs_and_crashes(tmp_path):
     good.write_text("still works", encoding="utf-8")
     for n in ("hang.txt", "bomb.txt", "crash.txt"):
         (tmp_path / n).write_text("x", encoding="utf-8")
-    pool = ParserPool(timeout=2, memory_mb=768, target="tests.unit.hostile_parsers:parse")
+    pool = ParserPool(timeout=2, memory_mb=768, target="tests.unit.test_parsers_hostile:parse")
     try:
         t = time.monotonic()
         assert pool.parse(str(tmp_path / "hang.txt")).status == T.TIMED_OUT

@@ -47,7 +47,8 @@ class KnowledgeBase:
         self.root.mkdir(parents=True, exist_ok=True)
         self._embedder = embedder
         self._stores: dict[str, CollectionStore] = {}
-        self._lock = threading.RLock()
+        self._lock = threading.RLock()  # the collections registry (held briefly)
+        self._work = threading.RLock()  # indexing and other changes (held for a whole run)
         pool_kw = {k: v for k, v in (("timeout", parse_timeout), ("memory_mb", parse_memory_mb)) if v is not None}
         self._pool = ParserPool(**pool_kw)
         self.chunk_tokens, self.overlap_tokens = chunk_tokens, overlap_tokens
@@ -144,7 +145,7 @@ class KnowledgeBase:
 
     def delete_collection(self, name: str) -> None:
         """Delete a collection and its index (the user's files are untouched)."""
-        with self._lock:
+        with self._work, self._lock:
             s = self._get(name)
             self._stores.pop(s.id, None)
             s.destroy()
@@ -168,7 +169,7 @@ class KnowledgeBase:
         Returns:
             One :class:`FileReport` per file.
         """
-        with self._lock:
+        with self._work:
             s = self._find(name)
             if s is None:
                 self.create_collection(name)
@@ -185,7 +186,7 @@ class KnowledgeBase:
             rebuild: drop the whole index first (needed after changing the embedder).
             **kw: as for :meth:`index`.
         """
-        with self._lock:
+        with self._work:
             s = self._get(name)
             known = [Path(f.path) for f in s.manifest.files()]
             if rebuild:
@@ -200,7 +201,7 @@ class KnowledgeBase:
 
     def remove_file(self, name: str, path: str) -> None:
         """Take one file out of a collection."""
-        with self._lock:
+        with self._work:
             s = self._get(name)
             key = str(Path(path).resolve()) if Path(path).exists() else path
             if s.manifest.file(key) is None:

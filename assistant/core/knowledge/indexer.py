@@ -27,8 +27,9 @@ from .store import CollectionStore
 log = logging.getLogger("assistant.knowledge")
 
 MAX_FILE_BYTES = 512 * 1024 * 1024
-EMBED_SLICE = 256
-GROUP_CHUNKS = 64  # small files are embedded together until a group has this many chunks  # chunks per embed call: big enough to batch well, small enough to cancel and report
+EMBED_SLICE = 256  # chunks per embed call: big enough to batch well, small enough to cancel and report
+GROUP_CHUNKS = 128  # small files are embedded together until a group has this many chunks
+GROUP_WAIT_S = 0.5  # ... or until the parser has kept the embedder waiting this long
 
 
 @dataclass
@@ -116,7 +117,7 @@ class Indexer:
                 reports.append(rep)
         total = len(seen)
         done = total - len(jobs)
-        q: queue.Queue = queue.Queue(maxsize=4)
+        q: queue.Queue = queue.Queue(maxsize=64)
         stop = threading.Event()
 
         failure: list[BaseException] = []
@@ -150,7 +151,13 @@ class Indexer:
 
         try:
             while True:
-                job = q.get()
+                try:
+                    # With a group waiting, don't idle: embed it if the parser is slow to deliver the next file.
+                    job = q.get(timeout=GROUP_WAIT_S) if group else q.get()
+                except queue.Empty:
+                    if not flush():
+                        break
+                    continue
                 if job is None or (cancel is not None and cancel.is_set()):
                     break
                 emit(T.IndexProgress("parsing", state["done"], total, job.key, state["chunks"]))
@@ -159,10 +166,9 @@ class Indexer:
                     state["done"] += 1
                     continue
                 group.append((job, chunks))
-                # Batch small files together: the embedder is much faster on full batches.
-                if sum(len(c) for _, c in group) >= GROUP_CHUNKS or q.empty():
-                    if not flush():
-                        break
+                # Batch small files together: the embedder is much faster on full, length-sorted batches.
+                if sum(len(c) for _, c in group) >= GROUP_CHUNKS and not flush():
+                    break
             if group and not (cancel is not None and cancel.is_set()):
                 flush()
         finally:
@@ -191,6 +197,9 @@ class Indexer:
         except OSError as e:
             return T.FileReport(key, T.DAMAGED, f"cannot read: {e.strerror or e}", 0)
         row = m.file(key)
+        if row is not None and row.status in (T.UNSUPPORTED, T.TOO_LARGE) and row.size == st.st_size \
+                and row.mtime == st.st_mtime:
+            return T.FileReport(key, row.status, row.reason, 0)
         if not is_supported(path):
             rep = T.FileReport(key, T.UNSUPPORTED, f"no parser for {path.suffix.lower() or 'files without an extension'}", 0)
             self._record(key, st.st_size, st.st_mtime, "", rep)

@@ -64,24 +64,29 @@ def search(store: CollectionStore, embedder: Embedder, query: str, k: int, opts:
     cand = min(max(opts.candidates, k * 4), n)
     qv = np.asarray(embedder.embed([query])[0], dtype=np.float32)
     rankings: list[list[str]] = []
-    dense_ids: list[str] = []
+    rel: dict[str, float] = {}
     if opts.dense:
         res = col.query(query_embeddings=qv[None, :], n_results=cand, include=["distances"])
-        dense_ids = res["ids"][0]
-        rankings.append(dense_ids)
+        rankings.append(res["ids"][0])
+        # The collection uses cosine distance: similarity = 1 - distance.
+        rel = {cid: 1.0 - float(d) for cid, d in zip(res["ids"][0], res["distances"][0])}
     if opts.keyword:
         rankings.append([cid for cid, _ in store.bm25().search(query, cand)])
     fused = rrf(rankings)
     order = sorted(fused, key=lambda c: (-fused[c], c))[: max(k * 3, k)]
     if not order:
         return []
-    got = col.get(ids=order, include=["embeddings"])
-    vecs = {cid: np.asarray(v, dtype=np.float32) for cid, v in zip(got["ids"], got["embeddings"])}
+    vecs: dict[str, "np.ndarray"] = {}
+    need = order if opts.mmr else [c for c in order if c not in rel]
+    if need:  # keyword-only hits (and MMR) need the stored vectors
+        got = col.get(ids=need, include=["embeddings"])
+        vecs = {cid: np.asarray(v, dtype=np.float32) for cid, v in zip(got["ids"], got["embeddings"])}
+        qn = float(np.linalg.norm(qv)) or 1.0
+        for c in need:
+            if c not in rel:
+                rel[c] = float(np.dot(vecs[c], qv) / ((float(np.linalg.norm(vecs[c])) or 1.0) * qn)) if c in vecs else 0.0
     rows = store.manifest.chunk_rows(order)
     order = [c for c in order if c in rows]  # a chunk deleted meanwhile is skipped
-    qn = float(np.linalg.norm(qv)) or 1.0
-    rel = {c: float(np.dot(vecs[c], qv) / ((float(np.linalg.norm(vecs[c])) or 1.0) * qn)) if c in vecs else 0.0
-           for c in order}
     if opts.min_score is not None:
         qterms = set(tokenize(query))
 

@@ -30,11 +30,14 @@ def poll_once(kb: "KnowledgeBase", on_change: Callable[[str, list[T.FileReport]]
         if not folders:
             continue
         try:
+            before = {f.path: (f.sha256, f.status) for f in kb.files(info.name)}
             reports = kb.index(info.name, folders, cancel=stop)
         except T.KnowledgeError as e:
             log.warning("watching %s: %s", info.name, e)
             continue
-        changed = [r for r in reports if r.status not in QUIET]
+        after = {f.path: (f.sha256, f.status) for f in kb.files(info.name)}
+        # Only what changed since the last pass: a file still needing a password is not news.
+        changed = [r for r in reports if r.status not in QUIET and before.get(r.path) != after.get(r.path)]
         if changed:
             on_change(info.name, changed)
 
