@@ -55,7 +55,11 @@ def raw_tokens_per_s(model: str, prompt_tokens: list[int], reps: int) -> list[fl
     from assistant.core import logs
 
     logs.route_llama_logs()
-    llm = llama_cpp.Llama(model_path=model, n_ctx=N_CTX, n_batch=512, verbose=False)
+    from assistant.core.engine.runtime import default_threads
+
+    threads = default_threads()  # the worker's settings
+    llm = llama_cpp.Llama(model_path=model, n_ctx=N_CTX, n_batch=512, n_threads=threads, n_threads_batch=threads,
+                          verbose=False)
     out = []
     for _ in range(reps):
         llm.reset()

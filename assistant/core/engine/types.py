@@ -54,7 +54,8 @@ class LoadOptions:
     n_gpu_layers: int | str = "auto"  # "auto" or a layer count (0 = CPU only, -1 = all)
     chat_template: str | None = None  # override: Jinja text or a known template name
     adapters: list[AdapterSpec] = field(default_factory=list)
-    n_threads: int | None = None
+    n_threads: int | None = None  # None = half the logical CPUs (llama-cpp-python's default)
+    n_threads_batch: int | None = None  # prompt threads; None = the same as n_threads
     seed: int = -1
     n_batch: int = 512  # prompt tokens per decode; a cancel is honoured between batches
     state_cache: bool = True  # save/restore llama state when switching conversations
