@@ -37,7 +37,9 @@ class App:
             from assistant.core.app import Hearth
 
             hearth = Hearth()
-        self.hearth = hearth
+        from assistant.ui.core_view import wrap
+
+        self.hearth = wrap(hearth)
         self.warm_up = warm_up
         i18n.install(self.qapp, hearth.settings.language)  # type: ignore[arg-type]
         apply_theme(self.qapp, hearth.settings.theme)  # type: ignore[arg-type]

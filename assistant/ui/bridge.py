@@ -28,6 +28,7 @@ class Bridge(QObject):
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
+        self.closed = False  # set when the window closes: late results are dropped
         self.call.connect(self._run, Qt.ConnectionType.QueuedConnection)
 
     def to_main(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
@@ -41,6 +42,9 @@ class Bridge(QObject):
             log.debug("dropped a background result for a closed window: %s", e)
 
     def _run(self, fn: Callable[[], Any]) -> None:
+        if self.closed:
+            log.debug("dropped a background result after the window closed")
+            return
         try:
             fn()
         except Exception:  # a slot must not take the event loop down; the crash handler reports it

@@ -72,10 +72,20 @@ class ConversationSettings(QWidget):
         lay.addWidget(self.apply_button)
         lay.addStretch(1)
         self._collections: list[str] = []
+        self._models: list[tuple[str, str]] = []  # (label, path), filled by refresh_models()
         self._loading = False
         self.model_box.currentIndexChanged.connect(lambda _i: self._auto_apply("model"))
         self.collection_box.currentIndexChanged.connect(lambda _i: self._auto_apply("collection"))
         self.setEnabled(False)
+
+    def refresh_models(self) -> None:
+        """Re-read the installed models in a worker (reading GGUF headers takes a moment)."""
+        self.tasks.start(lambda: installed_models(self.hearth), done=self._models_read,
+                         error=lambda e: log.warning("cannot list models: %s", e))
+
+    def _models_read(self, models: list[tuple[str, str]]) -> None:
+        self._models = models
+        self.set_conversation(self.conv_id)
 
     def set_collections(self, names: list[str]) -> None:
         self._collections = list(names)
@@ -90,7 +100,7 @@ class ConversationSettings(QWidget):
         self._loading = True
         try:
             self.model_box.clear()
-            models = installed_models(self.hearth)
+            models = list(self._models)
             current = cs.get("model") or ""
             if current and current not in [p for _l, p in models]:
                 models.append((os.path.basename(current), current))

@@ -14,6 +14,7 @@ from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKe
 from PySide6.QtWidgets import (QLabel, QMainWindow, QMessageBox, QScrollArea, QSplitter, QTabWidget,
                                QWidget)
 
+from assistant.ui import core_view
 from assistant.ui.bridge import Bridge, Tasks
 from assistant.ui.chat_view import ChatView
 from assistant.ui.conv_settings import ConversationSettings
@@ -51,7 +52,7 @@ class MainWindow(QMainWindow):
 
     def __init__(self, hearth: Any, tasks: Tasks | None = None, *, warm_up: bool = True) -> None:
         super().__init__()
-        self.hearth = hearth
+        self.hearth = hearth = core_view.wrap(hearth)
         self.bridge = Bridge(self)
         self.tasks = tasks or Tasks(self.bridge)
         self.setWindowTitle("Hearth")
@@ -231,6 +232,7 @@ class MainWindow(QMainWindow):
         if self.model_dialog is None:
             self.model_dialog = ModelManagerDialog(self.hearth, self.tasks, self)
             self.model_dialog.modelChosen.connect(self._model_chosen)
+            self.model_dialog.refreshed.connect(self.conv_settings.refresh_models)
         self.model_dialog.refresh()
         self.model_dialog.show()
         self.model_dialog.raise_()
@@ -359,6 +361,7 @@ class MainWindow(QMainWindow):
 
     def _after_first_paint(self) -> None:
         self._add_optional_panels()
+        self.conv_settings.refresh_models()
         if not self.hearth.settings.first_run_done:
             self.show_welcome()
         if self._warm_up:
@@ -372,4 +375,5 @@ class MainWindow(QMainWindow):
         self.save_state()
         self.chat.stop()
         self.documents.cancel_all()
+        self.bridge.closed = True
         super().closeEvent(e)

@@ -260,10 +260,11 @@ class ModelManagerDialog(QDialog):
         self.message.emit(self.tr("The model could not be loaded: %s") % in_words(e))
 
     def cancel_loading(self) -> None:
-        eng = self.hearth.engine
-        if hasattr(eng, "cancel"):
+        """Stop a model load in progress (the engine honours it between steps)."""
+        get = getattr(self.hearth, "engine_if_started", None)
+        eng = get() if get is not None else self.hearth.engine
+        if eng is not None and hasattr(eng, "cancel"):
             eng.cancel()
-        self.tasks.start(lambda: self.hearth.engine.unload() if hasattr(self.hearth.engine, "unload") else None)
         self.message.emit(self.tr("Loading cancelled."))
         self.load_bar.hide()
         self.cancel_load.hide()

@@ -42,3 +42,15 @@ def press(widget_focus, key, modifier=Qt.KeyboardModifier.NoModifier) -> None:
     """Press a key while ``widget_focus`` has the keyboard focus (activates its window like a user)."""
     widget_focus.setFocus()
     QTest.keyClick(widget_focus, key, modifier)
+
+
+def close_all(hearth) -> None:
+    """Close every window and let its background jobs end, then close the core (test teardown)."""
+    from PySide6.QtWidgets import QApplication
+
+    for w in QApplication.topLevelWidgets():
+        if hasattr(w, "tasks") and hasattr(w, "bridge"):
+            w.close()
+            w.tasks.wait(60000)
+    QApplication.processEvents()
+    hearth.close()

@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from assistant.core.app import Hearth
 from assistant.ui.chat_delegate import stats_line
 from assistant.ui.chat_model import ChatItem, TranscriptModel
-from tests.ui.conftest_helpers import click_action, make_window, wait_answer
+from tests.ui.conftest_helpers import close_all, click_action, make_window, wait_answer
 from tests.ui.fakes import ScriptedEngine
 
 pytestmark = pytest.mark.qt_log_ignore("propagateSizeHints", "does not support raise")
@@ -56,7 +56,7 @@ def test_streaming_touches_only_the_last_row_and_is_coalesced(qtbot, paths):
     qtbot.waitUntil(lambda: w.chat.view.visualRect(m.index(5)).height()
                     == w.chat.delegate.size_for(m.item(5)).height())
     assert w.chat.view.visualRect(m.index(5)).height() > w.chat.view.visualRect(m.index(4)).height() * 2
-    h.close()
+    close_all(h)
 
 
 def test_markdown_renders_headings_lists_tables_and_monospace_code(qtbot, paths):
@@ -74,7 +74,7 @@ def test_markdown_renders_headings_lists_tables_and_monospace_code(qtbot, paths)
     body = next(b for b in _blocks(doc) if b.text() == "first")
     assert not QFontInfo(body.begin().fragment().charFormat().font()).fixedPitch()
     assert [n for n, _l, _r in lay.actions][:2] == ["copy", "copy_code"]
-    h.close()
+    close_all(h)
 
 
 def _blocks(doc):
@@ -94,7 +94,7 @@ def test_copy_and_copy_code_put_text_on_the_clipboard(qtbot, paths):
     assert QApplication.clipboard().text() == 'print("hi")'
     click_action(qtbot, w.chat, 1, "copy")
     assert QApplication.clipboard().text() == MARKDOWN
-    h.close()
+    close_all(h)
 
 
 def test_clicking_a_citation_opens_the_pdf_at_its_page(qtbot, paths, shared_eval, monkeypatch):
@@ -115,7 +115,7 @@ def test_clicking_a_citation_opens_the_pdf_at_its_page(qtbot, paths, shared_eval
     monkeypatch.setattr(QMessageBox, "open", lambda box: shown.append(box.text()))
     w.chat.open_citation({**cite, "source_path": str(paths.data / "gone.pdf")})
     assert shown == ["passage text"] and len(opened) == 1
-    h.close()
+    close_all(h)
 
 
 def test_stats_line_says_speed_first_token_and_context():

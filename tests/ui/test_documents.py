@@ -10,7 +10,7 @@ from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication
 
 from assistant.core.app import Hearth
-from tests.ui.conftest_helpers import make_window
+from tests.ui.conftest_helpers import close_all, make_window
 from tests.ui.fakes import ScriptedEngine
 
 pytestmark = [pytest.mark.qt_log_ignore("propagateSizeHints", "does not support raise"), pytest.mark.slow]
@@ -30,7 +30,7 @@ def hearth(paths):
 
     h = Hearth(engine=ScriptedEngine(), knowledge=KnowledgeBase(paths, embedder=HashEmbedder()))
     yield h
-    h.close()
+    close_all(h)
 
 
 def drop(window, paths: list[Path]) -> None:

@@ -6,7 +6,7 @@ import pytest
 
 from assistant.core.app import Hearth
 from assistant.ui.models_table import InstalledModelsModel, ModelRow, rows_from_registry
-from tests.ui.conftest_helpers import make_window
+from tests.ui.conftest_helpers import close_all, make_window
 from tests.ui.fakes import ScriptedEngine
 
 pytestmark = pytest.mark.qt_log_ignore("propagateSizeHints", "does not support raise")
@@ -16,7 +16,7 @@ pytestmark = pytest.mark.qt_log_ignore("propagateSizeHints", "does not support r
 def hearth(paths):
     h = Hearth(engine=ScriptedEngine())
     yield h
-    h.close()
+    close_all(h)
 
 
 def test_installed_models_model_passes_qtmodeltester(qtmodeltester, paths, smollm2_path, gemma_path):

@@ -7,7 +7,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
 from assistant.core.app import Hearth
-from tests.ui.conftest_helpers import click_action, make_window, press, wait_answer
+from tests.ui.conftest_helpers import close_all, click_action, make_window, press, wait_answer
 from tests.ui.fakes import ScriptedEngine
 
 # The offscreen platform cannot pass size hints to a window manager; nothing to fix on our side.
@@ -18,7 +18,7 @@ pytestmark = pytest.mark.qt_log_ignore("propagateSizeHints", "does not support r
 def hearth(paths):
     h = Hearth(engine=ScriptedEngine())
     yield h
-    h.close()
+    close_all(h)
 
 
 def send(qtbot, w, text: str) -> None:
@@ -64,7 +64,7 @@ def test_escape_stops_and_the_partial_answer_is_kept_and_marked(qtbot, paths):
     assert answer.status == "stopped" and "word399" not in answer.content
     stored = h.store.thread(h.store.list()[0].id)[-1]
     assert stored.status == "stopped" and stored.content == answer.content
-    h.close()
+    close_all(h)
 
 
 def test_regenerate_keeps_the_old_answer_as_a_branch_to_flip_back_to(qtbot, hearth):
@@ -151,13 +151,13 @@ def test_size_layout_and_last_conversation_survive_a_restart(qtbot, paths):
     w.splitter.setSizes([150, 400, 210])
     w.toggle_side()
     w.close()
-    h.close()
+    close_all(h)
     h2 = Hearth(engine=ScriptedEngine())
     w2 = make_window(qtbot, h2)
     assert (w2.width(), w2.height()) == (760, 560)
     assert w2.chat.conv_id == first and w2.chat.model.item(0).content == "one"
     assert not w2.side.isVisible() and w2.splitter.sizes()[0] == 150
-    h2.close()
+    close_all(h2)
 
 
 def test_failure_to_load_a_model_is_shown_in_words(qtbot, hearth, tmp_path):

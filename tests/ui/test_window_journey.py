@@ -8,7 +8,7 @@ from PySide6.QtGui import QDesktopServices
 from PySide6.QtTest import QTest
 
 from assistant.core.app import Hearth
-from tests.ui.conftest_helpers import click_action, make_window, wait_answer
+from tests.ui.conftest_helpers import close_all, click_action, make_window, wait_answer
 
 pytestmark = [pytest.mark.qt_log_ignore("propagateSizeHints", "does not support raise"), pytest.mark.slow]
 
@@ -47,7 +47,7 @@ def test_chat_with_smollm2_stop_regenerate_switch_branch_and_reopen(qtbot, paths
     click_action(qtbot, w.chat, 1, "prev_branch")
     assert w.chat.model.item(1).content == stopped_text
     w.close()
-    h.close()
+    close_all(h)
 
     h2 = Hearth()
     w2 = make_window(qtbot, h2)
@@ -59,7 +59,7 @@ def test_chat_with_smollm2_stop_regenerate_switch_branch_and_reopen(qtbot, paths
     click_action(qtbot, w2.chat, 1, "next_branch")
     assert w2.chat.model.item(1).content == second.content
     assert w2.conversations.list.item(0).text().startswith("Write a long story")
-    h2.close()
+    close_all(h2)
 
 
 def test_question_on_a_dropped_pdf_is_answered_with_a_clickable_citation(qtbot, paths, shared_eval, monkeypatch):
@@ -89,4 +89,4 @@ def test_question_on_a_dropped_pdf_is_answered_with_a_clickable_citation(qtbot, 
     click_action(qtbot, w.chat, 1, "citation")
     assert opened and opened[0].toLocalFile().endswith(pdf.name)
     assert opened[0].fragment() == f"page={cite['page']}"
-    h.close()
+    close_all(h)
