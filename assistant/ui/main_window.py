@@ -45,10 +45,12 @@ class MainWindow(QMainWindow):
     Signals:
         languageChangeRequested(str): the user picked another language (the app rebuilds the window).
         modelReady(object): the model finished loading (its ModelFacts).
+        optionalPanelsReady(): the prompts and adapters tabs were added (after the first paint).
     """
 
     languageChangeRequested = Signal(str)
     modelReady = Signal(object)
+    optionalPanelsReady = Signal()
 
     def __init__(self, hearth: Any, tasks: Tasks | None = None, *, warm_up: bool = True) -> None:
         super().__init__()
@@ -94,26 +96,51 @@ class MainWindow(QMainWindow):
 
     # layout -------------------------------------------------------------------------------------
     def _add_optional_panels(self) -> None:
-        """Prompt templates and adapters tabs (added after the first paint: they read files)."""
-        try:
-            from assistant.ui.prompts_panel import PromptsPanel
-            self.prompts_panel = PromptsPanel(self.hearth.templates, parent=self)
-        except Exception as e:  # an optional panel must not stop the window from opening
-            log.warning("prompts panel unavailable: %s", e, exc_info=True)
-        else:
-            self.side.addTab(_scrollable(self.prompts_panel), self.tr("Prompts"))
-            self.prompts_panel.personaChosen.connect(self.chat.use_template)
-        try:
-            from assistant.ui.adapters_panel import AdaptersPanel
-            self.adapters_panel = AdaptersPanel(self.hearth.adapters, self._current_model_path, parent=self)
-        except Exception as e:  # same: the window works without it
-            log.warning("adapters panel unavailable: %s", e, exc_info=True)
-        else:
-            self.side.addTab(_scrollable(self.adapters_panel), self.tr("Adapters"))
-            self.adapters_panel.adaptersChanged.connect(self._adapters_changed)
+        """Prompt templates and adapters tabs, when those features are installed.
+
+        Their modules (and the template library and adapter registry behind them) are loaded
+        in a worker: importing them pulls in numpy and the GGUF reader, and the core facade may
+        be busy loading a model. Only the widgets are made on the GUI thread.
+        """
+        import importlib
+
+        hearth = self.hearth
+
+        def load() -> dict[str, Any]:
+            found: dict[str, Any] = {}
+            for name, attr in (("prompts_panel", "templates"), ("adapters_panel", "adapters")):
+                try:
+                    found[name] = (importlib.import_module(f"assistant.ui.{name}"), getattr(hearth, attr))
+                except ImportError as e:
+                    log.info("%s not available: %s", name, e)
+            return found
+
+        self.tasks.start(load, done=self._make_optional_panels,
+                         error=lambda e: log.warning("optional panels unavailable: %s", e, exc_info=True))
+
+    def _make_optional_panels(self, found: dict[str, Any]) -> None:
+        if "prompts_panel" in found:
+            mod, library = found["prompts_panel"]
+            try:
+                self.prompts_panel = mod.PromptsPanel(library, parent=self)
+            except Exception as e:  # an optional panel must not stop the window from working
+                log.warning("prompts panel unavailable: %s", e, exc_info=True)
+            else:
+                self.side.addTab(_scrollable(self.prompts_panel), self.tr("Prompts"))
+                self.prompts_panel.personaChosen.connect(self.chat.use_template)
+        if "adapters_panel" in found:
+            mod, registry = found["adapters_panel"]
+            try:
+                self.adapters_panel = mod.AdaptersPanel(registry, self._current_model_path, parent=self)
+            except Exception as e:  # same: the window works without it
+                log.warning("adapters panel unavailable: %s", e, exc_info=True)
+            else:
+                self.side.addTab(_scrollable(self.adapters_panel), self.tr("Adapters"))
+                self.adapters_panel.adaptersChanged.connect(self._adapters_changed)
         tab = int(self.qsettings.value("side_tab", 0) or 0)
         if tab < self.side.count():
             self.side.setCurrentIndex(tab)
+        self.optionalPanelsReady.emit()
 
     def _current_model_path(self) -> str | None:
         if self.chat.conv_id is None:

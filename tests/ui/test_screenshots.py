@@ -121,7 +121,7 @@ def _drive(out: Path, shared_eval: Path) -> None:
 
     from assistant.ui.welcome import WelcomeDialog
 
-    settle(lambda: w.findChild(WelcomeDialog) is not None, 10)  # first run: the welcome opens
+    settle(lambda: w.findChild(WelcomeDialog) is not None and w.side.count() >= 4, 30)  # welcome + all tabs
     welcome = w.findChild(WelcomeDialog)
     shot(w, "01-empty")
     shot(welcome, "02-welcome")

@@ -267,3 +267,23 @@ def test_settings_dialog_saves_sampling_context_gpu_and_theme(qtbot, hearth):
         assert QApplication.palette().color(QPalette.ColorRole.Window).lightnessF() < min(before, 0.3)
     finally:
         w._apply_theme("system")
+
+
+def test_prompts_and_adapters_tabs_appear_and_a_template_drives_the_chat(qtbot, hearth):
+    from assistant.core.prompts.template import RenderedPrompt
+
+    w = make_window(qtbot, hearth)
+    qtbot.waitUntil(lambda: w.side.count() == 4, timeout=30000)
+    assert [w.side.tabText(i) for i in range(4)] == ["Documents", "This chat", "Prompts", "Adapters"]
+    conv = w.new_conversation()
+    rendered = RenderedPrompt(user_text="Summarise: the sea is wide.", system_prompt="You summarise.",
+                              sampling={"temperature": 0.1}, collection=None, template_name="summarise",
+                              template_version=3)
+    w.chat.use_template(rendered)  # what the "/" picker emits
+    wait_answer(qtbot, w)
+    cs = hearth.store.get(conv).settings
+    assert (cs["template"], cs["template_version"], cs["system_prompt"]) == ("summarise", 3, "You summarise.")
+    assert cs["sampling"]["temperature"] == 0.1
+    assert w.chat.model.item(0).content == "Summarise: the sea is wide."
+    assert hearth.engine.last_messages[0].content == "You summarise."  # the system prompt was used
+    assert "summarise (v3)" in w.conv_settings.template_label.text()
