@@ -50,8 +50,13 @@ def check_llama_backend() -> Check:
              f"GPU offload {'supported' if info.gpu_offload else 'not supported'}"
     if info.gpus:
         detail += "; GPUs: " + ", ".join(f"{g.name} ({g.free_mb} MB free)" for g in info.gpus)
-    fix = "" if info.gpu_offload or not info.gpus else gpu.GPU_BUILD_HINT
-    return Check("llama.cpp", True, detail, fix, required=False)
+    if not info.gpu_offload:
+        detail += " (CPU-only build"
+        detail += "; a GPU was found: install a GPU build to use it)" if info.gpus else ")"
+        # a GPU going unused is worth a warning; a CPU-only machine needs nothing
+        ok = not info.gpus
+        return Check("llama.cpp", ok, detail, gpu.GPU_BUILD_HINT, required=False)
+    return Check("llama.cpp", True, detail, required=False)
 
 
 def check_model(quick: bool) -> Check:

@@ -55,7 +55,8 @@ def route_llama_logs() -> None:
     import llama_cpp
 
     logger = logging.getLogger("assistant.engine.llama")
-    levels = {2: logging.ERROR, 3: logging.WARNING, 4: logging.INFO, 5: logging.DEBUG}
+    # ggml_log_level: 1 DEBUG, 2 INFO, 3 WARN, 4 ERROR, 5 CONT (continuation of the previous line)
+    levels = {1: logging.DEBUG, 2: logging.INFO, 3: logging.WARNING, 4: logging.ERROR, 5: logging.DEBUG}
 
     @llama_cpp.llama_log_callback
     def _cb(level: int, text: bytes, user_data: ctypes.c_void_p) -> None:  # pragma: no cover - C calls it

@@ -41,7 +41,7 @@ class Settings:
     schema_version: int = SCHEMA_VERSION
     default_model: str = ""  # path to a GGUF; empty = the embedded default model
     chat_template_override: str = ""  # Jinja text or a known template name; empty = from the model
-    system_prompt: str = "You are Hearth, a helpful assistant running privately on this computer."
+    system_prompt: str = "You are a helpful assistant named Hearth."
     context_length: int = 0  # 0 = from the model, capped by memory
     n_gpu_layers: str = "auto"  # "auto", or an integer as text ("0" = CPU only)
     sampling: Sampling = field(default_factory=Sampling)
