@@ -20,6 +20,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         if name == "ask":
             p.add_argument("question", help="the question")
             p.add_argument("--json", action="store_true", help="print one JSON object: answer, model, stats")
+        p.add_argument("--collection", metavar="NAME",
+                       help="answer from this document collection (see `hearth index`), with citations")
         p.add_argument("--model", help="GGUF model file (default: the one in Settings, else the embedded SmolLM2)")
         p.add_argument("--adapter", action="append", default=[], metavar="PATH[:SCALE]",
                        help="apply a LoRA adapter (repeatable), optionally with a scale, e.g. style.gguf:0.5")
@@ -81,11 +83,47 @@ def _template_override(args: argparse.Namespace, s: Any) -> str | None:
 
 
 def load_options(args: argparse.Namespace, s: Any) -> LoadOptions:
-    """Load options from the settings and the command line."""
-    gpu: int | str = s.n_gpu_layers if s.n_gpu_layers == "auto" else int(s.n_gpu_layers)
-    return LoadOptions(n_ctx=args.n_ctx or s.context_length, n_gpu_layers=gpu,
-                       chat_template=_template_override(args, s),
-                       adapters=[parse_adapter(a) for a in args.adapter], state_cache_mb=s.state_cache_mb)
+    """Load options from the settings and the command line (same mapping as the window's)."""
+    from assistant.core.app import load_options_for
+
+    return load_options_for(s, {"context_length": args.n_ctx, "chat_template": _template_override(args, s),
+                                "adapters": [dataclasses.asdict(parse_adapter(a)) for a in args.adapter]})
+
+
+class Retrieval:
+    """The passages for a question from a collection, and the answer's citations back to them."""
+
+    def __init__(self, collection: str | None) -> None:
+        self.collection = collection
+        self._kb: Any = None
+        self.passages: list[Any] = []
+
+    def context_block(self, question: str) -> str | None:
+        if not self.collection:
+            return None
+        from assistant.core import paths
+        from assistant.core.knowledge import KnowledgeBase, build_context_block
+
+        if self._kb is None:
+            self._kb = KnowledgeBase(paths.resolve().ensure())
+        self.passages = self._kb.search(self.collection, question, k=4)
+        return build_context_block(self.passages)
+
+    def citations(self, answer: str) -> list[dict]:
+        from assistant.core.knowledge import citations_in_answer
+
+        cited = citations_in_answer(answer, self.passages)
+        return [dict(dataclasses.asdict(c), cited=True) for c in cited] or [
+            dict(dataclasses.asdict(p.citation), cited=False) for p in self.passages]
+
+    def print_sources(self, answer: str) -> None:
+        for c in self.citations(answer):
+            where = f"{c['source_path']}" + (f", page {c['page']}" if c.get("page") else "")
+            print(f"  [{c['number']}] {where}{'' if c['cited'] else ' (retrieved)'}")
+
+    def close(self) -> None:
+        if self._kb is not None:
+            self._kb.close()
 
 
 def sampling_params(args: argparse.Namespace, s: Any, greedy: bool) -> SamplingParams:
@@ -111,6 +149,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
     """Answer one question; stream it, or print one JSON object with ``--json``."""
     from assistant.core.engine.process import EngineProcess
     from assistant.core.engine.types import EngineError
+    from assistant.core.knowledge import KnowledgeError
 
     s = _settings()
     model = _model_path(args, s)
@@ -119,9 +158,10 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
         return _fail(RuntimeError(f"no model to answer with. {embedded.INSTALL_HINT}"))
     system = args.system if args.system is not None else s.system_prompt
-    messages = build_messages(args.question, system)
+    retrieval = Retrieval(args.collection)
     engine = EngineProcess()
     try:
+        messages = build_messages(args.question, system, context_block=retrieval.context_block(args.question))
         facts = engine.load(model, load_options(args, s))
         stream = engine.chat(messages, sampling_params(args, s, greedy=True))
         try:
@@ -132,15 +172,21 @@ def cmd_ask(args: argparse.Namespace) -> int:
             stream.cancel()
             stream.drain()
         if args.json:
-            print(json.dumps({"question": args.question, "answer": stream.text, "model": model,
-                              "model_name": facts.name, "stats": dataclasses.asdict(stream.stats)
-                              if stream.stats else None}, ensure_ascii=False))
+            out = {"question": args.question, "answer": stream.text, "model": model, "model_name": facts.name,
+                   "stats": dataclasses.asdict(stream.stats) if stream.stats else None}
+            if args.collection:
+                out["collection"] = args.collection
+                out["citations"] = retrieval.citations(stream.text)
+            print(json.dumps(out, ensure_ascii=False))
         else:
             print()
+            if args.collection:
+                retrieval.print_sources(stream.text)
         return 0
-    except (EngineError, OSError) as e:
+    except (EngineError, OSError, KnowledgeError) as e:
         return _fail(e)
     finally:
+        retrieval.close()
         engine.close()
 
 
@@ -148,10 +194,12 @@ def cmd_chat(args: argparse.Namespace) -> int:
     """A conversation in the terminal. Ctrl-C stops the answer; /exit (or Ctrl-D) quits."""
     from assistant.core.engine.process import EngineProcess
     from assistant.core.engine.types import EngineCrashed, EngineError
+    from assistant.core.knowledge import KnowledgeError
 
     s = _settings()
     model = _model_path(args, s)
     system = args.system if args.system is not None else s.system_prompt
+    retrieval = Retrieval(args.collection)
     engine = EngineProcess()
     try:
         facts = engine.load(model, load_options(args, s))
@@ -177,7 +225,13 @@ def cmd_chat(args: argparse.Namespace) -> int:
                 continue
             if text in ("/exit", "/quit"):
                 break
-            stream = engine.chat(build_messages(text, system, history), sampling, conversation_id=conversation)
+            try:
+                block = retrieval.context_block(text)
+            except KnowledgeError as e:
+                print(f"hearth: {e}")
+                continue
+            prompt = build_messages(text, system, history, context_block=block)
+            stream = engine.chat(prompt, sampling, conversation_id=conversation)
             print("hearth> ", end="", flush=True)
             try:
                 for chunk in stream:
@@ -190,9 +244,13 @@ def cmd_chat(args: argparse.Namespace) -> int:
                 print(f"\n{e}")
                 continue
             print()
-            history += [Message("user", text), Message("assistant", stream.text)]
+            if block:
+                retrieval.print_sources(stream.text)
+            # the turn is kept exactly as sent (passages included), so the next prompt extends it
+            history += [prompt[-1], Message("assistant", stream.text)]
     except EngineError as e:
         return _fail(e)
     finally:
+        retrieval.close()
         engine.close()
     return 0

@@ -23,6 +23,26 @@ log = logging.getLogger("assistant.app")
 SAVE_EVERY_S = 0.5  # how often a streaming answer is written through to the database
 
 
+def load_options_for(settings: settings_mod.Settings, conv_settings: dict | None = None) -> LoadOptions:
+    """How a model is loaded, from the settings and a conversation's own choices (which win).
+
+    Args:
+        settings: Hearth's settings.
+        conv_settings: ``context_length``, ``chat_template``, ``adapters`` ([{path, scale}]).
+    """
+    cs = conv_settings or {}
+    gl: int | str = settings.n_gpu_layers
+    if isinstance(gl, str) and gl.lstrip("-").isdigit():
+        gl = int(gl)
+    return LoadOptions(
+        n_ctx=int(cs.get("context_length") or settings.context_length or 0),
+        n_gpu_layers=gl,
+        chat_template=cs.get("chat_template") or settings.chat_template_override or None,
+        adapters=[AdapterSpec(**a) for a in cs.get("adapters") or []],
+        state_cache_mb=settings.state_cache_mb,
+    )
+
+
 class Hearth:
     """Hearth's core services, opened on first use.
 
@@ -105,16 +125,7 @@ class Hearth:
         return str(p)
 
     def load_options(self, conv_settings: dict | None = None) -> LoadOptions:
-        cs = conv_settings or {}
-        gl: int | str = self.settings.n_gpu_layers
-        if isinstance(gl, str) and gl.lstrip("-").isdigit():
-            gl = int(gl)
-        return LoadOptions(
-            n_ctx=int(cs.get("context_length") or self.settings.context_length or 0),
-            n_gpu_layers=gl,
-            chat_template=cs.get("chat_template") or self.settings.chat_template_override or None,
-            adapters=[AdapterSpec(**a) for a in cs.get("adapters", [])],
-        )
+        return load_options_for(self.settings, conv_settings)
 
     def ensure_model(self, model_path: str | None = None, conv_settings: dict | None = None) -> ModelFacts:
         """Load the model (and adapters) a conversation needs, unless already loaded.
@@ -267,7 +278,10 @@ class Reply:
             if self.passages:
                 from assistant.core.knowledge import citations_in_answer
 
-                self.citations = [asdict(c) for c in citations_in_answer(self.text, self.passages)]
+                cited = citations_in_answer(self.text, self.passages)
+                # a small model often forgets the [n] markers: then show what it was given, marked so
+                self.citations = [dict(asdict(c), cited=True) for c in cited] or [
+                    dict(asdict(p.citation), cited=False) for p in self.passages]
             store.update_message(self.message_id, content=self.text, status=status,
                                  stats=asdict(self.stats) if self.stats else {},
                                  citations=self.citations)

@@ -57,3 +57,31 @@ def test_ask_with_a_corrupt_model_says_why_without_traceback(tmp_path):
     assert r.returncode != 0
     assert "truncated.gguf" in (r.stdout + r.stderr)
     assert "Traceback" not in r.stderr
+
+
+@pytest.mark.slow
+def test_index_then_ask_with_a_collection_cites_the_document(tmp_path, shared_eval):
+    doc = tmp_path / "docs" / "volcano-notes.md"
+    doc.parent.mkdir()
+    doc.write_text("# Field notes\n\nThe Kestrel volcano last erupted in 1987 and its crater lake is "
+                   "called Lake Ombra.\n\n# Other\n\nThe expedition ate porridge every morning.\n",
+                   encoding="utf-8")
+    r = hearth("index", str(doc.parent), str(shared_eval / "pdfs" / "clean" /
+                                             "samplefiles__001-trivial__minimal-document.pdf"),
+               "--collection", "notes", "--json", home=tmp_path)
+    assert r.returncode == 0, r.stdout + r.stderr
+    statuses = {Path(f["path"]).name: f["status"] for f in json.loads(r.stdout)}
+    assert statuses["volcano-notes.md"] == "indexed"
+    r = hearth("ask", "What is the crater lake of the Kestrel volcano called?", "--collection", "notes",
+               "--json", home=tmp_path)
+    assert r.returncode == 0, r.stdout + r.stderr
+    out = json.loads(r.stdout)
+    assert out["citations"], out
+    assert Path(out["citations"][0]["source_path"]).name == "volcano-notes.md"
+
+
+@pytest.mark.slow
+def test_ask_with_an_unknown_collection_says_so(tmp_path):
+    r = hearth("ask", "anything", "--collection", "nope", home=tmp_path)
+    assert r.returncode == 2
+    assert "nope" in r.stderr and "Traceback" not in r.stderr
