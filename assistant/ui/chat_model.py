@@ -12,9 +12,12 @@ from typing import Any, Callable
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt
 
-ItemRole = Qt.ItemDataRole.UserRole + 1
-RoleRole = Qt.ItemDataRole.UserRole + 2
-StatusRole = Qt.ItemDataRole.UserRole + 3
+ItemRole = int(Qt.ItemDataRole.UserRole) + 1
+RoleRole = int(Qt.ItemDataRole.UserRole) + 2
+StatusRole = int(Qt.ItemDataRole.UserRole) + 3
+_DISPLAY = int(Qt.ItemDataRole.DisplayRole)
+_TOOLTIP = int(Qt.ItemDataRole.ToolTipRole)
+_SIZE = int(Qt.ItemDataRole.SizeHintRole)
 
 
 @dataclass
@@ -31,6 +34,9 @@ class ChatItem:
     branches: int = 1
     version: int = 0
     error: str = ""
+    # the row's size as last laid out, and the width it was laid out for (see TranscriptModel.data)
+    size: Any = field(default=None, repr=False, compare=False)
+    size_width: int = field(default=0, repr=False, compare=False)
 
     @classmethod
     def from_stored(cls, m: Any, branch: int = 1, branches: int = 1) -> "ChatItem":
@@ -49,21 +55,32 @@ class TranscriptModel(QAbstractListModel):
         # Set by the view: returns a row's QSize. Serving sizes from the model lets the view's
         # C++ layout ask for them without a Python delegate call per row.
         self.size_for: Callable[[ChatItem], Any] | None = None
+        self.row_width = 0  # the view's width; a row's remembered size is reused while it holds
 
     # Qt API -------------------------------------------------------------------------------
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
         return 0 if parent.isValid() else len(self._items)
 
-    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._items):
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = _DISPLAY) -> Any:
+        # Called for every row each time the view lays the list out (after each append):
+        # plain integer roles and the size first keep that cheap for 1,000+ messages.
+        row = index.row()
+        items = self._items
+        if not 0 <= row < len(items):
             return None
-        item = self._items[index.row()]
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
-            return item.content
+        item = items[row]
+        if role == _SIZE:
+            if self.size_for is None:
+                return None
+            # Laying out the list asks every row for its size after each append: answer from
+            # the row itself unless it changed or the width did.
+            if item.size is None or item.size_width != self.row_width:
+                item.size, item.size_width = self.size_for(item), self.row_width
+            return item.size
         if role == ItemRole:
             return item
-        if role == Qt.ItemDataRole.SizeHintRole and self.size_for is not None:
-            return self.size_for(item)
+        if role == _DISPLAY or role == _TOOLTIP:
+            return item.content
         if role == RoleRole:
             return item.role
         if role == StatusRole:
@@ -108,6 +125,7 @@ class TranscriptModel(QAbstractListModel):
         last = self._items[-1]
         last.content += text
         last.version += 1
+        last.size = None
         idx = self.index(len(self._items) - 1)
         self.dataChanged.emit(idx, idx, [Qt.ItemDataRole.DisplayRole, ItemRole])
 
@@ -117,6 +135,7 @@ class TranscriptModel(QAbstractListModel):
         for k, v in changes.items():
             setattr(item, k, v)
         item.version += 1
+        item.size = None
         idx = self.index(row)
         self.dataChanged.emit(idx, idx, [Qt.ItemDataRole.DisplayRole, ItemRole, StatusRole])
 

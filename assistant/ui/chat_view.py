@@ -67,6 +67,7 @@ class ChatView(QWidget):
         self.delegate = MessageDelegate(self.view)
         self.view.setItemDelegate(self.delegate)
         self.model.size_for = self.delegate.size_for
+        self.view.viewport().installEventFilter(self)
         self.view.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.view.setResizeMode(QListView.ResizeMode.Adjust)
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
@@ -114,6 +115,11 @@ class ChatView(QWidget):
         self._reply_conv: str | None = None
         self._attach_template_picker()
         self._update_empty()
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt API)
+        if event.type() == QEvent.Type.Resize and obj is self.view.viewport():
+            self.model.row_width = self.view.viewport().width()  # rows are laid out again
+        return super().eventFilter(obj, event)
 
     # conversation --------------------------------------------------------------------------
     @property

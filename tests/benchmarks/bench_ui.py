@@ -167,34 +167,40 @@ def stalls(window, hearth, pdfs: list[Path], seconds: float = 30.0) -> tuple[flo
                           "conversation": conv, "warm_up_stall_ms": warm_up}
 
 
-def appends(window, hearth) -> tuple[float, float, float]:
-    """Seconds to add one message to a 10- and a 1,000-message conversation; and their ratio."""
+def appends(window, hearth, reps: int = 15) -> tuple[float, float, float]:
+    """Seconds to add one message to a 10- and a 1,000-message conversation; and their ratio.
+
+    An append is what the window does for a new message: store it, append it to the list
+    model, and lay out and paint the view. The two sizes are measured alternately, so a busy
+    machine slows both alike; the medians are compared.
+    """
+    from PySide6.QtCore import QCoreApplication
+
     from assistant.ui.chat_model import ChatItem
 
     store = hearth.store
-    results = {}
+    convs = {}
     for n in (10, 1000):
         conv = store.create(f"{n} messages", {})
-        parent = None
         for i in range(n):
             role = "user" if i % 2 == 0 else "assistant"
             text = f"Message {i}: " + ("some **markdown** text with a list\n\n- a\n- b\n" if i % 3 else "short")
-            parent = store.add_message(conv.id, role, text).id
-        window.conversations.select(conv.id)
-        _run_until(lambda: False, 1.0)  # lay out and paint once
-        times = []
-        for k in range(7):
+            store.add_message(conv.id, role, text)
+        convs[n] = conv.id
+    times: dict[int, list[float]] = {10: [], 1000: []}
+    for k in range(reps):
+        for n in (10, 1000):
+            window.conversations.select(convs[n])
+            _run_until(lambda: False, 0.3)  # opened, laid out and painted: not part of the append
             t = time.perf_counter()
-            m = store.add_message(conv.id, "user", f"one more message {k}")
+            m = store.add_message(convs[n], "user", f"one more message {k}")
             window.chat.model.append(ChatItem.from_stored(m))
             window.chat.view.scrollToBottom()
+            QCoreApplication.processEvents()  # the view lays the rows out again
             window.chat.view.viewport().repaint()
-            from PySide6.QtCore import QCoreApplication
-
-            QCoreApplication.processEvents()
-            times.append(time.perf_counter() - t)
-        results[n] = statistics.median(times)
-    return results[10], results[1000], results[1000] / results[10]
+            times[n].append(time.perf_counter() - t)
+    t10, t1000 = statistics.median(times[10]), statistics.median(times[1000])
+    return t10, t1000, t1000 / t10
 
 
 def main() -> int:
