@@ -110,10 +110,13 @@ class BM25Index:
         terms = sorted({self.vocab[t] for t in tokenize(query) if t in self.vocab})
         if not terms or self.matrix is None:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-        sub = self.matrix[:, terms].tocsr()
-        s = np.asarray(sub.sum(axis=1)).ravel()
-        nz = np.flatnonzero(s)
-        return nz, s[nz]
+        m = self.matrix
+        acc = np.zeros(m.shape[0], dtype=np.float32)
+        for j in terms:  # add each query term's column straight from the CSC arrays (no matrix copies)
+            a, b = m.indptr[j], m.indptr[j + 1]
+            acc[m.indices[a:b]] += m.data[a:b]
+        nz = np.flatnonzero(acc)
+        return nz, acc[nz]
 
     def search(self, query: str, k: int) -> list[tuple[str, float]]:
         """Top ``k`` (chunk id, score) by BM25."""
@@ -122,9 +125,11 @@ class BM25Index:
         idx, s = self.scores(query)
         if not len(idx):
             return []
-        top = idx[np.argsort(-s, kind="stable")[:k]] if len(idx) > k else idx[np.argsort(-s, kind="stable")]
-        sc = dict(zip(idx.tolist(), s.tolist()))
-        return [(self.ids[i], float(sc[i])) for i in top.tolist()]
+        if len(idx) > k:
+            part = np.argpartition(-s, k - 1)[:k]
+            idx, s = idx[part], s[part]
+        order = np.lexsort((idx, -s))  # best first; ties in index order, so results are stable
+        return [(self.ids[i], float(v)) for i, v in zip(idx[order].tolist(), s[order].tolist())]
 
     def save(self, path: Path) -> None:
         """Write the index atomically (temp file + rename)."""
