@@ -106,3 +106,16 @@ class Tasks:
     def wait(self, msecs: int = 30000) -> bool:
         """Wait for running jobs (used at shutdown and in tests)."""
         return self.pool.waitForDone(msecs)
+
+
+def settle_heap() -> None:
+    """Exclude what is loaded by now (torch, Chroma, the embedder) from future garbage collections.
+
+    Those imports leave about a million long-lived objects; a full collection then scans them
+    all and, whichever thread triggers it, holds the interpreter for a quarter of a second,
+    which the window shows as a freeze. Call it on the GUI thread after a heavy part loaded.
+    """
+    import gc
+
+    gc.freeze()  # no collect first: a full collection here is exactly the pause to avoid
+    log.debug("heap settled: %d objects frozen", gc.get_freeze_count())

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QHBoxLayout, Q
                                QLabel, QLineEdit, QMenu, QMessageBox, QProgressBar, QPushButton, QSizePolicy,
                                QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget)
 
-from assistant.ui.bridge import Bridge, Tasks
+from assistant.ui.bridge import Bridge, Tasks, settle_heap
 from assistant.ui.errors import in_words
 
 log = logging.getLogger("assistant.ui")
@@ -131,6 +131,7 @@ class DocumentsPanel(QWidget):
         def opened(_r: Any) -> None:
             self.ready = True
             self.job_label.hide()
+            settle_heap()
             self.start_watching()
             self.refresh_collections()
             if self._pending_paths:

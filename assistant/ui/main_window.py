@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (QLabel, QMainWindow, QMessageBox, QScrollArea, QS
                                QWidget)
 
 from assistant.ui import core_view
-from assistant.ui.bridge import Bridge, Tasks
+from assistant.ui.bridge import Bridge, Tasks, settle_heap
 from assistant.ui.chat_view import ChatView
 from assistant.ui.conv_settings import ConversationSettings
 from assistant.ui.conversation_list import ConversationList
@@ -280,6 +280,7 @@ class MainWindow(QMainWindow):
                          error=self._model_failed)
 
     def _model_loaded(self, facts: Any) -> None:
+        settle_heap()
         self.model_label.setText(self.tr("Model: %s") % getattr(facts, "name", "?"))
         self.modelReady.emit(facts)
 
