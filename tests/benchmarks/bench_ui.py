@@ -260,8 +260,8 @@ def main() -> int:
                 i += 1
             loaded, idle, info = stalls(window, hearth, pdfs[:100], args.stall_seconds)
             print(f"GUI stall: max {loaded:.0f} ms while streaming and indexing 100 PDFs (idle {idle:.0f} ms); "
-                  f"{info['answers_started']} answers started, {info['files_with_status']} files reached a "
-                  f"status in the window", flush=True)
+                  f"{info['answers_started']} answers started, {info['files_with_status']} files indexed "
+                  f"meanwhile", flush=True)
             print(f"GUI stall while the index and embedder load in the background at start: "
                   f"{info['warm_up_stall_ms']:.0f} ms", flush=True)
             result.update(max_stall_ms=round(loaded, 1), idle_stall_ms=round(idle, 1),
