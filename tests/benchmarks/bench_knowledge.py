@@ -48,20 +48,23 @@ def bench_index_ratio(kb, embedder, n_docs: int, work: Path) -> dict:
     data.corpus = {d: data.corpus[d] for d in ids}
     write_corpus(data, work / "ratio-docs")
     embedder.embed(["warm up the model"])  # loading is not indexing
-    t = time.perf_counter()
+    t, c = time.perf_counter(), time.process_time()
     reports = kb.index("ratio", [work / "ratio-docs"])
-    index_s = time.perf_counter() - t
+    index_s, index_cpu = time.perf_counter() - t, time.process_time() - c
     store = kb._get("ratio")
     rows = store.manifest.db.execute("SELECT heading, text FROM chunks ORDER BY rowid").fetchall()
     texts = [embedding_text(T.Chunk("", 0, text, None, 0, 0, heading)) for heading, text in rows]
-    t = time.perf_counter()
+    t, c = time.perf_counter(), time.process_time()
     embedder.model.encode(texts, batch_size=embedder.batch_size, normalize_embeddings=True, show_progress_bar=False)
-    bare_s = time.perf_counter() - t
+    bare_s, bare_cpu = time.perf_counter() - t, time.process_time() - c
     n = len(texts)
     log(f"index: {len(reports)} files, {n} chunks in {index_s:.1f} s ({n / index_s:.1f}/s); "
         f"bare encode {bare_s:.1f} s ({n / bare_s:.1f}/s)")
     kb.delete_collection("ratio")
-    return {"index_ratio": round((n / index_s) / (n / bare_s), 3), "index_chunks": n,
+    # The CPU-time ratio (this process only: the parser child runs beside it) is robust to other
+    # people's load on a shared machine; the wall-clock ratio is the one users feel.
+    return {"index_ratio": round((n / index_s) / (n / bare_s), 3), "index_ratio_cpu": round(bare_cpu / index_cpu, 3),
+            "index_chunks": n,
             "index_chunks_per_s": round(n / index_s, 2), "bare_encode_chunks_per_s": round(n / bare_s, 2)}
 
 
