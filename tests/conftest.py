@@ -15,6 +15,10 @@ os.environ["TRANSFORMERS_OFFLINE"] = "1"
 os.environ["ANONYMIZED_TELEMETRY"] = "False"
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
+# Importing the window package first applies its guard against Qt binding defects
+# (assistant/ui/qt_fixes.py) before any test creates a widget.
+import assistant.ui  # noqa: E402,F401
+
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_EVAL = (ROOT.parent / "shared" / "eval").resolve()
 

@@ -60,54 +60,50 @@ class Hearth:
         self._store = store
         self._templates: Any = None
         self._adapters: Any = None
-        self._lock = threading.RLock()
+        self._lock = threading.RLock()  # creating a part (quick)
+        self._load_lock = threading.RLock()  # loading a model (slow): never held by the parts' getters
         self._load_key: tuple | None = None
 
     # -- parts, opened lazily -------------------------------------------------------------
+    def _part(self, attr: str, make: Any) -> Any:
+        """The part stored in ``attr``, created by ``make()`` on first use (the lock only guards creation)."""
+        part = getattr(self, attr)
+        if part is not None:
+            return part
+        with self._lock:
+            if getattr(self, attr) is None:
+                setattr(self, attr, make())
+            return getattr(self, attr)
+
     @property
     def store(self):
-        with self._lock:
-            if self._store is None:
-                from assistant.core.conversations.store import ConversationStore
+        from assistant.core.conversations.store import ConversationStore
 
-                self._store = ConversationStore(self.paths.conversations_db)
-            return self._store
+        return self._part("_store", lambda: ConversationStore(self.paths.conversations_db))
 
     @property
     def knowledge(self):
-        with self._lock:
-            if self._knowledge is None:
-                from assistant.core.knowledge import KnowledgeBase
+        from assistant.core.knowledge import KnowledgeBase
 
-                self._knowledge = KnowledgeBase(self.paths)
-            return self._knowledge
+        return self._part("_knowledge", lambda: KnowledgeBase(self.paths))
 
     @property
     def templates(self):
-        with self._lock:
-            if self._templates is None:
-                from assistant.core.prompts import TemplateLibrary
+        from assistant.core.prompts import TemplateLibrary
 
-                self._templates = TemplateLibrary(self.paths)
-            return self._templates
+        return self._part("_templates", lambda: TemplateLibrary(self.paths))
 
     @property
     def adapters(self):
-        with self._lock:
-            if self._adapters is None:
-                from assistant.core.adapters.registry import AdapterRegistry
+        from assistant.core.adapters.registry import AdapterRegistry
 
-                self._adapters = AdapterRegistry(self.paths)
-            return self._adapters
+        return self._part("_adapters", lambda: AdapterRegistry(self.paths))
 
     @property
     def engine(self):
-        with self._lock:
-            if self._engine is None:
-                from assistant.core.engine.process import EngineProcess
+        from assistant.core.engine.process import EngineProcess
 
-                self._engine = EngineProcess()
-            return self._engine
+        return self._part("_engine", EngineProcess)
 
     def save_settings(self) -> None:
         settings_mod.save(self.settings, self.paths.settings_file)
@@ -135,17 +131,22 @@ class Hearth:
         path = model_path or (conv_settings or {}).get("model") or self.default_model_path()
         opts = self.load_options(conv_settings)
         key = (path, opts.n_ctx, str(opts.n_gpu_layers), opts.chat_template)
-        with self._lock:
-            if self._load_key != key or self.engine.facts is None:
-                facts = self.engine.load(path, opts)
+        engine = self.engine
+        with self._load_lock:
+            if self._load_key != key or engine.facts is None:
+                facts = engine.load(path, opts)
                 self._load_key = key
                 self._adapters_now = [asdict(a) for a in opts.adapters]
                 return facts
             wanted = [asdict(a) for a in opts.adapters]
             if wanted != getattr(self, "_adapters_now", []):
-                self.engine.set_adapters(opts.adapters)
+                engine.set_adapters(opts.adapters)
                 self._adapters_now = wanted
-            return self.engine.facts
+            return engine.facts
+
+    def engine_if_started(self) -> Any:
+        """The engine if it was started, without starting one (to cancel a load in progress)."""
+        return self._engine
 
     def sampling(self, conv_settings: dict | None = None, overrides: dict | None = None) -> SamplingParams:
         base = asdict(self.settings.sampling)

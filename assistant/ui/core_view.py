@@ -29,7 +29,8 @@ class CoreView:
 
     def engine_if_started(self) -> Any:
         """The engine if it exists, without waiting for the facade's lock (to cancel a load)."""
-        return getattr(self._hearth, "_engine", None)
+        started = getattr(self._hearth, "engine_if_started", None)
+        return started() if started else getattr(self._hearth, "engine", None)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._hearth, name)

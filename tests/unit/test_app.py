@@ -123,3 +123,28 @@ def test_empty_message_is_refused(hearth):
     conv = hearth.store.create()
     with pytest.raises(ValueError, match="empty"):
         hearth.reply(conv.id, "   ")
+
+
+def test_parts_stay_reachable_while_a_model_loads(tmp_path, smollm2_path):
+    """The window reads the store while a worker loads a model: that must not wait for the load."""
+    loading, release = threading.Event(), threading.Event()
+
+    class SlowEngine(Engine):
+        def load(self, path, options):
+            loading.set()
+            release.wait(10)
+            return super().load(path, options)
+
+    h = Hearth(tmp_path / "home", engine=SlowEngine())
+    t = threading.Thread(target=h.ensure_model)
+    t.start()
+    assert loading.wait(5)
+    got = []
+    reader = threading.Thread(target=lambda: got.append(h.store.list()))
+    reader.start()
+    reader.join(2)
+    assert got == [[]], "the store was blocked by the model load"
+    assert h.engine_if_started() is h.engine
+    release.set()
+    t.join(5)
+    h.close()
