@@ -22,7 +22,8 @@ class App:
         warm_up: load model and knowledge base after the first paint.
     """
 
-    def __init__(self, argv: list[str] | None = None, hearth: Any = None, warm_up: bool = True) -> None:
+    def __init__(self, argv: list[str] | None = None, hearth: Any = None, warm_up: bool = True,
+                 open_paths: list[Any] | None = None) -> None:
         from PySide6.QtCore import QCoreApplication, Qt
         from PySide6.QtWidgets import QApplication
 
@@ -49,6 +50,17 @@ class App:
             if self.hearth.settings.theme == "system" else None)
         self.window: Any = None
         self.tasks: Any = None
+        self.open_paths = list(open_paths or [])
+        # macOS delivers files dropped on the Dock icon (or opened with Hearth) as FileOpen events
+        self._file_open = _FileOpenFilter(self)
+        self.qapp.installEventFilter(self._file_open)
+
+    def open_files(self, paths: list[Any]) -> None:
+        """Add files as if dropped on the window (documents indexed, .gguf to the model manager)."""
+        if self.window is None:
+            self.open_paths.extend(paths)
+        else:
+            self.window.add_paths(list(paths))
 
     def make_window(self) -> Any:
         from assistant.ui.bridge import Bridge, Tasks
@@ -97,12 +109,32 @@ class App:
             # "quit": report and exit (start-up benchmark); any other value: report and stay
             self._first_paint = _FirstPaint(w, os.environ.get("HEARTH_REPORT_FIRST_PAINT") == "quit")
         w.show()
+        if self.open_paths:
+            from PySide6.QtCore import QTimer
+
+            paths, self.open_paths = self.open_paths, []
+            QTimer.singleShot(0, lambda: w.add_paths(paths))
         code = self.qapp.exec()
         if self.tasks is not None:
             (self.window or w).chat.stop()
             self.tasks.wait(10000)
         self.hearth.close()
         return int(code)
+
+
+def _FileOpenFilter(app: "App") -> Any:  # noqa: N802 (a QObject subclass made lazily: Qt imports stay inside)
+    from pathlib import Path
+
+    from PySide6.QtCore import QEvent, QObject
+
+    class FileOpenFilter(QObject):
+        def eventFilter(self, obj: Any, event: Any) -> bool:  # noqa: N802 (Qt API)
+            if event.type() == QEvent.Type.FileOpen and event.file():
+                app.open_files([Path(event.file())])
+                return True
+            return False
+
+    return FileOpenFilter(app.qapp)
 
 
 class _FirstPaint:
