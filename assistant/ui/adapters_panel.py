@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from typing import Callable
 
 from PySide6.QtCore import Qt, Signal
@@ -19,7 +20,8 @@ _STEPS = 100  # slider steps per 1.0 of scale
 class AdapterRow(QWidget):
     """One adapter: check box (enable), slider (-2..2), scale value, fit status, remove button."""
 
-    def __init__(self, adapter: Adapter, fits: tuple[bool, str] | None, parent: QWidget | None = None):
+    def __init__(self, adapter: Adapter, fits: tuple[bool, str] | None, parent: QWidget | None = None,
+                 checking: bool = False):
         super().__init__(parent)
         self.adapter_id = adapter.id
         self.setObjectName(f"adapter_{adapter.id}")
@@ -44,6 +46,8 @@ class AdapterRow(QWidget):
         lay.addLayout(top)
         lay.addWidget(self.status)
         self.set_fit(fits)
+        if checking:
+            self.status.setText(self.tr("Checking against the loaded model…"))
 
     def set_fit(self, fits: tuple[bool, str] | None) -> None:
         """Show whether the adapter fits the loaded model; one that does not cannot be enabled."""
@@ -77,6 +81,7 @@ class AdaptersPanel(QWidget):
     """
 
     adaptersChanged = Signal(list)
+    _fitChecked = Signal(object)  # (adapter id, (ok, reason)) from the checking thread
 
     def __init__(self, registry: AdapterRegistry, model_path: Callable[[], str | None] = lambda: None,
                  ask: Callable[[str, str], bool] | None = None, parent: QWidget | None = None):
@@ -96,6 +101,7 @@ class AdaptersPanel(QWidget):
         lay.addWidget(self.add_button)
         lay.addStretch(1)
         self.setAcceptDrops(True)
+        self._fitChecked.connect(self._show_fit)
         self.refresh()
 
     def refresh(self) -> None:
@@ -105,11 +111,9 @@ class AdaptersPanel(QWidget):
             row.deleteLater()
         self.rows = {}
         model = self._model_path()
-        for a in self.registry.list():
-            fits = self.registry.compatible_with(a.id, model) if model else None
-            if fits is not None and not fits[0] and a.enabled:
-                self.registry.set_enabled(a.id, False)
-            row = AdapterRow(a, fits)
+        adapters = self.registry.list()
+        for a in adapters:
+            row = AdapterRow(a, None, checking=bool(model))
             row.enabled.toggled.connect(lambda on, aid=a.id: self._toggle(aid, on))
             row.slider.valueChanged.connect(lambda _v, r=row: r.value.setText(f"{r.scale():+.2f}"))
             row.slider.sliderReleased.connect(lambda r=row: self._scale(r))
@@ -117,6 +121,29 @@ class AdaptersPanel(QWidget):
             row.remove.clicked.connect(lambda _=False, aid=a.id: self.remove(aid))
             self.rows_box.addWidget(row)
             self.rows[a.id] = row
+        if model and adapters:
+            # reading the model's tensor table takes longer than the GUI thread may block
+            ids = [a.id for a in adapters]
+            threading.Thread(target=self._check_fits, args=(ids, model), daemon=True,
+                             name="adapter-fit").start()
+
+    def _check_fits(self, ids: list[str], model: str) -> None:
+        for aid in ids:
+            try:
+                fits = self.registry.compatible_with(aid, model)
+            except (KeyError, OSError) as e:  # removed meanwhile, or a file gone: say so on the row
+                fits = (False, str(e))
+            self._fitChecked.emit((aid, fits))
+
+    def _show_fit(self, item: tuple[str, tuple[bool, str]]) -> None:
+        aid, fits = item
+        row = self.rows.get(aid)
+        if row is None:
+            return
+        row.set_fit(fits)
+        if not fits[0] and self.registry.get(aid).enabled:
+            self.registry.set_enabled(aid, False)
+            self.adaptersChanged.emit(self.specs())
 
     def specs(self) -> list:
         return self.registry.active_specs()

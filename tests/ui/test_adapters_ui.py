@@ -28,7 +28,9 @@ def panel(qtbot, paths, gemma_path):
 def test_add_enable_scale_emits_specs(qtbot, panel, fixtures, paths):
     a = panel.add_file(str(fixtures / "gemma3_r4_L0-1_q-v_random.gguf"))
     row = panel.rows[a.id]
-    assert row.enabled.isEnabled() and "Fits" in row.status.text()
+    # the fit is checked off the GUI thread and shown when known
+    qtbot.waitUntil(lambda: "Fits" in row.status.text(), timeout=5000)
+    assert row.enabled.isEnabled()
     with qtbot.waitSignal(panel.adaptersChanged, timeout=1000) as sig:
         row.enabled.setChecked(True)
     assert sig.args[0] == [AdapterSpec(a.path, 1.0)]
@@ -52,7 +54,8 @@ def test_refused_files_and_misfits_are_explained(qtbot, panel, fixtures, paths, 
     qtbot.addWidget(other)
     a = other.add_file(str(fixtures / "gemma3_r4_L0-1_q-v_random.gguf"))
     row = other.rows[a.id]
-    assert not row.enabled.isEnabled() and "arch mismatch" in row.status.text()
+    qtbot.waitUntil(lambda: "arch mismatch" in row.status.text(), timeout=5000)
+    assert not row.enabled.isEnabled()
 
 
 def test_remove_keeps_the_file_unless_the_user_says_so(qtbot, panel, fixtures, tmp_path):

@@ -16,6 +16,7 @@ import json
 import logging
 import os
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -99,6 +100,7 @@ class AdapterRegistry:
         self.file = paths.adapters / "adapters.json"
         self._adapters: dict[str, Adapter] = {}
         self._checks: dict[str, list[Any]] = {}
+        self._lock = threading.RLock()  # the window checks fits in a worker while the user toggles
         self._load()
 
     # ---- storage ------------------------------------------------------------------------------
@@ -121,6 +123,10 @@ class AdapterRegistry:
             self._adapters, self._checks = {}, {}
 
     def _save(self) -> None:
+        with self._lock:
+            self._save_locked()
+
+    def _save_locked(self) -> None:
         self.file.parent.mkdir(parents=True, exist_ok=True)
         data = {"version": _FILE_VERSION,
                 "adapters": [dataclasses.asdict(a) for a in self._adapters.values()],
@@ -235,16 +241,18 @@ class AdapterRegistry:
             key = f"{cache_key_prefix}|{_stamp(adapter)}|{model.resolve()}|{_stamp(model)}"
         except OSError as e:
             return False, f"{e.filename}: {e.strerror}"
-        if key in self._checks:
-            ok, reason = self._checks[key]
-            return bool(ok), str(reason)
+        with self._lock:
+            cached = self._checks.get(key)
+        if cached is not None:
+            return bool(cached[0]), str(cached[1])
         try:
             validate_adapter(adapter, model)
             result: tuple[bool, str] = (True, "")
         except AdapterError as e:
             result = (False, " ".join(str(e).split()))
-        self._checks[key] = list(result)
-        self._save()
+        with self._lock:
+            self._checks[key] = list(result)
+            self._save()
         return result
 
 
