@@ -11,7 +11,6 @@ file's size and mtime and the base model's, so the list can show it without re-r
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 import logging
 import os
@@ -24,6 +23,7 @@ from typing import Any
 
 from assistant.core.engine.types import AdapterError, AdapterSpec
 from assistant.core.paths import Paths
+from assistant.core.files import sha256_of
 
 log = logging.getLogger("assistant.adapters")
 
@@ -76,12 +76,6 @@ class Adapter:
         return Path(self.path).is_file()
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def _stamp(path: Path) -> str:
@@ -171,7 +165,7 @@ class AdapterRegistry:
         if not p.is_file():
             raise AdapterError(f"{p}: no such file")
         info = inspect_adapter(p)
-        sha = _sha256(p)
+        sha = sha256_of(p)
         aid = sha[:16]
         if aid in self._adapters:
             existing = self._adapters[aid]

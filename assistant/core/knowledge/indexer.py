@@ -7,7 +7,6 @@ delete superseded vectors, clear pending.
 """
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 import queue
@@ -16,6 +15,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator
+
+from assistant.core.files import sha256_of
 
 from . import types as T
 from .chunking import Chunker, embedding_text
@@ -43,12 +44,6 @@ class _Job:
     result: ParseResult | None = None
 
 
-def sha256_of(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def _walk(folder: Path) -> Iterator[Path]:

@@ -7,7 +7,6 @@ the keyring.
 """
 from __future__ import annotations
 
-import hashlib
 import http.client
 import logging
 import re
@@ -24,6 +23,7 @@ from typing import TYPE_CHECKING, Callable
 
 from assistant.core import paths as hearth_paths
 from assistant.core.engine.types import ModelError
+from assistant.core.files import sha256_of
 
 if TYPE_CHECKING:
     from assistant.core.models.catalog import CatalogEntry
@@ -67,12 +67,6 @@ def part_path(filename: str, paths: hearth_paths.Paths | None = None) -> Path:
     return p.cache / "downloads" / (filename + ".part")
 
 
-def _hash_file(path: Path) -> "hashlib._Hash":
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(CHUNK), b""):
-            h.update(block)
-    return h
 
 
 def _is_hf(url: str) -> bool:
@@ -227,7 +221,7 @@ def _fetch(url: str, part: Path, offset: int, total: int | None, token: str | No
 
 def _finish(part: Path, dest: Path, sha256: str | None, expected: int | None, total: int | None,
             validate_gguf: bool) -> DownloadResult:
-    digest = _hash_file(part).hexdigest()
+    digest = sha256_of(part)
     size = part.stat().st_size
     if sha256:
         if digest.lower() != sha256.lower():
