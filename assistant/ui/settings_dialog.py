@@ -69,7 +69,18 @@ class SettingsDialog(QDialog):
         self.gpu.addItems(["auto", "0", "-1"])
         self.gpu.setCurrentText(s.n_gpu_layers)
         self.gpu.setToolTip(self.tr("auto: as many layers as fit; 0: CPU only; -1: all layers"))
+        # the prompt format normally comes from the model; a wrong or missing one can be overridden
+        from assistant.core.engine.chat_format import KNOWN_TEMPLATES
+
+        self.chat_template = QComboBox()
+        self.chat_template.addItem(self.tr("from the model"), "")
+        for name in KNOWN_TEMPLATES:
+            self.chat_template.addItem(name, name)
+        if s.chat_template_override and self.chat_template.findData(s.chat_template_override) < 0:
+            self.chat_template.addItem(self.tr("custom (set from the command line)"), s.chat_template_override)
+        self.chat_template.setCurrentIndex(max(0, self.chat_template.findData(s.chat_template_override)))
         f.addRow(self.tr("Default model"), row)
+        f.addRow(self.tr("Prompt format"), self.chat_template)
         f.addRow(self.tr("Context length"), self.context)
         f.addRow(self.tr("GPU layers"), self.gpu)
         tabs.addTab(model, self.tr("Model"))
@@ -151,6 +162,7 @@ class SettingsDialog(QDialog):
         s.theme = self.theme.currentData()
         s.system_prompt = self.system_prompt.toPlainText().strip() or s.system_prompt
         s.default_model = self.default_model.text().strip()
+        s.chat_template_override = self.chat_template.currentData() or ""
         s.context_length = self.context.value()
         s.n_gpu_layers = self.gpu.currentText().strip() or "auto"
         s.sampling.temperature = self.temperature.value()

@@ -7,6 +7,10 @@
         <translation>移除</translation>
     </message>
     <message>
+        <source>Checking against the loaded model…</source>
+        <translation>正在与已加载的模型核对…</translation>
+    </message>
+    <message>
         <source>No model loaded: not checked yet</source>
         <translation>尚未加载模型：还没有检查</translation>
     </message>
@@ -974,8 +978,20 @@
         <translation>auto：尽量多放；0：只用 CPU；-1：全部层</translation>
     </message>
     <message>
+        <source>from the model</source>
+        <translation>来自模型</translation>
+    </message>
+    <message>
+        <source>custom (set from the command line)</source>
+        <translation>自定义（由命令行设置）</translation>
+    </message>
+    <message>
         <source>Default model</source>
         <translation>默认模型</translation>
+    </message>
+    <message>
+        <source>Prompt format</source>
+        <translation>提示格式</translation>
     </message>
     <message>
         <source>Context length</source>

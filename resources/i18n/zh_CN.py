@@ -7,7 +7,9 @@ and compiles ``hearth_zh_CN.qm``. Context ``*`` applies to a string in every con
 ANY = {
     "Delete": "删除", "Rename…": "重命名…", "New chat": "新对话", "Documents": "文档", "Model": "模型",
     "Cancel": "取消", "Save": "保存", "Remove": "移除", "Password": "密码", "Name:": "名称：",
-    "Context length": "上下文长度", "GPU layers": "GPU 层数", "Longest answer (tokens)": "最长回答（词元）",
+    "Context length": "上下文长度", "Prompt format": "提示格式", "from the model": "来自模型",
+    "custom (set from the command line)": "自定义（由命令行设置）",
+    "Checking against the loaded model…": "正在与已加载的模型核对…", "GPU layers": "GPU 层数", "Longest answer (tokens)": "最长回答（词元）",
     "GGUF models (*.gguf)": "GGUF 模型 (*.gguf)", "Size": "大小", "Download": "下载", "Open": "打开",
     "New": "新建", "More": "更多", "Apply": "应用", "Settings": "设置", "Retry": "重试",
 }

@@ -256,6 +256,7 @@ def test_settings_dialog_saves_sampling_context_gpu_and_theme(qtbot, hearth):
     dlg.temperature.setValue(0.2)
     dlg.context.setValue(4096)
     dlg.gpu.setCurrentText("0")
+    dlg.chat_template.setCurrentIndex(dlg.chat_template.findData("gemma"))
     dlg.theme.setCurrentIndex(dlg.theme.findData("dark"))
     before = QApplication.palette().color(QPalette.ColorRole.Window).lightnessF()
     try:
@@ -264,6 +265,10 @@ def test_settings_dialog_saves_sampling_context_gpu_and_theme(qtbot, hearth):
 
         s = settings.load(hearth.paths.settings_file)
         assert (s.sampling.temperature, s.context_length, s.n_gpu_layers, s.theme) == (0.2, 4096, "0", "dark")
+        assert s.chat_template_override == "gemma"
+        from assistant.core.app import load_options_for
+
+        assert load_options_for(s).chat_template == "gemma"  # what the next model load uses
         assert QApplication.palette().color(QPalette.ColorRole.Window).lightnessF() < min(before, 0.3)
     finally:
         w._apply_theme("system")
