@@ -272,30 +272,44 @@ class Indexer:
             emit(T.IndexProgress("embedding", state["done"], total, group[0][0].key, state["chunks"] + i))
             parts.append(self.embedder.embed(texts[i:i + EMBED_SLICE]))
         vecs = np.concatenate(parts).astype(np.float32)
-        pos = 0
+        self._write(group, vecs, remember)
         for job, chunks in group:
-            self._write(job, chunks, vecs[pos:pos + len(chunks)], remember)
-            pos += len(chunks)
             reports.append(T.FileReport(job.key, T.INDEXED, job.result.reason if job.result else "", len(chunks)))
             state["done"] += 1
             state["chunks"] += len(chunks)
         return True
 
-    def _write(self, job: _Job, chunks: list[T.Chunk], vecs, remember: bool) -> None:
-        """Crash-safe write order: pending ids, Chroma upsert, manifest commit, stale delete, clear pending."""
+    def _write(self, group: list[tuple[_Job, list[T.Chunk]]], vecs, remember: bool) -> None:
+        """Write a group of files, crash-safe: pending ids, one Chroma upsert for the whole group,
+        each file's manifest commit, stale deletes, clear pending.
+
+        Chroma's cost is per call, so a group of small files goes in one call (measured: per-file
+        upserts made indexing a folder of small files a third slower than the embedder alone).
+        """
         m = self.store.manifest
-        old = m.chunk_ids(job.key)
-        new_ids = [c.chunk_id for c in chunks]
-        stale = old - set(new_ids)
-        m.add_pending(new_ids + sorted(stale))
-        self.store.upsert(chunks, vecs, job.key)
-        reason = job.result.reason if job.result else ""
-        m.replace_file(T.SourceFile(job.key, job.size, job.mtime, job.sha256, T.INDEXED, reason, len(chunks),
-                                    self.embedder.name, time.time()), chunks)
-        if stale:
-            self.store.delete(sorted(stale))
-        m.clear_pending(new_ids + sorted(stale))
-        if remember and job.password and job.result is not None and job.result.password_used:
+        pending: list[str] = []
+        stale_all: list[str] = []
+        for job, chunks in group:
+            new_ids = [c.chunk_id for c in chunks]
+            stale = sorted(m.chunk_ids(job.key) - set(new_ids))
+            pending += new_ids + stale
+            stale_all += stale
+        m.add_pending(pending)
+        self.store.upsert([c for _, chunks in group for c in chunks], vecs,
+                          [job.key for job, chunks in group for _ in chunks])
+        for job, chunks in group:
+            reason = job.result.reason if job.result else ""
+            m.replace_file(T.SourceFile(job.key, job.size, job.mtime, job.sha256, T.INDEXED, reason, len(chunks),
+                                        self.embedder.name, time.time()), chunks)
+        if stale_all:
+            self.store.delete(stale_all)
+        m.clear_pending(pending)
+        if remember:
+            for job, _ in group:
+                self._remember_password(job)
+
+    def _remember_password(self, job: _Job) -> None:
+        if job.password and job.result is not None and job.result.password_used:
             from assistant.core import secrets
 
             try:

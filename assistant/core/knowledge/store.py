@@ -60,15 +60,20 @@ class CollectionStore:
                 self.reconcile()
             return self._collection
 
-    def upsert(self, chunks: Sequence[T.Chunk], vectors: "np.ndarray", path: str) -> None:
-        """Write chunks and their vectors to Chroma (in batches Chroma accepts)."""
+    def upsert(self, chunks: Sequence[T.Chunk], vectors: "np.ndarray", path: str | Sequence[str]) -> None:
+        """Write chunks and their vectors to Chroma (in batches Chroma accepts).
+
+        Args:
+            path: the source file of all the chunks, or one path per chunk (several files at once).
+        """
         col = self.chroma
+        paths = [path] * len(chunks) if isinstance(path, str) else list(path)
         for i in range(0, len(chunks), CHROMA_BATCH):
             part = chunks[i:i + CHROMA_BATCH]
             col.upsert(ids=[c.chunk_id for c in part], embeddings=vectors[i:i + CHROMA_BATCH],
                        documents=[c.text for c in part],
-                       metadatas=[{"path": path, "page": c.page if c.page is not None else -1, "idx": c.index}
-                                  for c in part])
+                       metadatas=[{"path": p, "page": c.page if c.page is not None else -1, "idx": c.index}
+                                  for c, p in zip(part, paths[i:i + CHROMA_BATCH])])
 
     def delete(self, ids: Sequence[str]) -> None:
         """Delete chunk ids from Chroma (ids that are not there are ignored)."""
