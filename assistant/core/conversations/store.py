@@ -75,6 +75,20 @@ class StoredMessage:
     meta: dict = field(default_factory=dict)
 
 
+def _insert_message(db: sqlite3.Connection, msg_id: str, conv_id: str, parent: str | None, role: str,
+                    content: str, created: float, status: str, stats: dict, citations: list, meta: dict) -> None:
+    """One message row; meta's known keys go to their columns, the rest to ``extra``."""
+    meta = dict(meta)
+    adapters = meta.pop("adapters", [])
+    cols = {k: meta.pop(k, None) for k in _META_COLUMNS}
+    db.execute(
+        "INSERT INTO messages (id, conversation_id, parent_id, role, content, created, status, stats, "
+        "citations, model, template, template_version, adapters, extra) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (msg_id, conv_id, parent, role, content, created, status, json.dumps(stats), json.dumps(citations),
+         cols["model"], cols["template"], cols["template_version"], json.dumps(adapters), json.dumps(meta)))
+
+
 def _new_id() -> str:
     return str(uuid.uuid4())
 
@@ -265,15 +279,8 @@ class ConversationStore:
                 prow = db.execute("SELECT conversation_id FROM messages WHERE id = ?", (parent,)).fetchone()
                 if prow is None or prow[0] != conv_id:
                     raise ConversationNotFound(f"no message {parent} in conversation {conv_id}")
-            adapters = meta.pop("adapters", [])
-            cols = {k: meta.pop(k, None) for k in _META_COLUMNS}
-            db.execute(
-                "INSERT INTO messages (id, conversation_id, parent_id, role, content, created, status, stats, "
-                "citations, model, template, template_version, adapters, extra) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (msg_id, conv_id, parent, role, content, now, status, json.dumps(stats or {}),
-                 json.dumps(citations or []), cols["model"], cols["template"], cols["template_version"],
-                 json.dumps(adapters), json.dumps(meta)))
+            _insert_message(db, msg_id, conv_id, parent, role, content, now, status, stats or {},
+                            citations or [], meta)
             db.execute("UPDATE conversations SET active_leaf = ?, updated = ? WHERE id = ?", (msg_id, now, conv_id))
         return self._message(msg_id)
 
@@ -439,17 +446,9 @@ class ConversationStore:
                        (new_id, conv["title"], conv["created"], conv["updated"], int(conv["pinned"]),
                         json.dumps(conv["settings"]), id_map.get(leaf) if leaf else None))
             for m in msgs:
-                meta = dict(m["meta"])
-                adapters = meta.pop("adapters", [])
-                cols = {k: meta.pop(k, None) for k in _META_COLUMNS}
-                db.execute(
-                    "INSERT INTO messages (id, conversation_id, parent_id, role, content, created, status, stats, "
-                    "citations, model, template, template_version, adapters, extra) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (id_map[m["id"]], new_id, id_map[m["parent_id"]] if m["parent_id"] else None, m["role"],
-                     m["content"], m["created"], m["status"], json.dumps(m["stats"]), json.dumps(m["citations"]),
-                     cols["model"], cols["template"], cols["template_version"], json.dumps(adapters),
-                     json.dumps(meta)))
+                _insert_message(db, id_map[m["id"]], new_id, id_map[m["parent_id"]] if m["parent_id"] else None,
+                                m["role"], m["content"], m["created"], m["status"], m["stats"], m["citations"],
+                                dict(m["meta"]))
             if not leaf and msgs:
                 db.execute("UPDATE conversations SET active_leaf = ? WHERE id = ?",
                            (self._descend(db, new_id, None), new_id))
