@@ -31,10 +31,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 def default_model_path() -> str:
     """The model used when none is given: the user's default, else the embedded SmolLM2."""
     from assistant.core import paths, settings
-    from assistant.core.models import embedded
+    from assistant.core.app import default_model_for
 
-    s = settings.load(paths.resolve().settings_file)
-    return s.default_model or str(embedded.default_chat_model() or "")
+    return default_model_for(settings.load(paths.resolve().settings_file))
 
 
 def _registry():

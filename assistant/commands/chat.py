@@ -68,9 +68,9 @@ def _settings() -> Any:
 
 
 def _model_path(args: argparse.Namespace, s: Any) -> str:
-    from assistant.core.models import embedded
+    from assistant.core.app import default_model_for
 
-    return args.model or s.default_model or str(embedded.default_chat_model() or "")
+    return args.model or default_model_for(s)
 
 
 def _template_override(args: argparse.Namespace, s: Any) -> str | None:

@@ -170,13 +170,9 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def _messages(question: str, system: str | None) -> list:
-    """The chat's own message builder when it is there, so a template asks exactly as chat does."""
-    from assistant.core.engine.types import Message
+    """The chat's own message builder, so a template asks exactly as chat does."""
+    from assistant.commands.chat import build_messages
 
-    try:
-        from assistant.commands.chat import build_messages
-    except ImportError:
-        return ([Message("system", system)] if system else []) + [Message("user", question)]
     return build_messages(question, system, [])
 
 

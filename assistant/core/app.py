@@ -23,6 +23,15 @@ log = logging.getLogger("assistant.app")
 SAVE_EVERY_S = 0.5  # how often a streaming answer is written through to the database
 
 
+def default_model_for(settings: settings_mod.Settings) -> str:
+    """The model used when none is named: the user's default, else the embedded SmolLM2 ("" if neither)."""
+    if settings.default_model:
+        return settings.default_model
+    from assistant.core.models import embedded
+
+    return str(embedded.default_chat_model() or "")
+
+
 def load_options_for(settings: settings_mod.Settings, conv_settings: dict | None = None) -> LoadOptions:
     """How a model is loaded, from the settings and a conversation's own choices (which win).
 
@@ -111,14 +120,12 @@ class Hearth:
     # -- models ---------------------------------------------------------------------------
     def default_model_path(self) -> str:
         """The model a new conversation uses: the user's choice, else the embedded SmolLM2."""
-        if self.settings.default_model:
-            return self.settings.default_model
-        from assistant.core.models import embedded
+        path = default_model_for(self.settings)
+        if not path:
+            from assistant.core.models import embedded
 
-        p = embedded.default_chat_model()
-        if p is None:
             raise ModelError(f"No model to chat with. {embedded.INSTALL_HINT}")
-        return str(p)
+        return path
 
     def load_options(self, conv_settings: dict | None = None) -> LoadOptions:
         return load_options_for(self.settings, conv_settings)
