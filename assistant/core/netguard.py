@@ -5,6 +5,7 @@ that start a local server and for a server of the user's own on this machine.
 """
 from __future__ import annotations
 
+from assistant.core.errors import HearthError
 import contextlib
 import ipaddress
 import socket
@@ -13,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterator
 
 
-class NetworkBlocked(OSError):
+class NetworkBlocked(HearthError, OSError):
     """Raised when code tries to open a connection while the guard blocks the network."""
 
 

@@ -5,6 +5,7 @@ what to do; Hearth never falls back to storing secrets in plain text.
 """
 from __future__ import annotations
 
+from assistant.core.errors import HearthError
 import logging
 
 log = logging.getLogger("assistant.secrets")
@@ -12,7 +13,7 @@ log = logging.getLogger("assistant.secrets")
 SERVICE = "hearth"
 
 
-class NoKeyringError(RuntimeError):
+class NoKeyringError(HearthError, RuntimeError):
     """No usable keyring backend on this machine."""
 
 

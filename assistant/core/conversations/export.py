@@ -1,6 +1,7 @@
 """Conversations out to Markdown and JSON, and JSON back in (checked before anything is stored)."""
 from __future__ import annotations
 
+from assistant.core.errors import HearthError
 import dataclasses
 import datetime as _dt
 from typing import TYPE_CHECKING, Any
@@ -15,7 +16,7 @@ _STATUSES = ("complete", "stopped", "error", "streaming")
 _SPEAKERS = {"system": "System", "user": "You", "assistant": "Assistant"}
 
 
-class ImportProblem(ValueError):
+class ImportProblem(HearthError, ValueError):
     """The file is not a conversation Hearth can import; the message says exactly what is wrong."""
 
 

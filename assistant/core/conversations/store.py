@@ -8,6 +8,7 @@ which leaf is active, so the visible thread is the path from the root to that le
 """
 from __future__ import annotations
 
+from assistant.core.errors import NotFound
 import contextlib
 import json
 import logging
@@ -29,7 +30,7 @@ AUTO = "auto"
 _META_COLUMNS = ("model", "template", "template_version")
 
 
-class ConversationNotFound(KeyError):
+class ConversationNotFound(NotFound, KeyError):
     """No conversation (or message) with that id."""
 
     def __str__(self) -> str:

@@ -4,9 +4,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from assistant.core.errors import EXIT_MODEL, HearthError
 
-class EngineError(RuntimeError):
+
+class EngineError(HearthError, RuntimeError):
     """Base class of engine errors; the message is meant for the user."""
+
+    exit_code = EXIT_MODEL
+    http_status = 503
+    code = "model_error"
 
 
 class ModelError(EngineError):

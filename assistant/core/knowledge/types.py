@@ -1,6 +1,7 @@
 """Data types shared by the knowledge base: what the user sees about collections, files and passages."""
 from __future__ import annotations
 
+from assistant.core.errors import HearthError, NotFound
 from dataclasses import dataclass, field
 
 # File statuses, in the user's words. Every file ends as INDEXED or with one of the others.
@@ -22,11 +23,11 @@ STATUSES = (INDEXED, UNCHANGED, REMOVED, NEEDS_PASSWORD, WRONG_PASSWORD, NEEDS_O
             UNSUPPORTED, TOO_LARGE, TIMED_OUT, EMPTY, GARBLED)
 
 
-class KnowledgeError(Exception):
+class KnowledgeError(HearthError):
     """A knowledge-base operation the user asked for cannot be done (message says why)."""
 
 
-class CollectionNotFound(KnowledgeError):
+class CollectionNotFound(KnowledgeError, NotFound):
     """No collection with that name."""
 
 

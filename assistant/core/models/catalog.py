@@ -1,6 +1,7 @@
 """The curated list of models Hearth offers to download (``resources/catalog.json``)."""
 from __future__ import annotations
 
+from assistant.core.errors import HearthError
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -10,7 +11,7 @@ from assistant.core import paths
 CATALOG_FILE = "catalog.json"
 
 
-class CatalogError(ValueError):
+class CatalogError(HearthError, ValueError):
     """The catalog file is missing or malformed; the message names the file and the entry."""
 
 

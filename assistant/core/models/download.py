@@ -7,6 +7,7 @@ the keyring.
 """
 from __future__ import annotations
 
+from assistant.core.errors import HearthError
 import http.client
 import logging
 import re
@@ -35,7 +36,7 @@ CHUNK = 1 << 20
 Progress = Callable[[int, int | None], None]
 
 
-class DownloadError(RuntimeError):
+class DownloadError(HearthError, RuntimeError):
     """The download failed; the message says why and what to do next. A resumable ``.part`` is kept."""
 
 

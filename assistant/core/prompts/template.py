@@ -21,6 +21,7 @@ the key, so a typo never silently drops a setting.
 """
 from __future__ import annotations
 
+from assistant.core.errors import HearthError, NotFound
 import dataclasses
 import json
 import re
@@ -42,7 +43,7 @@ _SAMPLING_KEYS = {f.name for f in dataclasses.fields(SamplingParams)}
 _KEY_LINE = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*):(?:\s(.*)|)$")
 
 
-class TemplateError(ValueError):
+class TemplateError(HearthError, ValueError):
     """A template cannot be read, saved or rendered. The message names the template and why."""
 
 
@@ -63,7 +64,7 @@ class TemplateExists(TemplateError):
         self.names = names
 
 
-class TemplateNotFound(TemplateError, KeyError):
+class TemplateNotFound(TemplateError, NotFound, KeyError):
     """No template (or no such version) by that name."""
 
     def __str__(self) -> str:  # KeyError would quote the message
