@@ -2,15 +2,20 @@
 from __future__ import annotations
 
 import logging
+import threading
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QComboBox, QFileDialog, QFormLayout, QHBoxLayout, QInputDialog, QLabel,
                                QLineEdit, QListWidget, QListWidgetItem, QMessageBox, QPlainTextEdit,
                                QPushButton, QSplitter, QVBoxLayout, QWidget)
 
+from assistant.core.errors import in_words
 from assistant.core.prompts import PromptTemplate, TemplateError, TemplateExists, TemplateLibrary
+from assistant.core.prompts.pack import read_pack_file
+from assistant.ui.bridge import Bridge, Tasks
+from assistant.ui.template_picker import render_off_gui
 
 log = logging.getLogger("assistant.ui")
 
@@ -43,6 +48,8 @@ class PromptsPanel(QWidget):
     Args:
         library: the template library.
         ask: yes/no question (title, text) -> bool, e.g. before overwriting on import; tests replace it.
+        tasks: the window's background pool; the panel makes its own if not given. Renders that
+            take more than a few milliseconds run there, never on the GUI thread.
 
     Signals:
         templateSaved(str, int): a template name and its new version.
@@ -54,9 +61,12 @@ class PromptsPanel(QWidget):
     personaChosen = Signal(object)
 
     def __init__(self, library: TemplateLibrary, ask: Callable[[str, str], bool] | None = None,
-                 parent: QWidget | None = None):
+                 parent: QWidget | None = None, tasks: Tasks | None = None):
         super().__init__(parent)
         self.library = library
+        self.tasks = tasks or Tasks(Bridge(self), max_threads=1)
+        self._render_id = 0
+        self._cancel = threading.Event()
         self.ask = ask or (lambda title, text: QMessageBox.question(self, title, text)
                            == QMessageBox.StandardButton.Yes)
         self.list = QListWidget()
@@ -244,23 +254,44 @@ class PromptsPanel(QWidget):
         return new
 
     def use_as_persona(self) -> None:
-        """Render the shown template as a system prompt for the conversation."""
+        """Render the shown template as a system prompt for the conversation.
+
+        A render that takes more than a few milliseconds runs on a worker thread (bounded to
+        2 s); ``personaChosen`` or the error follows when it is done.
+        """
         name = self.current_name()
         if not name:
             return
-        try:
-            r = self.library.render(name, {})
-        except TemplateError as e:
-            self._say(str(e), error=True)
-            return
-        if not r.persona:  # any template can be a persona: its prompt becomes the system prompt
-            r.system_prompt, r.user_text, r.persona = r.user_text, "", True
-        self.personaChosen.emit(r)
+        self._cancel.set()  # a newer request replaces an older one still rendering
+        self._render_id += 1
+        request, self._cancel = self._render_id, threading.Event()
+
+        def done(r: Any) -> None:
+            if request != self._render_id:
+                return
+            self.buttons["persona"].setEnabled(True)
+            if not r.persona:  # any template can be a persona: its prompt becomes the system prompt
+                r.system_prompt, r.user_text, r.persona = r.user_text, "", True
+            self._say("")
+            self.personaChosen.emit(r)
+
+        def failed(e: BaseException) -> None:
+            if request != self._render_id:
+                return
+            self.buttons["persona"].setEnabled(True)
+            self._say(in_words(e), error=True)
+
+        if render_off_gui(self.library, name, {}, self.tasks, done, failed, self._cancel):
+            self.buttons["persona"].setEnabled(False)
+            self._say(self.tr("Rendering {0}…").format(name))
 
     def import_file(self, path: str) -> list[str]:
-        """Import one template or a pack; asks before replacing templates with the same name."""
+        """Import one template or a pack; asks before replacing templates with the same name.
+
+        The file must be a regular UTF-8 file of at most a few MB (``read_pack_file``).
+        """
         try:
-            text = Path(path).read_text(encoding="utf-8")
+            text = read_pack_file(path)
             try:
                 names = self.library.import_text(text, source=Path(path).name)
             except TemplateExists as e:

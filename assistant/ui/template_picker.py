@@ -3,10 +3,15 @@
 Typing after the ``/`` filters the templates by name (fuzzy); Up/Down move, Enter or Tab picks,
 Escape closes. A template with variables then shows a small form (defaults and what the window
 already knows, such as the open document, are filled in); Enter renders it.
+
+Rendering never holds the window: a template is tried inline for at most
+:data:`INLINE_SECONDS`; one that needs longer (or is very long) is rendered on a worker thread
+within its 2 s bound, and the result or the error comes back through the bridge.
 """
 from __future__ import annotations
 
 import logging
+import threading
 from typing import Any, Callable
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
@@ -14,9 +19,45 @@ from PySide6.QtGui import QKeyEvent, QTextCursor
 from PySide6.QtWidgets import (QFormLayout, QFrame, QLabel, QLineEdit, QListWidget, QListWidgetItem,
                                QPlainTextEdit, QPushButton, QStackedWidget, QVBoxLayout, QWidget)
 
+from assistant.core.errors import in_words
 from assistant.core.prompts import PromptTemplate, TemplateError, TemplateLibrary
+from assistant.core.prompts.template import PromptTooCostly
+from assistant.ui.bridge import Bridge, Tasks
 
 log = logging.getLogger("assistant.ui")
+
+#: How long a render may run on the GUI thread before it is handed to a worker thread.
+INLINE_SECONDS = 0.04
+#: Templates longer than this (system + body) are rendered on a worker thread at once (compiling takes time).
+INLINE_MAX_CHARS = 20_000
+
+
+def render_off_gui(library: TemplateLibrary, name: str, values: dict[str, Any], tasks: Tasks,
+                   done: Callable[[Any], None], error: Callable[[BaseException], None],
+                   cancel: threading.Event) -> bool:
+    """Render a template without holding the GUI thread for more than :data:`INLINE_SECONDS`.
+
+    A short render finishes inline (``done`` or ``error`` is called before this returns); a
+    longer one is started again on ``tasks`` with the full 2 s bound and the ``cancel`` event,
+    and ``done``/``error`` run later on the GUI thread.
+
+    Returns:
+        True when the render was handed to a worker thread (its result comes later).
+    """
+    try:
+        t = library.get(name)
+        if len(t.body) + len(t.system) <= INLINE_MAX_CHARS:
+            done(library.render(name, values, seconds=INLINE_SECONDS))
+            return False
+    except PromptTooCostly as e:
+        if e.bound != "time":
+            error(e)
+            return False
+    except (TemplateError, OSError) as e:
+        error(e)
+        return False
+    tasks.start(lambda: library.render(name, values, cancelled=cancel), done=done, error=error)
+    return True
 
 
 class TemplatePicker(QFrame):
@@ -38,16 +79,19 @@ class TemplatePicker(QFrame):
     templateChosen = Signal(object)
 
     def __init__(self, library: TemplateLibrary, editor: QPlainTextEdit,
-                 context: Callable[[], dict[str, Any]] | None = None) -> None:
+                 context: Callable[[], dict[str, Any]] | None = None, tasks: Tasks | None = None) -> None:
         super().__init__(editor.window())
         self.setObjectName("templatePicker")
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.setAutoFillBackground(True)
         self.library, self.editor = library, editor
+        self.tasks = tasks or Tasks(Bridge(self), max_threads=1)
         self._context = context or (lambda: {})
         self._anchor: int | None = None  # position of the "/" in the editor
         self._template: PromptTemplate | None = None
         self._fields: dict[str, QLineEdit] = {}
+        self._render_id = 0  # a result for an older request is dropped
+        self._cancel = threading.Event()
 
         self.pages = QStackedWidget(self)
         self.list = QListWidget()
@@ -134,9 +178,19 @@ class TemplatePicker(QFrame):
             self.list.setCurrentRow(0)
 
     def close_picker(self) -> None:
-        """Hide the popup and forget the ``/`` it was started by (the text stays as typed)."""
+        """Hide the popup and forget the ``/`` it was started by (the text stays as typed).
+
+        A render still running on a worker thread is cancelled and its result dropped.
+        """
         self._anchor, self._template = None, None
+        self._render_id += 1
+        self._cancel.set()
+        self.use_button.setEnabled(True)
         self.hide()
+
+    def is_rendering(self) -> bool:
+        """Whether a render is running on a worker thread."""
+        return not self.use_button.isEnabled()
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt API)
         if event.key() == Qt.Key.Key_Escape:  # Escape in the form: back to the message, nothing sent
@@ -201,16 +255,36 @@ class TemplatePicker(QFrame):
         return {k: e.text() for k, e in self._fields.items() if e.text()}
 
     def submit(self) -> None:
-        """Render the chosen template with the form's values and emit it; errors stay in the form."""
-        if self._template is None:
+        """Render the chosen template with the form's values and emit it; errors stay in the form.
+
+        The render runs off the GUI thread when it takes more than a few milliseconds; the
+        form then says so and the result is emitted when it arrives.
+        """
+        if self._template is None or self.is_rendering():
             return
-        try:
-            rendered = self.library.render(self._template.name, self.values())
-        except TemplateError as e:
-            self.error.setText(str(e))
-            return
-        if "input" in self._fields and self.editor.toPlainText().strip() == self.values().get("input", "").strip():
-            self.editor.clear()  # the message text went into the template: do not send it twice
-        self.close_picker()
-        self.editor.setFocus()
-        self.templateChosen.emit(rendered)
+        values = self.values()
+        self._render_id += 1
+        request, self._cancel = self._render_id, threading.Event()
+        uses_input = "input" in self._fields
+
+        def done(rendered: Any) -> None:
+            if request != self._render_id:
+                return
+            self.use_button.setEnabled(True)
+            if uses_input and self.editor.toPlainText().strip() == values.get("input", "").strip():
+                self.editor.clear()  # the message text went into the template: do not send it twice
+            self.close_picker()
+            self.editor.setFocus()
+            self.templateChosen.emit(rendered)
+
+        def failed(e: BaseException) -> None:
+            if request != self._render_id:
+                return
+            self.use_button.setEnabled(True)
+            self.error.setText(in_words(e))
+            if self._template is not None and self.pages.currentIndex() != 1:
+                self.pages.setCurrentIndex(1)  # a template without a form: show the error there
+
+        if render_off_gui(self.library, self._template.name, values, self.tasks, done, failed, self._cancel):
+            self.use_button.setEnabled(False)
+            self.error.setText(self.tr("Rendering the template…"))

@@ -5,9 +5,14 @@ environment llama-cpp-python uses. Templates that reject the system role or sile
 get the system text merged into the first user turn (as llama.cpp does). A model without a
 template gets a known format resolved from its architecture or name; an unknown model without
 a template is refused rather than formatted wrongly.
+
+Every render is bounded (:mod:`assistant.core.jinja_bounds`): a template that loops for ever or
+builds a huge text is stopped after about 2 s with :class:`ChatTemplateTooCostly`, and a cancel
+check (the engine's Stop) is honoured inside the render too.
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import json
 from dataclasses import dataclass, field
@@ -15,9 +20,10 @@ from typing import Any, Sequence
 
 import jinja2
 import jinja2.ext
-from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-from assistant.core.engine.types import Message, ModelError, ModelFacts
+from assistant.core.engine.types import EngineError, Message, ModelError, ModelFacts
+from assistant.core.jinja_bounds import (BoundedEnvironment, CancelCheck, Limits, RenderCancelled,
+                                         TemplateTooCostly, weight)
 
 _PROBE = "\u2063hearth-system-probe\u2063"
 
@@ -89,29 +95,58 @@ def _raise_exception(message: str) -> None:
 
 
 # What a broken or picky template raises while rendering (UndefinedError is a TemplateError).
-_TEMPLATE_FAILURES = (jinja2.TemplateError, TypeError, ValueError, KeyError, IndexError, AttributeError)
+_TEMPLATE_FAILURES = (jinja2.TemplateError, TypeError, ValueError, KeyError, IndexError, AttributeError,
+                      ArithmeticError)
 
-_ENV = ImmutableSandboxedEnvironment(loader=jinja2.BaseLoader(), trim_blocks=True, lstrip_blocks=True,
-                                     extensions=[_IgnoreGenerationTags, jinja2.ext.loopcontrols])
-_ENV.filters["tojson"] = _tojson
+#: Bounds of one chat-template render: the output may be this long plus twice the messages' text.
+CHAT_LIMITS = Limits(seconds=2.0, max_chars=4_000_000)
+
+
+class ChatTemplateTooCostly(ModelError, TemplateTooCostly):
+    """A chat template took longer than its time bound or would build too large a prompt."""
+
+
+class ChatRenderCancelled(EngineError, RenderCancelled):
+    """Rendering a chat template was stopped by a cancel (Stop, Quit)."""
+
+
 # Prompts are not HTML: jinja2's ``safe`` returns Markup, which then HTML-escapes whatever is
 # concatenated to it (quotes become &#34;). llama.cpp's engine never escapes, so neither do we.
-_ENV.filters["safe"] = lambda x: x
+_ENV = BoundedEnvironment(CHAT_LIMITS, filters={"tojson": _tojson, "safe": lambda x: x},
+                          loader=jinja2.BaseLoader(), trim_blocks=True, lstrip_blocks=True,
+                          extensions=[_IgnoreGenerationTags, jinja2.ext.loopcontrols])
 
 
 def render_template(template: str, messages: Sequence[dict[str, Any]], bos_token: str = "", eos_token: str = "",
-                    add_generation_prompt: bool = True, now: datetime.datetime | None = None,
+                    add_generation_prompt: bool = True, now: datetime.datetime | None = None, *,
+                    cancelled: CancelCheck | Any | None = None, template_name: str = "the chat template",
                     **extra: Any) -> str:
-    """Render a chat template exactly as written (no system-role fix-up).
+    """Render a chat template exactly as written (no system-role fix-up), within time and size bounds.
+
+    Args:
+        cancelled: optional: stops the render when it returns True (or an Event that is set).
+        template_name: how errors name the template.
 
     Raises:
         jinja2.TemplateError: the template raised (e.g. ``raise_exception``) or is invalid.
+        ChatTemplateTooCostly: the render went past 2 s or would build too large a prompt.
+        ChatRenderCancelled: ``cancelled`` said stop.
     """
     when = now or datetime.datetime.now()
-    return _ENV.from_string(template).render(
-        messages=list(messages), bos_token=bos_token, eos_token=eos_token,
-        add_generation_prompt=add_generation_prompt, raise_exception=_raise_exception,
-        strftime_now=lambda fmt: when.strftime(fmt), **extra)
+    msgs = list(messages)
+    content = sum(weight(m.get("content"), CHAT_LIMITS.max_chars) for m in msgs if isinstance(m, dict))
+    limits = dataclasses.replace(CHAT_LIMITS, max_chars=CHAT_LIMITS.max_chars + 2 * content)
+    fix = "Pick another chat template in Settings (Prompt format)."
+    try:
+        return _ENV.render(template, dict(
+            messages=msgs, bos_token=bos_token, eos_token=eos_token,
+            add_generation_prompt=add_generation_prompt, raise_exception=_raise_exception,
+            strftime_now=lambda fmt: when.strftime(fmt), **extra),
+            what=template_name, cancel=cancelled, limits=limits)
+    except RenderCancelled as e:
+        raise ChatRenderCancelled(str(e)) from None
+    except TemplateTooCostly as e:
+        raise ChatTemplateTooCostly(str(e), fix=fix, template=e.template, bound=e.bound) from None
 
 
 def merge_system_into_first_user(messages: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -144,31 +179,48 @@ class ChatTemplate:
     eos_token: str = ""
     stop: list[str] = field(default_factory=list)
     _system_ok: bool | None = None
+    origin: str = ""  # the file the template came from, for errors (a GGUF path); "" when none
 
-    def supports_system(self) -> bool:
-        """Whether the template keeps a system message (probed once: it may raise or drop it)."""
+    def describe(self) -> str:
+        """How errors name this template: ``the chat template (model) of /path/model.gguf``."""
+        return f"the chat template ({self.name})" + (f" of {self.origin}" if self.origin else "")
+
+    def supports_system(self, cancelled: CancelCheck | Any | None = None) -> bool:
+        """Whether the template keeps a system message (probed once: it may raise or drop it).
+
+        Raises:
+            ChatTemplateTooCostly, ChatRenderCancelled: as :meth:`render`.
+        """
         if self._system_ok is None:
             try:
                 out = render_template(self.source, [{"role": "system", "content": _PROBE},
                                                     {"role": "user", "content": "hi"}],
-                                      self.bos_token, self.eos_token)
+                                      self.bos_token, self.eos_token, cancelled=cancelled,
+                                      template_name=self.describe())
                 self._system_ok = _PROBE in out
             except _TEMPLATE_FAILURES:
                 self._system_ok = False
         return self._system_ok
 
     def render(self, messages: Sequence[Message | dict[str, Any]], add_generation_prompt: bool = True,
-               **extra: Any) -> str:
+               *, cancelled: CancelCheck | Any | None = None, **extra: Any) -> str:
         """Render a conversation; a system message the template cannot take joins the first user turn.
+
+        Args:
+            cancelled: optional: stops the render when it returns True (or an Event that is set);
+                a :func:`assistant.core.jinja_bounds.cancel_scope` around the call works too.
 
         Raises:
             ModelError: the template fails on this conversation.
+            ChatTemplateTooCostly: (a ModelError) the render took over 2 s or built too much.
+            ChatRenderCancelled: (an EngineError) ``cancelled`` said stop.
         """
         msgs = [m if isinstance(m, dict) else {"role": m.role, "content": m.content} for m in messages]
-        if msgs and msgs[0].get("role") == "system" and not self.supports_system():
+        if msgs and msgs[0].get("role") == "system" and not self.supports_system(cancelled):
             msgs = merge_system_into_first_user(msgs)
         try:
-            return render_template(self.source, msgs, self.bos_token, self.eos_token, add_generation_prompt, **extra)
+            return render_template(self.source, msgs, self.bos_token, self.eos_token, add_generation_prompt,
+                                   cancelled=cancelled, template_name=self.describe(), **extra)
         except _TEMPLATE_FAILURES as e:
             raise ModelError(f"the chat template ({self.name}) cannot format this conversation: {e}. "
                              "Pick another chat template in Settings.") from None
@@ -207,12 +259,14 @@ def resolve_template(facts: ModelFacts, override: str | None = None) -> ChatTemp
             _ENV.parse(o)
         except jinja2.TemplateSyntaxError as e:
             raise ModelError(f"the chat template in Settings has a syntax error: {e}") from None
-        return ChatTemplate("custom", o, bos, eos)
+        except RecursionError:
+            raise ModelError("the chat template in Settings nests too deeply to be read") from None
+        return ChatTemplate("custom", o, bos, eos, origin="Settings")
     if facts.chat_template:
         stops = [s for name, s in (("<end_of_turn>", "<end_of_turn>"), ("<|im_end|>", "<|im_end|>"),
                                    ("<|eot_id|>", "<|eot_id|>"), ("<|end|>", "<|end|>"))
                  if name in facts.chat_template]
-        return ChatTemplate("model", facts.chat_template, bos, eos, stops)
+        return ChatTemplate("model", facts.chat_template, bos, eos, stops, origin=facts.path)
     name = known_template_for(facts)
     if name is None:
         raise ModelError(f"{facts.path}: the model has no chat template and Hearth does not know the format "

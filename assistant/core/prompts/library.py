@@ -251,9 +251,15 @@ class TemplateLibrary:
 
     # ---- use ----------------------------------------------------------------------------------
 
-    def render(self, name: str, variables: dict[str, Any], version: int | None = None) -> RenderedPrompt:
-        """Render a template; see :func:`assistant.core.prompts.template.render`."""
-        return render(self.get(name, version), variables)
+    def render(self, name: str, variables: dict[str, Any], version: int | None = None, *,
+               cancelled: Any = None, seconds: float | None = None) -> RenderedPrompt:
+        """Render a template within its time and size bounds; see :func:`assistant.core.prompts.template.render`.
+
+        Args:
+            cancelled: optional: a callable or Event that stops the render when it says so.
+            seconds: optional: another time bound than the default 2 s.
+        """
+        return render(self.get(name, version), variables, cancelled=cancelled, seconds=seconds)
 
     def __iter__(self) -> Iterator[PromptTemplate]:
         return iter(self.list())

@@ -21,18 +21,20 @@ the key, so a typo never silently drops a setting.
 """
 from __future__ import annotations
 
-from assistant.core.errors import HearthError, NotFound
 import dataclasses
 import json
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
+import jinja2
 from jinja2 import StrictUndefined, TemplateSyntaxError, UndefinedError, meta
 from jinja2.exceptions import SecurityError
-from jinja2.sandbox import SandboxedEnvironment
 
 from assistant.core.engine.types import SamplingParams
+from assistant.core.errors import HearthError, NotFound
+from assistant.core.jinja_bounds import (BoundedEnvironment, CancelCheck, Limits, RenderCancelled,
+                                         TemplateTooCostly, weight)
 
 #: Variables every template may use; the chat fills them from the conversation.
 STANDARD_VARIABLES = ("input", "selection", "document", "language")
@@ -75,6 +77,18 @@ class TemplateReadOnly(TemplateError):
     """Built-in templates cannot be changed or deleted; duplicate them instead."""
 
 
+class PromptTooCostly(TemplateError, TemplateTooCostly):
+    """Rendering a template took longer than its time bound or would build too large a prompt."""
+
+
+class PromptRenderCancelled(TemplateError, RenderCancelled):
+    """Rendering a template was stopped on request (the picker closed)."""
+
+
+#: Bounds of one prompt-template render: the output may be this long plus twice the values given.
+PROMPT_LIMITS = Limits(seconds=2.0, max_chars=4_000_000)
+
+
 @dataclass
 class PromptTemplate:
     """A reusable prompt.
@@ -112,6 +126,8 @@ class PromptTemplate:
                 found |= meta.find_undeclared_variables(env.parse(text))
             except TemplateSyntaxError as e:
                 raise TemplateError(f"template '{self.name}': {e.message} (line {e.lineno})") from e
+            except RecursionError:
+                raise TemplateError(f"template '{self.name}' nests too deeply to be read") from None
         ordered = [v for v in STANDARD_VARIABLES if v in found]
         return ordered + sorted(found - set(STANDARD_VARIABLES))
 
@@ -150,28 +166,46 @@ class TemplateVersion:
     template: PromptTemplate
 
 
-def _environment() -> SandboxedEnvironment:
-    # keep_trailing_newline: what the user wrote is what the model sees.
-    return SandboxedEnvironment(undefined=StrictUndefined, keep_trailing_newline=True,
-                                autoescape=False)
+# keep_trailing_newline: what the user wrote is what the model sees. One environment for all
+# templates: it is immutable (the sandbox refuses list.append and the like) and thread-safe.
+_ENV = BoundedEnvironment(PROMPT_LIMITS, undefined=StrictUndefined, keep_trailing_newline=True,
+                          autoescape=False)
 
 
-def render(template: PromptTemplate, variables: dict[str, Any]) -> RenderedPrompt:
-    """Render a template with ``variables`` over its declared defaults.
+def _environment() -> BoundedEnvironment:
+    return _ENV
+
+
+def render(template: PromptTemplate, variables: dict[str, Any], *,
+           cancelled: CancelCheck | Any | None = None, seconds: float | None = None) -> RenderedPrompt:
+    """Render a template with ``variables`` over its declared defaults, within time and size bounds.
+
+    Args:
+        template: the template.
+        variables: values for its variables (None counts as not given).
+        cancelled: optional: stops the render when it returns True (or an Event that is set).
+        seconds: optional: a time bound other than :data:`PROMPT_LIMITS` (the window tries
+            a render inline for a few milliseconds before handing it to a worker thread).
 
     Raises:
         TemplateVariableError: a variable used by the template has no value.
-        TemplateError: the template text is not valid Jinja.
+        PromptTooCostly: the render took over 2 s or would build too large a prompt.
+        PromptRenderCancelled: ``cancelled`` said stop.
+        TemplateError: the template text is not valid Jinja, or it failed.
     """
     values = {**template.variables, **{k: v for k, v in variables.items() if v is not None}}
+    given = sum(weight(v, PROMPT_LIMITS.max_chars) for v in values.values())
+    limits = dataclasses.replace(PROMPT_LIMITS, max_chars=PROMPT_LIMITS.max_chars + 2 * given,
+                                 seconds=PROMPT_LIMITS.seconds if seconds is None else seconds)
     env = _environment()
     out: list[str] = []
-    for text in (template.system, template.body):
+    for part, text in (("system prompt", template.system), ("prompt", template.body)):
         if not text:
             out.append("")
             continue
         try:
-            out.append(env.from_string(text).render(**values))
+            out.append(env.render(text, values, what=f"the {part} of template '{template.name}'",
+                                  cancel=cancelled, limits=limits))
         except UndefinedError as e:
             missing = _missing_name(str(e.message)) or next(
                 (v for v in template.variable_names() if v not in values), "?")
@@ -180,6 +214,16 @@ def render(template: PromptTemplate, variables: dict[str, Any]) -> RenderedPromp
             raise TemplateError(f"template '{template.name}': {e.message} (line {e.lineno})") from e
         except SecurityError as e:
             raise TemplateError(f"template '{template.name}' was stopped by the sandbox: {e}") from e
+        except TemplateTooCostly as e:
+            raise PromptTooCostly(str(e), fix="Edit the template: it may loop for ever or repeat text "
+                                  "too many times.", template=e.template, bound=e.bound) from None
+        except RenderCancelled as e:
+            raise PromptRenderCancelled(str(e)) from None
+        except TemplateError:
+            raise
+        except (jinja2.TemplateError, TypeError, ValueError, LookupError, AttributeError,
+                ArithmeticError) as e:
+            raise TemplateError(f"template '{template.name}' failed: {e}") from e
     system, body = out[0].strip(), out[1].strip()
     if template.persona:
         system, body = body, ""
