@@ -64,6 +64,20 @@ class Busy(HearthError):
     code = "rate_limit_exceeded"
 
 
+class Unavailable(HearthError):
+    """The request waited longer than it may for the engine; nothing was answered."""
+
+    http_status = 503
+    code = "server_busy"
+
+
+class Unavailable(HearthError):
+    """The request waited longer than it may for the engine; nothing was answered."""
+
+    http_status = 503
+    code = "server_busy"
+
+
 def in_words(e: BaseException | None) -> str:
     """A message a person can act on, for any exception (core errors speak for themselves)."""
     if e is None:
