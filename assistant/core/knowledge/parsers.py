@@ -1,11 +1,14 @@
 """File parsers: PDF, plain text, Markdown, HTML, DOCX and source code into text sections.
 
+Text decoding lives in :mod:`.textdecode`, Word documents in :mod:`.worddoc`.
+
 These run inside the parser child process (see :mod:`.sandbox`), so a hostile file can hang or
 exhaust only that process. Each parser returns a :class:`ParseResult`: sections of text with
 page numbers and heading paths, or a status the user can act on.
 """
 from __future__ import annotations
 
+import logging
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -14,6 +17,8 @@ from pathlib import Path
 
 from . import types as T
 from .garble import garbled_reason
+from .textdecode import NotText, decode_text
+from .worddoc import parse_docx
 
 TEXT_EXTENSIONS = {".txt", ".text", ".log", ".csv", ".tsv", ".rst", ".org", ".tex", ".json", ".yaml", ".yml",
                    ".toml", ".ini", ".cfg", ".conf", ".xml", ".srt", ".vtt"}
@@ -46,18 +51,20 @@ def parse_file(path: str, password: str | None = None) -> ParseResult:
 
     Args:
         path: the file.
-        password: a PDF password, or None to try the empty one.
+        password: the password of a protected PDF or Word document, or None (a PDF then tries the
+            empty one).
     """
     p = Path(path)
     ext = p.suffix.lower()
     if ext == ".pdf":
         res = parse_pdf(p, password)
     elif ext == ".docx":
-        res = parse_docx(p)
+        res = parse_docx(p, password)
     elif ext in SUPPORTED_EXTENSIONS:
-        text = read_text(p)
-        if text is None:
-            return ParseResult(T.UNSUPPORTED, "binary content, not text")
+        try:
+            text = decode_text(p.read_bytes())
+        except NotText as e:
+            return ParseResult(T.UNSUPPORTED, str(e))
         if ext in MARKDOWN_EXTENSIONS:
             res = ParseResult(sections=markdown_sections(text))
         elif ext in HTML_EXTENSIONS:
@@ -86,23 +93,11 @@ def finish(res: ParseResult) -> ParseResult:
 
 
 def read_text(p: Path) -> str | None:
-    """Read a text file in whatever encoding it uses; None when it is binary."""
-    data = p.read_bytes()
-    if not data:
-        return ""
-    for bom, enc in ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16")):
-        if data.startswith(bom):
-            return data.decode(enc, errors="replace")
-    if b"\x00" in data[:8192]:  # text files (without a UTF-16 BOM) never contain NUL bytes
-        return None
+    """Read a text file in whatever encoding it uses; None when it is not text."""
     try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    from charset_normalizer import from_bytes
-
-    best = from_bytes(data).best()
-    return None if best is None else str(best)
+        return decode_text(p.read_bytes())
+    except NotText:
+        return None
 
 
 _MD_HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
@@ -205,44 +200,8 @@ def html_sections(text: str) -> list[T.Section]:
     return sections
 
 
-def parse_docx(p: Path) -> ParseResult:
-    """Paragraphs and tables of a Word document, split at Heading styles."""
-    import docx
-
-    try:
-        doc = docx.Document(str(p))
-    except Exception as e:  # python-docx raises many types for broken zips/xml
-        return ParseResult(T.DAMAGED, f"cannot open the document: {type(e).__name__}: {e}")
-    lines: list[tuple[str, int]] = []  # (text, heading level or 0)
-    for para in doc.paragraphs:
-        style = (para.style.name if para.style is not None else "") or ""
-        m = re.match(r"(?:Heading|Title)\s*(\d*)", style)
-        level = (int(m.group(1)) if m.group(1) else 1) if m else 0
-        lines.append((para.text, level))
-    for table in doc.tables:
-        for row in table.rows:
-            lines.append((" | ".join(c.text for c in row.cells), 0))
-    sections: list[T.Section] = []
-    path: list[tuple[int, str]] = []
-    buf: list[str] = []
-    heading = ""
-    offset = 0
-    cur_start = 0
-    for text, level in lines:
-        if level and text.strip():
-            if "".join(buf).strip():
-                sections.append(T.Section(text="\n\n".join(buf), heading=heading, offset=cur_start))
-            path = [(lv, h) for lv, h in path if lv < level] + [(level, text.strip())]
-            heading = " > ".join(h for _, h in path)
-            buf, cur_start = [], offset
-        buf.append(text)
-        offset += len(text) + 2
-    if "".join(buf).strip():
-        sections.append(T.Section(text="\n\n".join(buf), heading=heading, offset=cur_start))
-    return ParseResult(sections=sections)
-
-
 def _page_has_images(page) -> bool:
+    """Whether the page's resources hold an image (cheap; says nothing about drawing it)."""
     try:
         res = page.get("/Resources")
         res = res.get_object() if res is not None else None
@@ -253,6 +212,84 @@ def _page_has_images(page) -> bool:
         return any(x.get_object().get("/Subtype") == "/Image" for x in xobjs.values())
     except Exception:  # a broken resource dictionary only means "cannot tell"
         return False
+
+
+_INLINE_IMAGE = re.compile(rb"(?:^|[\s\])>}])BI[\s/]")
+_DO = re.compile(rb"/([^\s/\[\]()<>{}%]+)\s*Do(?![^\s\[\]()<>{}/%])")
+
+
+def _images_drawn(content: bytes, resources, depth: int = 0) -> int:
+    """How many images a content stream paints: inline (BI ... ID ... EI) and image XObjects,
+    also inside form XObjects (three levels deep at most)."""
+    n = len(_INLINE_IMAGE.findall(content))
+    if resources is not None:
+        resources = resources.get_object()
+    xobjs = resources.get("/XObject") if resources is not None else None
+    xobjs = xobjs.get_object() if xobjs is not None else {}
+    for name in set(_DO.findall(content)):
+        x = xobjs.get("/" + name.decode("latin-1"))
+        x = x.get_object() if x is not None else None
+        if x is None:
+            continue
+        if x.get("/Subtype") == "/Image":
+            n += 1
+        elif x.get("/Subtype") == "/Form" and depth < 3:
+            n += _images_drawn(x.get_data(), x.get("/Resources") or resources, depth + 1)
+    return n
+
+
+def _cut_flate_stream(page) -> str:
+    """Which content stream of the page ends before its compressed data does ("" when none):
+    pypdf inflates what is there without a word, so a cut file would pass for a blank or a scan."""
+    import zlib
+
+    streams = page.get("/Contents")
+    streams = streams.get_object() if streams is not None else None
+    items = list(streams) if isinstance(streams, list) else [streams] if streams is not None else []
+    for k, item in enumerate(items):
+        obj = item.get_object()
+        filters = obj.get("/Filter")
+        first = filters[0] if isinstance(filters, list) and filters else filters
+        raw = getattr(obj, "_data", b"")
+        if first == "/FlateDecode" and raw:
+            z = zlib.decompressobj()
+            try:
+                while not z.eof:  # in bounded pieces, output thrown away: never hold a bomb here
+                    piece, raw = raw[:65536], raw[65536:]
+                    if not z.decompress(z.unconsumed_tail + piece, 1 << 20) and not piece \
+                            and not z.unconsumed_tail:
+                        break
+            except zlib.error as e:
+                return f"content stream {k + 1}: {e}"
+            if not z.eof:
+                return f"content stream {k + 1} is cut short"
+    return ""
+
+
+class _PypdfWarnings(logging.Handler):
+    """Collects what pypdf logs about broken streams, by page, while pages are read (pypdf in
+    non-strict mode logs a corrupt stream and returns no text instead of raising)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.page = 0
+        self.by_page: dict[int, str] = {}
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.by_page.setdefault(self.page, record.getMessage()[:200])
+
+    def __enter__(self) -> "_PypdfWarnings":
+        self._logger = logging.getLogger("pypdf")
+        self._saved = (self._logger.level, self._logger.propagate)
+        self._logger.setLevel(logging.WARNING)
+        self._logger.propagate = False  # a status, not a log line
+        self._logger.addHandler(self)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._logger.removeHandler(self)
+        self._logger.setLevel(self._saved[0])
+        self._logger.propagate = self._saved[1]
 
 
 def parse_pdf(p: Path, password: str | None) -> ParseResult:
@@ -284,27 +321,61 @@ def parse_pdf(p: Path, password: str | None) -> ParseResult:
     sections: list[T.Section] = []
     errors: list[str] = []
     image_pages = 0
-    for i in range(n):
-        try:
-            page = pages[i]
-            text = page.extract_text() or ""
-        except Exception as e:  # pypdf raises a wide variety on damaged content streams
-            errors.append(f"page {i + 1}: {type(e).__name__}: {e}")
-            continue
-        if _page_has_images(page):
-            image_pages += 1
-        sections.append(T.Section(text=text, page=i + 1))
-    chars = sum(len("".join(s.text.split())) for s in sections)
-    if chars == 0 or (image_pages and chars < 16 * max(1, n) and chars < 64):
-        if errors and not sections:
-            return ParseResult(T.DAMAGED, f"no page could be read ({errors[0]})")
-        if image_pages:
-            return ParseResult(T.NEEDS_OCR, f"{image_pages} of {n} pages are images without a text layer",
-                               password_used=used_password)
-        if errors:
-            return ParseResult(T.DAMAGED, f"no text could be read ({errors[0]})")
-        return ParseResult(T.EMPTY, "the PDF has no text", password_used=used_password)
+    with _PypdfWarnings() as warned:
+        for i in range(n):
+            warned.page = i + 1
+            try:
+                page = pages[i]
+                text = page.extract_text() or ""
+            except Exception as e:  # pypdf raises a wide variety on damaged content streams
+                errors.append(f"page {i + 1}: {type(e).__name__}: {e}")
+                continue
+            if _page_has_images(page):
+                image_pages += 1
+            sections.append(T.Section(text=text, page=i + 1))
+        chars = sum(len("".join(s.text.split())) for s in sections)
+        if chars == 0 or (image_pages and chars < 16 * max(1, n) and chars < 64):
+            return _without_text(pages, sections, errors, warned, used_password)
     res = ParseResult(sections=sections, password_used=used_password)
     if errors:
         res.reason = f"{len(errors)} of {n} pages could not be read ({errors[0]})"
     return res
+
+
+def _without_text(pages, sections: list[T.Section], errors: list[str], warned: _PypdfWarnings,
+                  used_password: bool) -> ParseResult:
+    """Status of a PDF with (almost) no text: damaged, a scan that needs OCR, or really empty.
+
+    A scan is told by what its pages paint (image XObjects or inline images), not by images that
+    merely sit in the resources; a page whose content cannot be decoded makes the file damaged.
+    """
+    n = len(pages)
+    if errors and not sections:
+        return ParseResult(T.DAMAGED, f"no page could be read ({errors[0]})")
+    problems = list(errors)
+    scanned = 0
+    for s in sections:
+        warned.page = s.page
+        try:
+            page = pages[s.page - 1]
+            contents = page.get_contents()
+            data = contents.get_data() if contents is not None else b""
+            drawn = _images_drawn(data, page.get("/Resources"))
+        except Exception as e:  # same variety as text extraction
+            problems.append(f"page {s.page}: {type(e).__name__}: {e}")
+            continue
+        cut = _cut_flate_stream(page)
+        if s.page in warned.by_page or cut:
+            problems.append(f"page {s.page}: {warned.by_page.get(s.page) or cut}")
+        elif drawn:
+            scanned += 1
+    if any(s.text.strip() for s in sections) and not scanned:  # a little text, and no page is a picture
+        return ParseResult(sections=sections, password_used=used_password,
+                           reason=f"{len(problems)} of {n} pages could not be read ({problems[0]})" if problems else "")
+    if problems:
+        return ParseResult(T.DAMAGED, f"no text could be read; {len(problems)} of {n} pages are broken ({problems[0]})",
+                           password_used=used_password)
+    if scanned:
+        return ParseResult(T.NEEDS_OCR, f"{scanned} of {n} pages are images without a text layer",
+                           password_used=used_password)
+    return ParseResult(T.EMPTY, "the PDF has no text", password_used=used_password)
