@@ -1,4 +1,5 @@
-"""The left panel: conversations, newest and pinned first, with search, rename, pin, delete+undo."""
+"""The left panel: conversations, newest and pinned first, with search, rename, pin, export,
+delete (+ undo, and the bin: "Deleted chats…")."""
 from __future__ import annotations
 
 import logging
@@ -109,9 +110,30 @@ class ConversationList(QWidget):
         menu.addAction(self.tr("Unpin") if conv.pinned else self.tr("Pin to top"),
                        lambda: self.set_pinned(cid, not conv.pinned))
         menu.addAction(self.tr("Export as Markdown…"), lambda: self.export(cid, "md"))
+        menu.addAction(self.tr("Export as JSON (for Import)…"), lambda: self.export(cid, "json"))
         menu.addSeparator()
         menu.addAction(self.tr("Delete"), lambda: self.delete(cid))
+        menu.addAction(self.tr("Deleted chats…"), self.open_bin)
         menu.popup(self.list.viewport().mapToGlobal(pos))
+
+    def open_bin(self) -> Any:
+        """Show the bin (deleted chats, with Restore and Delete forever); a restored chat is selected."""
+        from assistant.ui.bin_dialog import show_bin
+
+        dlg = show_bin(self.backend, self.window(), on_restored=self._restored_from_bin)
+        dlg.erased.connect(self._erased_from_bin)
+        return dlg
+
+    def _restored_from_bin(self, conv_id: str) -> None:
+        if conv_id in self._deleted:
+            self._deleted.remove(conv_id)
+        self._undo_box.setVisible(bool(self._deleted))
+        self.select(conv_id)
+
+    def _erased_from_bin(self, conv_id: str) -> None:
+        if conv_id in self._deleted:  # "Undo" can no longer bring it back
+            self._deleted.remove(conv_id)
+        self._undo_box.setVisible(bool(self._deleted))
 
     def rename(self, conv_id: str, title: str | None = None) -> None:
         """Rename (asks for the title when none is given)."""
@@ -155,15 +177,31 @@ class ConversationList(QWidget):
         self._undo_box.setVisible(bool(self._deleted))
         self.select(cid)
 
-    def export(self, conv_id: str, kind: str) -> None:
-        from PySide6.QtWidgets import QFileDialog
+    def export(self, conv_id: str, kind: str, path: str | None = None) -> bool:
+        """Write a chat as Markdown ("md") or as JSON that File → Import reads back ("json").
+
+        Asks for the file when ``path`` is None. Returns whether the file was written.
+        """
+        from PySide6.QtWidgets import QFileDialog, QMessageBox
+
+        from assistant.core.conversations import export
 
         conv = self.backend.store.get(conv_id)
-        name = (conv.title or "chat").replace("/", "-") + (".md" if kind == "md" else ".json")
-        path, _f = QFileDialog.getSaveFileName(self, self.tr("Export chat"), name)
-        if not path:
-            return
+        if path is None:
+            name = "".join("-" if ch in '/\\:*?"<>|' else ch for ch in (conv.title or "chat"))
+            name += ".md" if kind == "md" else ".json"
+            filt = self.tr("Markdown (*.md)") if kind == "md" else self.tr("Chats (*.json)")
+            path, _f = QFileDialog.getSaveFileName(self, self.tr("Export chat"), name, filt)
+            if not path:
+                return False
         text = self.backend.store.export_markdown(conv_id) if kind == "md" else \
-            self.backend.store.export_json(conv_id)
-        with open(path, "w", encoding="utf-8") as f:
-            f.write(text if isinstance(text, str) else str(text))
+            export.dumps(self.backend.store.export_json(conv_id))
+        try:
+            with open(path, "w", encoding="utf-8", newline="\n") as f:
+                f.write(text)
+        except OSError as e:
+            log.warning("could not export %s to %s: %s", conv_id, path, e)
+            QMessageBox.warning(self, self.tr("Export chat"),
+                                self.tr("Could not write %1: %2").replace("%1", path).replace("%2", e.strerror or str(e)))
+            return False
+        return True

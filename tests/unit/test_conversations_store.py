@@ -88,8 +88,8 @@ def test_delete_undo_and_purge(store):
     assert [c.id for c in store.list()] == [conv.id]
     assert texts(store, conv.id) == ["q", "a"]
     store.delete(conv.id)
-    assert store.purge_deleted(older_than_s=3600) == 0  # too recent
-    assert store.purge_deleted(older_than_s=0) == 1
+    assert store.purge_deleted() == 0  # in the bin for less than 30 days
+    assert store.purge_deleted(older_than_days=0) == 1
     with pytest.raises(ConversationNotFound):
         store.get(conv.id)
     assert store._db.execute("SELECT count(*) FROM messages").fetchone()[0] == 0
@@ -130,11 +130,34 @@ def test_stopped_answer_is_kept_and_marked(store):
     assert "stopped before the end" in store.export_markdown(conv.id)
 
 
-def test_interrupted_stream_is_marked_stopped_after_crash(store):
-    conv = store.create()
-    m = store.add_message(conv.id, "assistant", "partial", status="streaming")
-    assert store.recover_interrupted() == 1
-    assert store.message(m.id).status == "stopped" and store.message(m.id).content == "partial"
+def test_answer_cut_off_by_the_end_of_a_run_shows_as_interrupted_when_reopened(tmp_path):
+    path = tmp_path / "c.sqlite3"
+    s = ConversationStore(path)
+    conv = s.create()
+    s.add_message(conv.id, "user", "Tell me about otters")
+    m = s.add_message(conv.id, "assistant", "", status="streaming")
+    s.update_message(m.id, content="Otters hold hands")
+    s.close()  # the run ends before the answer does (the kill -9 case is in the integration tests)
+    s = ConversationStore(path)
+    got = s.message(m.id)
+    assert (got.status, got.content) == ("interrupted", "Otters hold hands")
+    assert [c.id for c in s.list("hold hands")] == [conv.id]  # searchable like any finished answer
+    assert "interrupted" in s.export_markdown(conv.id)
+    assert s.recover_interrupted() == 0
+    s.close()
+
+
+def test_answer_still_being_written_by_an_open_store_is_left_alone(tmp_path):
+    path = tmp_path / "c.sqlite3"
+    writer = ConversationStore(path)  # e.g. the window, answering
+    conv = writer.create()
+    m = writer.add_message(conv.id, "assistant", "so far", status="streaming")
+    reader = ConversationStore(path)  # e.g. `hearth conversations list` meanwhile
+    assert reader.recover_interrupted() == 0 and reader.message(m.id).status == "streaming"
+    writer.update_message(m.id, content="so far, so good", status="complete")
+    assert reader.message(m.id).status == "complete"
+    reader.close()
+    writer.close()
 
 
 def test_regenerate_keeps_old_answer_and_branches_flip(store):
@@ -157,6 +180,16 @@ def test_regenerate_keeps_old_answer_and_branches_flip(store):
     assert store.message(follow.id).parent_id == a1.id
     with pytest.raises(ValueError, match="not an answer"):
         store.regenerate_point(q.id)
+
+
+def test_edited_question_does_not_carry_the_old_retrieval_prompt(store):
+    conv = store.create()
+    q = store.add_message(conv.id, "user", "What is the rent?",
+                          meta={"prompt_content": "[1] Rent is 900.\n\nQuestion: What is the rent?"})
+    store.add_message(conv.id, "assistant", "900 [1]")
+    edited = store.edit_user_message(q.id, "What is the deposit?")
+    assert "prompt_content" not in edited.meta
+    assert store.message(q.id).meta["prompt_content"].endswith("What is the rent?")  # the original keeps its own
 
 
 def test_edit_user_message_forks_sibling(store):

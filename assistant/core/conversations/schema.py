@@ -95,6 +95,16 @@ def m003_message_search(db: sqlite3.Connection) -> None:
                "SELECT rowid, content FROM messages WHERE status != 'streaming'")
 
 
+@migration
+def m004_writers_and_housekeeping(db: sqlite3.Connection) -> None:
+    # Which process (pid, start time, store) is writing a "streaming" answer: on opening, answers
+    # whose writer is gone are marked "interrupted", and a live one in another process is left alone.
+    db.execute("ALTER TABLE messages ADD COLUMN writer TEXT")
+    # Small facts the store keeps about itself, e.g. when the bin was last emptied.
+    db.execute("CREATE TABLE housekeeping (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+    db.execute("CREATE INDEX conversations_deleted ON conversations(deleted) WHERE deleted IS NOT NULL")
+
+
 def has_fts(db: sqlite3.Connection) -> bool:
     """Whether the message search index exists in this database."""
     row = db.execute("SELECT 1 FROM sqlite_master WHERE name = 'messages_fts'").fetchone()

@@ -8,10 +8,10 @@ which leaf is active, so the visible thread is the path from the root to that le
 """
 from __future__ import annotations
 
-from assistant.core.errors import NotFound
 import contextlib
 import json
 import logging
+import os
 import sqlite3
 import threading
 import time
@@ -21,13 +21,50 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from assistant.core.conversations import schema
+from assistant.core.errors import NotFound
 
 log = logging.getLogger("assistant.conversations")
 
 ROLES = ("system", "user", "assistant")
-STATUSES = ("complete", "stopped", "error", "streaming")
+#: "interrupted": the answer was being written when Hearth (or the machine) died; its text so far
+#: is kept and the window offers Regenerate. Set when the store opens (:meth:`recover_interrupted`).
+STATUSES = ("complete", "stopped", "error", "streaming", "interrupted")
 AUTO = "auto"
+BIN_DAYS = 30  # deleted chats stay in the bin this long, then are erased for good
+PURGE_EVERY_S = 24 * 3600  # the bin is emptied of old chats at most once a day, when the store opens
 _META_COLUMNS = ("model", "template", "template_version")
+_OPEN_STORES: set[str] = set()  # the stores open in this process (see _writer_alive)
+_PROCESS_ID: tuple[int, float] | None = None
+
+
+def _process_id() -> tuple[int, float]:
+    """This process's pid and start time (a pid alone can be reused by another process)."""
+    global _PROCESS_ID
+    if _PROCESS_ID is None or _PROCESS_ID[0] != os.getpid():
+        import psutil
+
+        _PROCESS_ID = (os.getpid(), psutil.Process().create_time())
+    return _PROCESS_ID
+
+
+def _writer_alive(writer: str | None) -> bool:
+    """Whether the store that started a "streaming" answer is still open (so still writing it)."""
+    try:
+        pid_s, started_s, token = (writer or "").split(":")
+        pid, started = int(pid_s), float(started_s)
+    except ValueError:  # no writer recorded (an older database): nobody can still be writing
+        return False
+    if pid == os.getpid():
+        return token in _OPEN_STORES
+    import psutil
+
+    try:
+        proc = psutil.Process(pid)
+        return abs(proc.create_time() - started) < 1.0 and proc.status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
+    except psutil.Error:  # e.g. access denied: it exists, so assume it is still writing
+        return True
 
 
 class ConversationNotFound(NotFound, KeyError):
@@ -60,8 +97,10 @@ class StoredMessage:
     """One message in a conversation's tree.
 
     ``status`` is "complete", "stopped" (the user pressed stop: the partial answer is kept),
-    "error" or "streaming" (being written, or the app died while it was). ``meta`` says how an
-    answer was made: model, template, template_version, adapters.
+    "error", "streaming" (being written now) or "interrupted" (Hearth died while it was being
+    written: the text so far is kept; offer Regenerate). ``meta`` says how an answer was made:
+    model, template, template_version, adapters; a question's ``prompt_content`` is the text
+    really sent (with the retrieved passages).
     """
 
     id: str
@@ -77,41 +116,73 @@ class StoredMessage:
 
 
 def _insert_message(db: sqlite3.Connection, msg_id: str, conv_id: str, parent: str | None, role: str,
-                    content: str, created: float, status: str, stats: dict, citations: list, meta: dict) -> None:
+                    content: str, created: float, status: str, stats: dict, citations: list, meta: dict,
+                    writer: str | None = None) -> None:
     """One message row; meta's known keys go to their columns, the rest to ``extra``."""
     meta = dict(meta)
     adapters = meta.pop("adapters", [])
     cols = {k: meta.pop(k, None) for k in _META_COLUMNS}
     db.execute(
         "INSERT INTO messages (id, conversation_id, parent_id, role, content, created, status, stats, "
-        "citations, model, template, template_version, adapters, extra) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "citations, model, template, template_version, adapters, extra, writer) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (msg_id, conv_id, parent, role, content, created, status, json.dumps(stats), json.dumps(citations),
-         cols["model"], cols["template"], cols["template_version"], json.dumps(adapters), json.dumps(meta)))
+         cols["model"], cols["template"], cols["template_version"], json.dumps(adapters), json.dumps(meta),
+         writer if status == "streaming" else None))
 
 
 def _new_id() -> str:
     return str(uuid.uuid4())
 
 
+def _default_state_dir(db_path: Path) -> Path | None:
+    """The saved-states folder of the Hearth home whose conversation database is ``db_path``."""
+    from assistant.core import paths
+
+    p = paths.resolve()
+    try:
+        same = db_path.resolve() == p.conversations_db.resolve()
+    except OSError:
+        return None
+    return p.state_cache if same else None
+
+
 class ConversationStore:
     """The conversation database. Safe to share between threads (one lock, one connection).
 
+    Opening it also tidies up after the last run: answers left "streaming" by a process that is
+    gone are marked "interrupted", and chats in the bin for more than :data:`BIN_DAYS` days are
+    erased (at most once a day; see :meth:`housekeeping`).
+
     Args:
         db_path: the SQLite file (``paths.resolve().conversations_db``); created if missing.
+        state_dir: the folder of saved model states (``paths.state_cache``), emptied when chats are
+            erased so that nothing of them stays on disk. "auto": that folder when ``db_path`` is
+            the default database of the current Hearth home; None: leave saved states alone.
+        housekeeping: tidy up on opening (tests of an untidy database pass False).
     """
 
-    def __init__(self, db_path: Path | str) -> None:
+    def __init__(self, db_path: Path | str, *, state_dir: Path | str | None = "auto",
+                 housekeeping: bool = True) -> None:
         self.path = Path(db_path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.RLock()
+        self._token = uuid.uuid4().hex[:12]
+        self._writer = "{}:{!r}:{}".format(*_process_id(), self._token)
+        self.state_dir = _default_state_dir(self.path) if state_dir == "auto" else \
+            (Path(state_dir) if state_dir is not None else None)
         self._db = sqlite3.connect(str(self.path), isolation_level=None, check_same_thread=False, timeout=10)
         self._db.row_factory = sqlite3.Row
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.execute("PRAGMA foreign_keys=ON")
+        # Freed pages are overwritten with zeros: an erased chat's text does not linger in the file.
+        self._db.execute("PRAGMA secure_delete=ON")
         schema.migrate(self._db)
         self._fts = schema.has_fts(self._db)
+        _OPEN_STORES.add(self._token)
+        if housekeeping:
+            self.housekeeping()
 
     # -- plumbing ---------------------------------------------------------------------------
     @contextlib.contextmanager
@@ -229,27 +300,117 @@ class ConversationStore:
         return settings
 
     def delete(self, conv_id: str) -> None:
-        """Move a conversation to the bin; :meth:`restore` brings it back."""
+        """Move a conversation to the bin for :data:`BIN_DAYS` days; :meth:`restore` brings it back."""
         self._set(conv_id, "deleted = ?", (time.time(),))
 
     def restore(self, conv_id: str) -> None:
-        """Undo :meth:`delete`."""
+        """Take a conversation out of the bin (undo :meth:`delete`)."""
         self._set(conv_id, "deleted = NULL", ())
 
-    def purge_deleted(self, older_than_s: float = 0.0) -> int:
-        """Erase for good the conversations deleted more than ``older_than_s`` seconds ago.
+    def deleted(self) -> list[Conversation]:
+        """The bin: deleted conversations not erased yet, most recently deleted first."""
+        rows = self._query("SELECT * FROM conversations WHERE deleted IS NOT NULL ORDER BY deleted DESC")
+        return [self._conv(r) for r in rows]
+
+    def resolve_id(self, prefix: str, *, include_deleted: bool = True) -> str:
+        """The full id of the one conversation whose id starts with ``prefix``.
+
+        Raises:
+            ConversationNotFound: no conversation, or several, start with it (the message says which).
+        """
+        p = prefix.strip().lower()
+        if not p:
+            raise ConversationNotFound("no conversation id given")
+        like = p.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        where = "" if include_deleted else " AND deleted IS NULL"
+        rows = self._query(f"SELECT id, title FROM conversations WHERE id LIKE ? ESCAPE '\\'{where} LIMIT 6",
+                           (like,))
+        if not rows:
+            raise ConversationNotFound(f"no conversation with an id starting with '{prefix}'")
+        if len(rows) > 1 and not any(r["id"] == p for r in rows):
+            names = ", ".join(f"{r['id'][:8]} ({r['title']})" for r in rows[:5])
+            raise ConversationNotFound(f"'{prefix}' matches several conversations: {names}; give more of the id")
+        return next((r["id"] for r in rows if r["id"] == p), rows[0]["id"])
+
+    def purge_deleted(self, older_than_days: float = BIN_DAYS, *, ids: list[str] | None = None) -> int:
+        """Erase for good the conversations in the bin for more than ``older_than_days`` days.
+
+        Their messages, their search rows and (with ``state_dir``) the saved model states go too;
+        ``secure_delete`` overwrites the freed pages, and the write-ahead log is checkpointed and
+        truncated, so their text does not stay readable in the database files.
+
+        Args:
+            older_than_days: 0 erases everything in the bin.
+            ids: erase only these conversations (they must be in the bin), whatever their age:
+                "Delete forever".
 
         Returns:
             How many conversations were erased.
         """
-        cutoff = time.time() - older_than_s
+        cutoff = time.time() - older_than_days * 86400
         with self._tx() as db:
-            ids = [r[0] for r in db.execute(
-                "SELECT id FROM conversations WHERE deleted IS NOT NULL AND deleted <= ?", (cutoff,))]
-            for cid in ids:
+            rows = db.execute("SELECT id FROM conversations WHERE deleted IS NOT NULL AND deleted <= ?",
+                              (cutoff if ids is None else float("inf"),)).fetchall()
+            found = [r[0] for r in rows if ids is None or r[0] in ids]
+            for cid in found:
                 db.execute("DELETE FROM messages WHERE conversation_id = ?", (cid,))
                 db.execute("DELETE FROM conversations WHERE id = ?", (cid,))
-        return len(ids)
+        if found:
+            self._scrub()
+            self._forget_saved_states()
+            log.info("erased %d conversation(s) from the bin", len(found))
+        return len(found)
+
+    def delete_forever(self, conv_id: str) -> None:
+        """Erase one conversation in the bin now ("Delete forever"); one not in the bin is refused."""
+        if self.get(conv_id).deleted is None:
+            raise ValueError(f"conversation {conv_id} is not in the bin; delete it first")
+        self.purge_deleted(ids=[conv_id])
+
+    def _scrub(self) -> None:
+        """Leave no copy of erased text in the files: merge the search index, then flush the WAL."""
+        with self._lock:
+            if self._fts:  # FTS5 keeps deleted entries in old segments until they are merged
+                self._db.execute("INSERT INTO messages_fts(messages_fts) VALUES ('optimize')")
+            self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+    def _forget_saved_states(self) -> None:
+        """Delete the saved model states (KV caches hold an erased chat's text).
+
+        A state file's name is a hash of model, adapters and conversation, so the files of one
+        conversation cannot be told apart: the whole cache goes (other chats only re-read their
+        history once, a few seconds each).
+        """
+        folder = self.state_dir
+        if folder is None or not folder.is_dir():
+            return
+        for f in folder.glob("*.state"):  # (a .tmp is a state being written now; the cache tidies those)
+            try:
+                f.unlink()
+            except OSError as e:
+                log.warning("could not delete the saved model state %s: %s", f, e)
+
+    def housekeeping(self, now: float | None = None) -> dict[str, int]:
+        """Tidy up after the last run (called on opening).
+
+        Marks answers whose writer is gone "interrupted", and, if a day has passed since it was
+        last done (remembered in the database), erases chats in the bin for over :data:`BIN_DAYS` days.
+
+        Returns:
+            {"interrupted": how many answers were marked, "purged": how many chats were erased}.
+        """
+        now = time.time() if now is None else now
+        done = {"interrupted": self.recover_interrupted(), "purged": 0}
+        rows = self._query("SELECT value FROM housekeeping WHERE key = 'last_purge'")
+        try:
+            last = float(rows[0][0]) if rows else 0.0
+        except ValueError:
+            last = 0.0
+        if now - last >= PURGE_EVERY_S or last > now:
+            done["purged"] = self.purge_deleted(BIN_DAYS)
+            with self._tx() as db:
+                db.execute("INSERT OR REPLACE INTO housekeeping (key, value) VALUES ('last_purge', ?)", (repr(now),))
+        return done
 
     # -- messages ---------------------------------------------------------------------------
     def add_message(self, conv_id: str, role: str, content: str, *, parent_id: str | None = AUTO,
@@ -281,7 +442,7 @@ class ConversationStore:
                 if prow is None or prow[0] != conv_id:
                     raise ConversationNotFound(f"no message {parent} in conversation {conv_id}")
             _insert_message(db, msg_id, conv_id, parent, role, content, now, status, stats or {},
-                            citations or [], meta)
+                            citations or [], meta, writer=self._writer)
             db.execute("UPDATE conversations SET active_leaf = ?, updated = ? WHERE id = ?", (msg_id, now, conv_id))
         return self._message(msg_id)
 
@@ -302,6 +463,7 @@ class ConversationStore:
             if status not in STATUSES:
                 raise ValueError(f"status {status!r} is not one of {', '.join(STATUSES)}")
             sets.append("status = ?"); params.append(status)
+            sets.append("writer = ?"); params.append(self._writer if status == "streaming" else None)
         if stats is not None:
             sets.append("stats = ?"); params.append(json.dumps(stats))
         if citations is not None:
@@ -401,11 +563,16 @@ class ConversationStore:
         return msg.parent_id
 
     def edit_user_message(self, msg_id: str, new_content: str) -> StoredMessage:
-        """Ask again with different words: a sibling question, made the active leaf; the original stays."""
+        """Ask again with different words: a sibling question, made the active leaf; the original stays.
+
+        The old question's ``prompt_content`` (its text as sent, with passages) is not copied: the
+        edited question is sent (and later resent) with its own words.
+        """
         msg = self._message(msg_id)
         if msg.role != "user":
             raise ValueError(f"message {msg_id} is a {msg.role} message; only questions can be edited")
-        return self.add_message(msg.conversation_id, "user", new_content, parent_id=msg.parent_id, meta=msg.meta)
+        meta = {k: v for k, v in msg.meta.items() if k != "prompt_content"}
+        return self.add_message(msg.conversation_id, "user", new_content, parent_id=msg.parent_id, meta=meta)
 
     def messages(self, conv_id: str) -> list[StoredMessage]:
         """Every message of the conversation, all branches, oldest first."""
@@ -413,9 +580,22 @@ class ConversationStore:
         return [self._msg(r) for r in rows]
 
     def recover_interrupted(self) -> int:
-        """Mark answers left "streaming" by a crash as "stopped" (their text is kept). Returns how many."""
+        """Mark "interrupted" the answers left "streaming" by a process that is gone (a crash, a kill).
+
+        Their text so far is kept. An answer still being written by a live Hearth (the window while
+        ``hearth conversations`` runs, or another store open in this process) is left alone.
+
+        Returns:
+            How many answers were marked.
+        """
         with self._tx() as db:
-            return db.execute("UPDATE messages SET status = 'stopped' WHERE status = 'streaming'").rowcount
+            rows = db.execute("SELECT id, writer FROM messages WHERE status = 'streaming'").fetchall()
+            gone = [r["id"] for r in rows if not _writer_alive(r["writer"])]
+            for mid in gone:
+                db.execute("UPDATE messages SET status = 'interrupted', writer = NULL WHERE id = ?", (mid,))
+        if gone:
+            log.info("%d answer(s) cut off by the end of a previous run marked interrupted", len(gone))
+        return len(gone)
 
     # -- export -----------------------------------------------------------------------------
     def export_markdown(self, conv_id: str) -> str:
@@ -457,6 +637,7 @@ class ConversationStore:
 
     def close(self) -> None:
         """Close the database (checkpointing the WAL)."""
+        _OPEN_STORES.discard(self._token)
         with self._lock:
             self._db.close()
 
