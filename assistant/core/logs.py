@@ -22,6 +22,9 @@ def setup(log_file: Path, level: int = logging.INFO, console: bool = False) -> N
     if _configured == log_file:
         return
     log_file.parent.mkdir(parents=True, exist_ok=True)
+    from assistant.core.paths import make_private
+
+    make_private(log_file.parent)  # log lines name the user's files and questions
     root = logging.getLogger("assistant")
     root.setLevel(level)
     for h in list(root.handlers):

@@ -64,12 +64,21 @@ class Paths:
         return self.logs / "hearth.log"
 
     def ensure(self) -> "Paths":
-        """Create the folders; the data folder is private to the user (0700)."""
+        """Create the folders, each private to the user (0700).
+
+        Logs name files and questions and the cache holds saved model states and partial
+        downloads, so they are kept as private as the data itself.
+        """
         for p in (self.data, self.config, self.cache, self.logs):
             p.mkdir(parents=True, exist_ok=True)
-        if os.name == "posix":
-            os.chmod(self.data, 0o700)
+            make_private(p)
         return self
+
+
+def make_private(folder: Path) -> None:
+    """Restrict ``folder`` to its owner (0700) on POSIX systems; a no-op elsewhere."""
+    if os.name == "posix":
+        os.chmod(folder, 0o700)
 
 
 def resolve(home: str | os.PathLike[str] | None = None) -> Paths:

@@ -18,7 +18,7 @@ from typing import Any, Callable
 
 log = logging.getLogger("assistant.settings")
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 @dataclass
@@ -49,8 +49,6 @@ class Settings:
     language: str = "en"  # "en" or "zh_CN"
     theme: str = "system"  # "system", "light", "dark"
     state_cache_mb: int = 2048
-    remote_chat_url: str = ""  # OpenAI-compatible server of the user's own; empty = local
-    remote_chroma_url: str = ""
     first_run_done: bool = False
 
     def to_dict(self) -> dict[str, Any]:
@@ -102,26 +100,58 @@ def _v1_to_v2(d: dict[str, Any]) -> dict[str, Any]:
     return d
 
 
-MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {1: _v1_to_v2}
+def _v2_to_v3(d: dict[str, Any]) -> dict[str, Any]:
+    # v2 declared a remote chat server and a remote Chroma server that nothing ever used.
+    d = {k: v for k, v in d.items() if k not in {"remote_chat_url", "remote_chroma_url"}}
+    d["schema_version"] = 3
+    return d
+
+
+MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {1: _v1_to_v2, 2: _v2_to_v3}
+
+
+class SettingsFileError(ValueError):
+    """The settings file cannot be understood (it is then set aside, never half-applied)."""
+
+
+def _schema_version(data: dict[str, Any]) -> int:
+    version = data.get("schema_version", 1)
+    if isinstance(version, bool) or not isinstance(version, int):
+        raise SettingsFileError(f"schema_version is {version!r}, not a whole number")
+    if version < 1:
+        raise SettingsFileError(f"schema_version {version} does not exist (the first is 1)")
+    return version
 
 
 def migrate(data: dict[str, Any]) -> dict[str, Any]:
-    """Bring a settings dict from any older schema version to the current one."""
-    version = int(data.get("schema_version", 1))
+    """Bring a settings dict from any older schema version to the current one.
+
+    A file from a newer Hearth (a higher version) is read as it is: known keys are used,
+    unknown ones ignored.
+
+    Raises:
+        SettingsFileError: ``schema_version`` is not a whole number of at least 1.
+    """
+    version = _schema_version(data)
     while version < SCHEMA_VERSION:
         data = MIGRATIONS[version](data)
-        version = int(data["schema_version"])
+        version = _schema_version(data)
     return data
 
 
 def load(path: Path) -> Settings:
-    """Load settings; a missing file gives defaults, a corrupt one is kept aside as ``.bad``."""
+    """Load settings; a missing file gives defaults, a corrupt one is kept aside as ``.bad``.
+
+    Corrupt means: not JSON, not a JSON object, or a ``schema_version`` that is not a whole
+    number of at least 1. Hearth then starts with defaults; the file is kept for the user.
+    """
     if not path.exists():
         return Settings()
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
         if not isinstance(data, dict):
             raise ValueError("not a JSON object")
+        data = migrate(data)
     except (ValueError, OSError) as e:
         bad = path.with_suffix(".json.bad")
         log.error("settings file %s is unreadable (%s); using defaults, kept it as %s", path, e, bad)
@@ -130,7 +160,7 @@ def load(path: Path) -> Settings:
         except OSError:
             pass
         return Settings()
-    return Settings.from_dict(migrate(data))
+    return Settings.from_dict(data)
 
 
 def save(settings: Settings, path: Path) -> None:

@@ -25,6 +25,35 @@ def test_hearth_home_overrides_every_location(tmp_path, monkeypatch):
         assert stat.S_IMODE(p.data.stat().st_mode) == 0o700
 
 
+@pytest.mark.skipif(os.name != "posix", reason="POSIX permissions")
+def test_logs_and_cache_are_private_like_data(tmp_path, monkeypatch):
+    """Logs name the user's files and questions; the cache holds model states and downloads."""
+    from assistant.core import logs
+
+    monkeypatch.setenv("HEARTH_HOME", str(tmp_path / "h"))
+    p = paths.resolve()
+    for d in (p.data, p.config, p.cache, p.logs):
+        d.mkdir(parents=True)
+        d.chmod(0o755)  # as an older Hearth (or a umask of 022) left them
+    p.ensure()
+    assert {d.name: stat.S_IMODE(d.stat().st_mode) for d in (p.data, p.config, p.cache, p.logs)} == \
+        {"data": 0o700, "config": 0o700, "cache": 0o700, "logs": 0o700}
+    other = tmp_path / "elsewhere" / "logs"
+    other.mkdir(parents=True, mode=0o755)
+    import logging
+
+    monkeypatch.setattr(logs, "_configured", None)
+    root = logging.getLogger("assistant")
+    before = list(root.handlers)
+    try:
+        logs.setup(other / "hearth.log")
+        assert stat.S_IMODE(other.stat().st_mode) == 0o700
+    finally:
+        for h in [h for h in root.handlers if h not in before]:
+            root.removeHandler(h)
+            h.close()
+
+
 def test_without_hearth_home_uses_platform_dirs(monkeypatch):
     monkeypatch.delenv("HEARTH_HOME", raising=False)
     p = paths.resolve()

@@ -92,3 +92,79 @@ def test_damaged_registry_file_is_kept_aside_when_a_model_is_added(paths, smollm
     kept = list(reg.file.parent.glob("models.damaged-*.json"))
     assert len(kept) == 1 and kept[0].read_text() == "{oops"
     assert [m.path for m in reg.list() if m.source == "added"] == [mine.resolve()]
+
+
+def _slow_reads(monkeypatch_or_none=None, delay: float = 0.2):
+    """Widen the gap between reading and writing models.json, as a slow disk or a busy CPU does."""
+    import time
+
+    orig = ModelRegistry._added
+
+    def slow(self):
+        out = orig(self)
+        time.sleep(delay)
+        return out
+
+    if monkeypatch_or_none is not None:
+        monkeypatch_or_none.setattr(ModelRegistry, "_added", slow)
+    else:
+        ModelRegistry._added = slow  # type: ignore[method-assign]
+
+
+def test_two_models_added_at_the_same_moment_are_both_kept(paths, smollm2_path, tmp_path, monkeypatch):
+    import threading
+
+    files = []
+    for i in range(4):
+        f = tmp_path / f"drop-{i}.gguf"
+        shutil.copyfile(smollm2_path, f)
+        files.append(f)
+    _slow_reads(monkeypatch)
+    start = threading.Barrier(len(files))
+    errors: list[BaseException] = []
+
+    def add(f):
+        start.wait()
+        try:
+            ModelRegistry(paths).add_from_disk(f)
+        except BaseException as e:  # noqa: BLE001 - reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=add, args=(f,)) for f in files]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert errors == []
+    added = sorted(m.path.name for m in ModelRegistry(paths).list() if m.source == "added")
+    assert added == [f.name for f in files]
+
+
+def _add_in_another_process(home: str, path: str, go) -> None:
+    import os
+
+    os.environ["HEARTH_HOME"] = home
+    _slow_reads(delay=1.5)
+    go.wait(30)
+    ModelRegistry().add_from_disk(path)
+
+
+def test_two_hearth_processes_adding_models_keep_both(paths, smollm2_path, tmp_path, monkeypatch):
+    import multiprocessing
+    import os
+
+    a, b = tmp_path / "a.gguf", tmp_path / "b.gguf"
+    shutil.copyfile(smollm2_path, a)
+    shutil.copyfile(smollm2_path, b)
+    ctx = multiprocessing.get_context("spawn")
+    go = ctx.Event()
+    procs = [ctx.Process(target=_add_in_another_process, args=(os.environ["HEARTH_HOME"], str(f), go))
+             for f in (a, b)]
+    for p in procs:
+        p.start()
+    go.set()
+    for p in procs:
+        p.join(120)
+    assert [p.exitcode for p in procs] == [0, 0]
+    added = sorted(m.path.name for m in ModelRegistry(paths).list() if m.source == "added")
+    assert added == ["a.gguf", "b.gguf"]

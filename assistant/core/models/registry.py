@@ -2,16 +2,22 @@
 
 Downloads live in ``paths.models``. A file added from elsewhere on disk stays where it is; only
 a reference to it is kept, in ``models.json`` beside the conversations (written atomically).
+Every read-modify-write of ``models.json`` holds a lock (a thread lock and a lock on
+``models.json.lock`` shared with other Hearth processes), so two models added at the same
+moment are both kept.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
 import tempfile
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO, Iterator
 
 from assistant.core import paths as hearth_paths
 from assistant.core.engine.types import ModelError, ModelFacts
@@ -37,6 +43,55 @@ class InstalledModel:
     facts: ModelFacts | None
     source: str
     problem: str | None = None
+
+
+_thread_locks: dict[str, threading.Lock] = {}
+_thread_locks_guard = threading.Lock()
+
+
+def _thread_lock(file: Path) -> threading.Lock:
+    key = os.path.normcase(str(file))
+    with _thread_locks_guard:
+        return _thread_locks.setdefault(key, threading.Lock())
+
+
+def _lock_file(f: IO[bytes]) -> None:
+    if os.name == "nt":  # pragma: no cover - Windows
+        import msvcrt
+
+        while True:
+            try:
+                msvcrt.locking(f.fileno(), msvcrt.LK_LOCK, 1)  # retries for ~10 s itself
+                return
+            except OSError:
+                continue
+    import fcntl
+
+    fcntl.flock(f.fileno(), fcntl.LOCK_EX)  # released by the system if the process dies
+
+
+def _unlock_file(f: IO[bytes]) -> None:
+    if os.name == "nt":  # pragma: no cover - Windows
+        import msvcrt
+
+        f.seek(0)
+        msvcrt.locking(f.fileno(), msvcrt.LK_UNLCK, 1)
+        return
+    import fcntl
+
+    fcntl.flock(f.fileno(), fcntl.LOCK_UN)
+
+
+@contextlib.contextmanager
+def _exclusive(file: Path) -> Iterator[None]:
+    """Hold ``file``'s lock against other threads of this process and other processes."""
+    file.parent.mkdir(parents=True, exist_ok=True)
+    with _thread_lock(file), open(file.with_name(file.name + ".lock"), "a+b") as lf:
+        _lock_file(lf)
+        try:
+            yield
+        finally:
+            _unlock_file(lf)
 
 
 def _facts(path: Path) -> ModelFacts:
@@ -132,12 +187,14 @@ class ModelRegistry:
         """
         p = Path(path).expanduser().resolve()
         facts = _facts(p)  # refuses bad files in words before anything is stored
-        existing = self.find(p)
-        if existing is not None:
-            return existing
-        added = self._added()
-        added.append(str(p))
-        self._save_added(added)
+        key = os.path.normcase(str(p))
+        with _exclusive(self.file):  # read, change and write models.json as one step
+            for c, src in self._candidates():
+                if os.path.normcase(str(c.resolve())) == key:
+                    return InstalledModel(c, facts, src)
+            added = self._added()
+            added.append(str(p))
+            self._save_added(added)
         log.info("model added: %s (%s, %s)", p, facts.architecture, facts.quantization)
         return InstalledModel(p, facts, ADDED)
 
@@ -162,7 +219,8 @@ class ModelRegistry:
                              "removing it deletes the file (use delete_file / --delete-file)")
         if m.source == ADDED:
             key = os.path.normcase(str(m.path.resolve()))
-            self._save_added([p for p in self._added() if os.path.normcase(str(Path(p).resolve())) != key])
+            with _exclusive(self.file):
+                self._save_added([p for p in self._added() if os.path.normcase(str(Path(p).resolve())) != key])
         if delete_file:
             m.path.unlink(missing_ok=True)
         log.info("model removed: %s%s", m.path, " (file deleted)" if delete_file else "")
