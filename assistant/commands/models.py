@@ -22,6 +22,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     cat.set_defaults(func=run_catalog)
     dl = msub.add_parser("download", help="download a catalog model (resumes an interrupted download)")
     dl.add_argument("name", help="the catalog id or name, e.g. qwen2.5-1.5b-instruct-q4_k_m")
+    dl.add_argument("--yes", action="store_true",
+                    help="download a model without a published checksum without asking")
     dl.set_defaults(func=run_download)
     rm = msub.add_parser("remove", help="take a model off the list")
     rm.add_argument("path")
@@ -87,7 +89,8 @@ def run_catalog(args: argparse.Namespace) -> int:
     for e in entries:
         size = e.display_size_mb
         gated = " (needs a Hugging Face token)" if e.gated else ""
-        print(f"  {e.id}\n      {e.name}, {e.quantization}, ~{size} MB, {e.licence}{gated}\n"
+        unverified = "" if e.sha256 else " [unverified: no published checksum]"
+        print(f"  {e.id}{unverified}\n      {e.name}, {e.quantization}, ~{size} MB, {e.licence}{gated}\n"
               f"      {e.hardware} {fit.estimate_entry(e).summary}")
     return 0
 
@@ -100,6 +103,8 @@ def run_download(args: argparse.Namespace) -> int:
     except KeyError as e:
         print(e.args[0], file=sys.stderr)
         return 2
+    if not entry.sha256 and not args.yes and not _confirm_unverified(entry):
+        return 1
     cancel = threading.Event()
     last = [-1]
 
@@ -122,6 +127,16 @@ def run_download(args: argparse.Namespace) -> int:
         return 1
     print(f"\nInstalled {res.path}: {res.message}")
     return 0
+
+
+def _confirm_unverified(entry) -> bool:  # noqa: ANN001 - a CatalogEntry
+    print(f"{entry.name} has no published checksum in Hearth's catalog: Hearth cannot prove the file is "
+          "the one its authors released (only its size, and the checksum the hub announces, are checked).",
+          file=sys.stderr)
+    if not sys.stdin or not sys.stdin.isatty():
+        print("Run again with --yes to download it anyway.", file=sys.stderr)
+        return False
+    return input("Download it anyway? [y/N] ").strip().lower() in ("y", "yes")
 
 
 def run_remove(args: argparse.Namespace) -> int:

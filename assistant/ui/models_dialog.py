@@ -10,7 +10,7 @@ from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDialog, QFileDialog, QFormLayout,
-                               QHBoxLayout, QHeaderView, QLabel, QProgressBar, QPushButton, QSpinBox,
+                               QHBoxLayout, QHeaderView, QLabel, QMessageBox, QProgressBar, QPushButton, QSpinBox,
                                QTableView, QTableWidget, QTableWidgetItem, QTabWidget, QVBoxLayout,
                                QWidget)
 
@@ -129,6 +129,7 @@ class ModelManagerDialog(QDialog):
         outer.addWidget(self.info)
         self.message.connect(self.info.setText)
         self._dl_cancel = threading.Event()
+        self._downloading: set[str] = set()  # file names this dialog is downloading now
         self._entries: list[Any] = []
         self._backend_info: Any = None
         self.resize(820, 520)
@@ -283,18 +284,48 @@ class ModelManagerDialog(QDialog):
         self.catalog.setRowCount(len(cat))
         for i, (e, est) in enumerate(cat):
             size = e.display_size_mb
-            vals = [e.name, f"{size} MB" if size else "", e.licence, e.hardware,
+            name = e.name if e.sha256 else self.tr("%s (unverified)") % e.name
+            vals = [name, f"{size} MB" if size else "", e.licence, e.hardware,
                     (est.summary if est is not None else "")]
             for c, v in enumerate(vals):
                 it = QTableWidgetItem(v)
                 it.setToolTip(v)
                 self.catalog.setItem(i, c, it)
+            if not e.sha256:
+                self.catalog.item(i, 0).setToolTip(self._unverified_text(e))
             b = QPushButton(self.tr("Download"))
             b.clicked.connect(lambda _c=False, entry=e: self.download(entry))
             self.catalog.setCellWidget(i, 5, b)
 
+    def _unverified_text(self, entry: Any) -> str:
+        return self.tr("No checksum for %s has been published with Hearth's catalog, so Hearth cannot "
+                       "prove the file is the one its authors released; only its size (and the "
+                       "checksum the hub announces, if any) is checked.") % entry.name
+
+    def confirm_unverified(self, entry: Any) -> bool:
+        """Ask before downloading a model whose checksum is not in the catalog."""
+        answer = QMessageBox.question(
+            self, self.tr("Download an unverified model?"),
+            self._unverified_text(entry) + "\n\n" + self.tr("Download it anyway?"),
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No)
+        return answer == QMessageBox.StandardButton.Yes
+
     def download(self, entry: Any) -> None:
-        """Download a catalog model with progress; it can be cancelled and resumed later."""
+        """Download a catalog model with progress; it can be cancelled and resumed later.
+
+        A second request for a model already downloading only says so; a model without a
+        published checksum asks first.
+        """
+        from assistant.core.models import download as dl
+
+        if entry.filename in self._downloading or dl.is_downloading(entry.filename):
+            self.tabs.setCurrentIndex(1)
+            self.download_label.setText(self.tr("%s is already downloading.") % entry.name)
+            return
+        if not entry.sha256 and not self.confirm_unverified(entry):
+            self.download_label.setText(self.tr("%s was not downloaded.") % entry.name)
+            return
+        self._downloading.add(entry.filename)
         self._dl_cancel = threading.Event()
         cancel = self._dl_cancel
         self.tabs.setCurrentIndex(1)
@@ -312,7 +343,15 @@ class ModelManagerDialog(QDialog):
 
             return download.download_entry(entry, progress=progress, cancel=cancel, paths=self.hearth.paths)
 
-        self.tasks.start(work, done=lambda r: self._dl_done(entry, r), error=self._dl_failed)
+        def done(r: Any) -> None:
+            self._downloading.discard(entry.filename)
+            self._dl_done(entry, r)
+
+        def failed(e: BaseException) -> None:
+            self._downloading.discard(entry.filename)
+            self._dl_failed(e)
+
+        self.tasks.start(work, done=done, error=failed)
 
     def _dl_progress(self, done: int, total: int | None) -> None:
         if total:
@@ -324,6 +363,7 @@ class ModelManagerDialog(QDialog):
         self.download_bar.hide()
         self.cancel_download.hide()
         self.download_label.setText(self.tr("%s is ready.") % entry.name)
+        self.download_label.setToolTip(getattr(result, "message", ""))
         self.refresh()
 
     def _dl_failed(self, e: BaseException) -> None:

@@ -45,6 +45,7 @@ class SettingsDialog(QDialog):
         self.theme.setCurrentIndex(max(0, self.theme.findData(s.theme)))
         self.system_prompt = QPlainTextEdit(s.system_prompt)
         self.system_prompt.setMaximumHeight(90)
+        self.system_prompt.setPlaceholderText(self.tr("none: answers get no system prompt"))
         f.addRow(self.tr("Language"), self.language)
         f.addRow(self.tr("Appearance"), self.theme)
         f.addRow(self.tr("Default system prompt"), self.system_prompt)
@@ -83,6 +84,23 @@ class SettingsDialog(QDialog):
         f.addRow(self.tr("Prompt format"), self.chat_template)
         f.addRow(self.tr("Context length"), self.context)
         f.addRow(self.tr("GPU layers"), self.gpu)
+        # gated models (Llama, Gemma) need the user's Hugging Face token; it lives in the keyring only
+        self.hf_token = QLineEdit()
+        self.hf_token.setObjectName("hfToken")
+        self.hf_token.setEchoMode(QLineEdit.EchoMode.Password)
+        self.hf_token.setPlaceholderText(self.tr("paste a token to save or replace it"))
+        self.hf_token.setToolTip(self.tr("Needed only for gated models. Kept in the system keyring, "
+                                         "never in the settings file; sent only to huggingface.co."))
+        self.forget_token = QPushButton(self.tr("Forget saved token"))
+        self.forget_token.clicked.connect(self._forget_token)
+        token_row = QHBoxLayout()
+        token_row.addWidget(self.hf_token, 1)
+        token_row.addWidget(self.forget_token)
+        f.addRow(self.tr("Hugging Face token"), token_row)
+        self.token_status = QLabel("")
+        self.token_status.setObjectName("tokenStatus")
+        self.token_status.setWordWrap(True)
+        f.addRow(self.token_status)
         tabs.addTab(model, self.tr("Model"))
         # Sampling
         sampling = QWidget()
@@ -154,13 +172,44 @@ class SettingsDialog(QDialog):
         if path:
             self.default_model.setText(path)
 
+    def _forget_token(self) -> None:
+        from assistant.core import secrets
+        from assistant.core.models.download import TOKEN_SECRET
+
+        secrets.delete_secret(TOKEN_SECRET)
+        self.hf_token.clear()
+        self.token_status.setText(self.tr("The saved Hugging Face token was removed from the keyring."))
+
+    def _save_token(self) -> bool:
+        """Store a newly typed token in the keyring; False (with the reason shown) if it cannot be."""
+        token = self.hf_token.text().strip()
+        if not token:
+            return True  # nothing typed: keep whatever is saved
+        from assistant.core import secrets
+        from assistant.core.models.download import TOKEN_SECRET
+
+        try:
+            secrets.set_secret(TOKEN_SECRET, token)
+        except secrets.NoKeyringError as e:
+            self.tabs.setCurrentIndex(1)
+            self.token_status.setText(e.in_words())
+            return False
+        self.hf_token.clear()
+        return True
+
     def save(self) -> None:
-        """Store the settings; language and theme apply at once."""
+        """Store the settings; language and theme apply at once.
+
+        A typed Hugging Face token goes to the system keyring; when there is no safe keyring the
+        dialog stays open and says so, and nothing is saved.
+        """
+        if not self._save_token():
+            return
         s = self.hearth.settings
         old_lang, old_theme = s.language, s.theme
         s.language = self.language.currentData()
         s.theme = self.theme.currentData()
-        s.system_prompt = self.system_prompt.toPlainText().strip() or s.system_prompt
+        s.system_prompt = self.system_prompt.toPlainText().strip()  # empty = no system prompt
         s.default_model = self.default_model.text().strip()
         s.chat_template_override = self.chat_template.currentData() or ""
         s.context_length = self.context.value()

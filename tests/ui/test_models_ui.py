@@ -124,6 +124,8 @@ def test_catalog_download_shows_progress_can_be_cancelled_and_resumes(qtbot, hea
         dlg.download(entry)
         qtbot.waitUntil(lambda: dlg.download_bar.value() > 0, timeout=30000)
         assert dlg.cancel_download.isVisible() and "MB" in dlg.download_bar.format()
+        dlg.download(entry)  # a second click while it runs
+        assert dlg.download_label.text() == "Local SmolLM2 is already downloading."
         dlg.cancel_download.click()
         qtbot.waitUntil(lambda: not dlg.cancel_download.isVisible(), timeout=30000)
         assert "cancel" in dlg.download_label.text().lower()
@@ -135,3 +137,71 @@ def test_catalog_download_shows_progress_can_be_cancelled_and_resumes(qtbot, hea
         assert dlg.download_label.text() == "Local SmolLM2 is ready."
     finally:
         server.shutdown()
+
+
+def test_unverified_catalog_models_are_marked_and_need_confirmation(qtbot, hearth, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+
+    from assistant.core.models import catalog
+
+    w = make_window(qtbot, hearth)
+    dlg = w.open_model_manager()
+    qtbot.waitUntil(lambda: dlg.catalog.rowCount() >= 3, timeout=60000)
+    names = {dlg.catalog.item(r, 0).text(): dlg.catalog.item(r, 0).toolTip() for r in range(dlg.catalog.rowCount())}
+    unverified = [e for e in catalog.load() if not e.sha256]
+    assert unverified, "the test needs an entry without a published checksum"
+    for e in catalog.load():
+        label = f"{e.name} (unverified)" if not e.sha256 else e.name
+        assert label in names
+    assert "No checksum" in names[f"{unverified[0].name} (unverified)"]
+    asked: list[str] = []
+
+    def refuse(parent, title, text, *a, **kw):
+        asked.append(text)
+        return QMessageBox.StandardButton.No
+
+    monkeypatch.setattr(QMessageBox, "question", refuse)
+    started: list = []
+    monkeypatch.setattr(dlg.tasks, "start", lambda *a, **kw: started.append(a))
+    dlg.download(unverified[0])
+    assert asked and unverified[0].name in asked[0] and started == []
+    assert dlg.download_label.text() == f"{unverified[0].name} was not downloaded."
+    verified = next(e for e in catalog.load() if e.sha256)
+    dlg.download(verified)  # a verified model starts without asking
+    assert len(asked) == 1 and len(started) == 1
+
+
+def test_settings_keep_the_hub_token_in_the_keyring_and_allow_no_system_prompt(qtbot, hearth, memory_keyring):
+    from assistant.core import secrets, settings
+    from assistant.ui.settings_dialog import SettingsDialog
+
+    dlg = SettingsDialog(hearth)
+    qtbot.addWidget(dlg)
+    dlg.hf_token.setText("hf_abc123")
+    dlg.system_prompt.setPlainText("")
+    dlg.save()
+    assert secrets.get_secret("huggingface_token") == "hf_abc123"
+    text = hearth.paths.settings_file.read_text(encoding="utf-8")
+    assert "hf_abc123" not in text
+    assert settings.load(hearth.paths.settings_file).system_prompt == ""
+    again = SettingsDialog(hearth)
+    qtbot.addWidget(again)
+    assert again.hf_token.text() == "" and again.system_prompt.toPlainText() == ""  # never shown back
+    again.forget_token.click()
+    assert secrets.get_secret("huggingface_token") is None
+
+
+def test_settings_without_a_safe_keyring_say_so_and_store_nothing(qtbot, hearth):
+    import keyring
+    from keyring.backends import fail
+
+    from assistant.ui.settings_dialog import SettingsDialog
+
+    keyring.set_keyring(fail.Keyring())
+    dlg = SettingsDialog(hearth)
+    qtbot.addWidget(dlg)
+    dlg.show()
+    dlg.hf_token.setText("hf_abc123")
+    dlg.save()
+    assert dlg.isVisible() and "No system keyring is available" in dlg.token_status.text()
+    assert not hearth.paths.settings_file.exists() or "hf_abc123" not in hearth.paths.settings_file.read_text()

@@ -19,11 +19,26 @@ def test_shipped_catalog_loads_with_several_sizes_and_gated_models():
     assert sizes[0] < 600 and sizes[-1] > 4000  # from tiny to 7B
     assert any(e.gated for e in entries) and any(not e.gated for e in entries)
     for e in entries:
-        assert re.match(r"https://huggingface\.co/[^/]+/[^/]+/resolve/main/", e.url), e.url
+        assert re.match(r"https://huggingface\.co/[^/]+/[^/]+/resolve/[^/]+/", e.url), e.url
         assert e.url.endswith("/" + e.filename) and e.filename.endswith(".gguf")
         assert e.licence and e.hardware and e.min_ram_gb > 0 and e.context >= 2048
         # a checksum is either a real 64-hex digest or absent, never a placeholder
         assert e.sha256 is None or re.fullmatch(r"[0-9a-f]{64}", e.sha256)
+
+
+def test_published_checksums_are_pinned_to_the_revision_they_were_read_from():
+    """A checksum read from the hub holds for one commit; a later re-upload must not break it."""
+    raw = {m["id"]: m for m in json.loads((catalog.paths.resources_dir() / "catalog.json").read_text())["models"]}
+    entries = catalog.load()
+    verified = [e for e in entries if e.sha256]
+    assert len(verified) >= 9  # all but the entries whose checksum could not be found
+    for e in verified:
+        assert re.search(r"/resolve/[0-9a-f]{40}/", e.url), f"{e.id}: checksum without a pinned commit"
+        assert raw[e.id].get("checksum_source"), f"{e.id}: where the checksum was published is not recorded"
+    assert len({e.sha256 for e in verified}) == len(verified)
+    for e in entries:
+        if e.size_bytes is not None:
+            assert abs(e.size_bytes / 1e6 - e.approx_size_mb) < 0.05 * e.approx_size_mb
 
 
 def test_find_by_id_or_name_and_unknown_names_list_choices():

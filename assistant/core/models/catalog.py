@@ -19,9 +19,11 @@ class CatalogError(HearthError, ValueError):
 class CatalogEntry:
     """A model that can be downloaded.
 
-    ``sha256`` and ``size_bytes`` are None when no verified value is published; the download is
-    then checked against the size the server reports, and the user is told the checksum is not
-    published.
+    ``url`` pins the hub revision (a commit) that ``sha256`` was read from. ``sha256`` is None
+    when no checksum could be found published: such an entry is shown as unverified and the
+    download asks for confirmation first; it is then checked against the hub's announced LFS
+    checksum when there is one, else against the size. ``size_bytes`` is None when the exact
+    byte count is not published (the size the server reports is checked).
     """
 
     id: str
