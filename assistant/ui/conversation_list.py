@@ -101,7 +101,10 @@ class ConversationList(QWidget):
 
     def _menu(self, pos: Any) -> None:
         it = self.list.itemAt(pos)
-        if it is None:
+        if it is None:  # on the empty part of the list: only the bin
+            menu = QMenu(self)
+            menu.addAction(self.tr("Deleted chats…"), self.open_bin)
+            menu.popup(self.list.viewport().mapToGlobal(pos))
             return
         cid = it.data(IdRole)
         conv = self.backend.store.get(cid)

@@ -87,6 +87,8 @@ def test_context_menu_offers_json_export_and_the_bin(qtbot, hearth, panel, monke
     monkeypatch.setattr(QMenu, "popup", lambda self, *_a: shown.append([a.text() for a in self.actions()]))
     panel._menu(panel.list.visualItemRect(panel.list.item(0)).center())
     assert "Export as JSON (for Import)…" in shown[0] and "Deleted chats…" in shown[0]
+    panel._menu(panel.list.viewport().rect().bottomLeft())  # below the last chat
+    assert shown[1] == ["Deleted chats…"]
 
 
 def test_json_export_from_the_list_is_what_import_reads(qtbot, hearth, panel, tmp_path):

@@ -153,6 +153,7 @@ def test_imported_chat_keeps_only_text_sampling_and_system_prompt(store, rich):
 def test_markdown_names_cited_files_and_says_interrupted(store, rich):
     md = store.export_markdown(rich.id)
     assert md.startswith("# 租房合同\n") and CHINESE_A in md
+    assert "model `qwen2.5-1.5b.gguf`" in md and "/models/" not in md
     assert "Sources:\n1. 租房合同.pdf, page 2" in md
     store.switch_branch(store.siblings(store.thread(rich.id)[1].id)[1].id)
     assert "interrupted" in store.export_markdown(rich.id)

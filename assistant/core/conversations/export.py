@@ -59,7 +59,7 @@ def to_markdown(conv: "Conversation", thread: list["StoredMessage"]) -> str:
     out = [f"# {conv.title}", "", f"*{when}*"]
     model = conv.settings.get("model")
     if model:
-        out[-1] += f" · model `{model}`"
+        out[-1] += f" · model `{file_name(model)}`"  # the name, not where it lives on this machine
     for m in thread:
         out += ["", f"## {_SPEAKERS.get(m.role, m.role)}", "", m.content.rstrip()]
         if m.status in _NOTES:
