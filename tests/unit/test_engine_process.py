@@ -1,7 +1,8 @@
 """EngineProcess with a scripted model runtime in a real child process (no model file needed).
 
 Proves the process plumbing: streaming, cancel within one token, cancel before the prompt is
-read, crashes reported in words with the next call restarting and reloading, timeouts.
+read, crashes reported in words with the next call restarting and reloading, timeouts, and a
+Stop that works (and a Quit that returns) even when the worker hangs and ignores the cancel.
 """
 from __future__ import annotations
 
@@ -10,8 +11,10 @@ import signal
 import threading
 import time
 
+import psutil
 import pytest
 
+from assistant.core.engine import process
 from assistant.core.engine.process import EngineProcess, crash_reason
 from assistant.core.engine.types import (AnswerStats, EngineCrashed, EngineError, LoadOptions, Message,
                                          ModelFacts, SamplingParams)
@@ -31,6 +34,8 @@ class ScriptedRuntime:
             os.kill(os.getpid(), signal.SIGSEGV)
         if "slow" in model_path:
             time.sleep(30)
+        if "hang" in model_path:
+            time.sleep(3600)
         self.load_count += 1
         self.model = model_path
         return ModelFacts(path=model_path, name="scripted", architecture="llama", parameters=1, quantization="F32",
@@ -42,6 +47,17 @@ class ScriptedRuntime:
             os.kill(os.getpid(), signal.SIGSEGV)
         if text == "abort":
             os.abort()
+        if text == "hang":  # stuck in native code: never looks at the cancel flag
+            time.sleep(3600)
+        if text == "spin":  # an endless Python loop, like a runaway chat template
+            while True:
+                pass
+        if text == "late":  # notices a cancel only two seconds after it (a slow prompt slice)
+            while not cancelled():
+                time.sleep(0.01)
+            time.sleep(2)
+            yield AnswerStats(stopped=True, finish_reason="cancelled")
+            return
         for _ in range(20):  # "prompt processing" in slices, checking the cancel flag between them
             if cancelled():
                 yield AnswerStats(stopped=True, finish_reason="cancelled", prompt_tokens=100)
@@ -149,3 +165,126 @@ def test_crash_reason_words():
     assert "segmentation fault" in crash_reason(-signal.SIGSEGV)
     assert "out of memory" in crash_reason(-signal.SIGKILL)
     assert "exit code 3" in crash_reason(3)
+
+
+def _stop_after(stream, delay):
+    """Cancel ``stream`` after ``delay`` s from a timer; returns a dict that gets the cancel time."""
+    when = {}
+
+    def cancel():
+        when["t"] = time.perf_counter()
+        stream.cancel()
+
+    threading.Timer(delay, cancel).start()
+    return when
+
+
+def _gone(pid, within):
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        if not psutil.pid_exists(pid):
+            return True
+        time.sleep(0.05)
+    return False
+
+
+@pytest.mark.parametrize("stuck", ["hang", "spin"])
+def test_stop_ends_the_answer_within_a_second_when_the_worker_is_stuck(engine, stuck):
+    pid = engine.pid
+    stream = engine.chat([Message("user", stuck)], SamplingParams(max_tokens=50))
+    when = _stop_after(stream, 0.3)
+    assert list(stream) == []
+    acknowledged = time.perf_counter() - when["t"]
+    assert acknowledged < 1.0, f"Stop took {acknowledged:.2f} s"
+    assert stream.stats.stopped and stream.stats.finish_reason == "cancelled"
+    # nobody asks anything next: the stuck worker is still killed once 5 s have passed
+    assert not _gone(pid, process.KILL_AFTER_S - 1.5)
+    assert _gone(pid, 3.0)
+    assert engine.restart_reason is not None and "did not respond to Stop" in str(engine.restart_reason)
+
+
+def test_next_question_after_a_stuck_worker_is_answered_and_says_why(engine):
+    pid = engine.pid
+    stream = engine.chat([Message("user", "hang")], SamplingParams(max_tokens=50))
+    _stop_after(stream, 0.2)
+    list(stream)
+    assert stream.stats.stopped
+    t = time.perf_counter()
+    again = engine.chat([Message("user", "hi")], SamplingParams(max_tokens=2))  # waits for the kill, restarts
+    assert list(again) == ["w0 ", "w1 "]
+    assert time.perf_counter() - t < process.KILL_AFTER_S + 10
+    assert "did not respond to Stop within 5 s" in again.stats.restart_reason
+    assert "loaded again" in again.stats.restart_reason
+    st = engine.stats()
+    assert st["pid"] != pid and st["model"] == "scripted.gguf" and engine.restarts == 1
+    later = engine.chat([Message("user", "hi")], SamplingParams(max_tokens=1))
+    list(later)
+    assert later.stats.restart_reason == ""  # said once, for the answer it concerned
+
+
+def test_a_worker_that_stops_late_is_not_killed(engine):
+    pid = engine.pid
+    stream = engine.chat([Message("user", "late")], SamplingParams(max_tokens=50))
+    when = _stop_after(stream, 0.2)
+    list(stream)
+    assert time.perf_counter() - when["t"] < 1.0 and stream.stats.stopped
+    again = engine.chat([Message("user", "hi")], SamplingParams(max_tokens=2))
+    assert list(again) == ["w0 ", "w1 "]
+    assert engine.pid == pid and engine.restarts == 0 and again.stats.restart_reason == ""
+
+
+def test_close_returns_within_seconds_while_an_answer_hangs(engine):
+    pid = engine.pid
+    stream = engine.chat([Message("user", "hang")], SamplingParams(max_tokens=50))
+    outcome = {}
+
+    def read():
+        try:
+            outcome["chunks"] = list(stream)
+        except Exception as e:  # noqa: BLE001 - the test reports whatever the reader got
+            outcome["error"] = e
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    time.sleep(0.3)
+    t = time.perf_counter()
+    engine.close()
+    assert time.perf_counter() - t < 4
+    reader.join(2)
+    assert not reader.is_alive() and "error" not in outcome
+    assert stream.stats.stopped  # the partial answer is kept as stopped, not as a failure
+    assert _gone(pid, 1.0)
+
+
+def test_close_returns_within_seconds_while_a_load_hangs(engine):
+    pid = engine.pid
+    errors = []
+
+    def load():
+        try:
+            engine.load("hang.gguf")
+        except EngineError as e:
+            errors.append(e)
+
+    loader = threading.Thread(target=load)
+    loader.start()
+    time.sleep(0.5)
+    t = time.perf_counter()
+    engine.close()
+    assert time.perf_counter() - t < 4
+    loader.join(2)
+    assert not loader.is_alive() and errors
+    assert _gone(pid, 1.0)
+
+
+def test_stop_during_a_hung_load_within_a_second(engine):
+    errors = []
+    loader = threading.Thread(target=lambda: errors.append(pytest.raises(EngineError, engine.load, "hang.gguf")))
+    loader.start()
+    time.sleep(0.5)
+    t = time.perf_counter()
+    engine.cancel()
+    loader.join(2)
+    assert time.perf_counter() - t < 1.0 and not loader.is_alive()
+    assert "cancelled" in str(errors[0].value)
+    assert engine.load("scripted.gguf").name == "scripted"

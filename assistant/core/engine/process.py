@@ -3,6 +3,12 @@
 A bad model file, a llama.cpp abort or an out-of-memory kill takes down the child, not the app:
 the caller gets :class:`EngineCrashed` with the reason in words, and the next call starts a new
 child and reloads the last model. No Qt here: the GUI calls this from a worker thread.
+
+Stop never depends on the child's good will: an answer ends within :data:`STOP_ACK_S` of a
+cancel whatever the child is doing (loading, rendering a chat template, reading the prompt,
+generating); a child that has not acknowledged the cancel :data:`KILL_AFTER_S` after it is
+killed, and the next request restarts it and says why. :meth:`EngineProcess.close` returns
+within a few seconds even when the child is stuck in native code or an endless loop.
 """
 from __future__ import annotations
 
@@ -19,6 +25,11 @@ from assistant.core.engine.types import (AdapterSpec, AnswerStats, EngineCrashed
                                          Message, ModelFacts, SamplingParams)
 
 log = logging.getLogger("assistant.engine")
+
+STOP_ACK_S = 0.75  # an answer ends this long after Stop at the latest, acknowledged by the child or not
+KILL_AFTER_S = 5.0  # a child that has not acknowledged a Stop this long after it is killed
+CLOSE_GRACE_S = 1.0  # close(): time for each step (the child's own exit, SIGTERM, SIGKILL)
+_POLL_S = 0.05
 
 _SIGNALS = {signal.SIGSEGV: "segmentation fault", signal.SIGABRT: "llama.cpp aborted",
             signal.SIGKILL: "it was killed, perhaps for running out of memory",
@@ -43,14 +54,18 @@ def crash_reason(exitcode: int | None) -> str:
 class ChatStream:
     """An answer being streamed: iterate for text chunks; ``stats`` is set when it ends.
 
-    ``cancel()`` stops it within one token (or one prompt slice); the text already yielded is
-    the partial answer and ``stats.stopped`` is True.
+    ``cancel()`` stops it within one token (or one prompt slice), and within
+    :data:`STOP_ACK_S` at the latest even when the worker does not respond; the text already
+    yielded is the partial answer and ``stats.stopped`` is True.
     """
 
-    def __init__(self, engine: "EngineProcess") -> None:
+    def __init__(self, engine: "EngineProcess", conversation_id: str | None = None, notice: str = "") -> None:
         self._engine = engine
         self.stats: AnswerStats | None = None
         self.text = ""
+        self.chunks = 0
+        self.conversation_id = conversation_id
+        self._notice = notice  # why the worker was restarted before this answer, if it was
         self._done = False
         self._owner = threading.get_ident()
 
@@ -63,9 +78,12 @@ class ChatStream:
         kind, value = self._engine._recv_stream_item(self)
         if kind == "chunk":
             self.text += value
+            self.chunks += 1
             return value
         self._finish()
         if kind == "ok":
+            if self._notice and not value.restart_reason:
+                value.restart_reason = self._notice
             self.stats = value
             raise StopIteration
         raise value
@@ -73,7 +91,7 @@ class ChatStream:
     def cancel(self) -> None:
         """Stop the answer; the partial text stays."""
         if not self._done:
-            self._engine._cancel_event.set()
+            self._engine._request_stop()
 
     def _finish(self) -> None:
         self._done = True
@@ -107,6 +125,12 @@ class EngineProcess:
         log_file: where the worker logs (default: Hearth's log file).
         start_timeout: seconds to wait for a restarted worker to reload the model.
         runtime: ``"module:Class"`` owning the model in the worker; tests pass a scripted fake.
+
+    Attributes:
+        restarts: how many times a dead or unresponsive worker was replaced.
+        restart_reason: why the worker was last killed for not responding (an
+            :class:`EngineError` in words), or None; the next answer's
+            ``stats.restart_reason`` says it too.
     """
 
     def __init__(self, log_file: str | None = None, start_timeout: float = 120.0,
@@ -124,12 +148,18 @@ class EngineProcess:
         self._runtime = runtime
         self._last: tuple[str, LoadOptions] | None = None
         self._facts: ModelFacts | None = None
+        self._cancel_at: float | None = None  # when the current answer was asked to stop
+        self._owed_until: float | None = None  # a stopped answer's end is still owed by the worker until then
+        self._closing = False
+        self._notice = ""  # for the next answer's stats
         self.restarts = 0
+        self.restart_reason: EngineError | None = None
 
     # -- process management -----------------------------------------------------------------
     @property
     def pid(self) -> int | None:
-        return self._proc.pid if self._proc is not None and self._proc.is_alive() else None
+        proc = self._proc
+        return proc.pid if proc is not None and proc.is_alive() else None
 
     @property
     def facts(self) -> ModelFacts | None:
@@ -186,24 +216,109 @@ class EngineProcess:
         log.error("%s", reason)
         return EngineCrashed(f"{reason}. Hearth is still running; the next question restarts the model.")
 
+    # -- stopping an answer the worker does not give up ------------------------------------------
+    def _request_stop(self) -> None:
+        if self._cancel_at is None:
+            self._cancel_at = time.monotonic()
+        self._cancel_event.set()
+
+    def _stop_locally(self, stream: ChatStream) -> tuple[str, Any]:
+        """End ``stream`` as stopped without the worker; the worker still owes the real end."""
+        t0 = self._cancel_at if self._cancel_at is not None else time.monotonic()
+        if self._proc is not None and self._owed_until is None:
+            self._owed_until = t0 + KILL_AFTER_S
+            threading.Thread(target=self._watchdog, name="hearth-engine-watchdog", daemon=True).start()
+        log.info("the answer was stopped before the model process acknowledged it")
+        return "ok", AnswerStats(stopped=True, finish_reason="cancelled", generated_tokens=stream.chunks,
+                                 conversation_id=stream.conversation_id)
+
+    def _watchdog(self) -> None:
+        """Read the end of a stopped answer in the background, or kill the worker at the deadline."""
+        try:
+            while self._owed_until is not None:
+                if self._lock.acquire(timeout=0.5):
+                    try:
+                        self._settle()
+                    finally:
+                        self._lock.release()
+        except Exception:  # a background thread: the log keeps the reason, the next request retries
+            log.exception("the engine watchdog failed")
+
+    def _settle(self, limit: float | None = None) -> None:
+        """Wait (lock held) until the worker ends the answer it owes; kill it at the deadline.
+
+        Args:
+            limit: wait at most this long (the worker is then killed); None: until the deadline.
+        """
+        if self._owed_until is None:
+            return
+        deadline = self._owed_until if limit is None else min(self._owed_until, time.monotonic() + limit)
+        while self._owed_until is not None:
+            conn, proc = self._conn, self._proc
+            if conn is None or proc is None:
+                self._owed_until = None
+                return
+            left = deadline - time.monotonic()
+            if left <= 0 or (self._closing and limit is None):
+                self._kill_unresponsive()
+                return
+            ready = wait([conn, proc.sentinel], min(_POLL_S, left))
+            if conn in ready:
+                try:
+                    kind, _ = conn.recv()
+                except (EOFError, OSError):
+                    ready = [proc.sentinel]
+                else:
+                    if kind != "chunk":  # the worker acknowledged the stop; it is free again
+                        self._owed_until = None
+                    continue
+            if ready:  # the worker died while stopping: the next request starts a new one
+                log.warning("%s while stopping an answer", crash_reason(proc.exitcode))
+                self._stop_process()
+                self._owed_until = None
+
+    def _kill_unresponsive(self) -> None:
+        self._owed_until = None
+        self._stop_process()
+        if self._closing:
+            return
+        err = EngineError(f"The model process did not respond to Stop within {KILL_AFTER_S:.0f} s (it may be stuck "
+                          "in a chat template or in llama.cpp), so Hearth ended it; the model is loaded again "
+                          "for the next question.")
+        log.warning("%s", err)
+        self.restart_reason = err
+        self._notice = str(err)
+
     # -- request plumbing ---------------------------------------------------------------------
     def _send(self, op: str, kwargs: dict[str, Any]) -> None:
         try:
             self._conn.send((op, kwargs))
-        except (BrokenPipeError, OSError, EOFError):
+        except (BrokenPipeError, OSError, EOFError, AttributeError):
             raise self._crashed() from None
 
-    def _recv(self, timeout: float | None) -> tuple[str, Any]:
+    def _recv(self, timeout: float | None, stream: ChatStream | None = None) -> tuple[str, Any]:
         deadline = None if timeout is None else time.monotonic() + timeout
         while True:
-            ready = wait([self._conn, self._proc.sentinel], 0.1)
-            if self._conn in ready:
+            conn, proc = self._conn, self._proc
+            if conn is None or proc is None:
+                if stream is not None and (self._closing or self._cancel_event.is_set()):
+                    return self._stop_locally(stream)
+                raise EngineError("the model process was stopped before it answered.")
+            if stream is not None and self._cancel_event.is_set():
+                t0 = self._cancel_at if self._cancel_at is not None else time.monotonic()
+                self._cancel_at = t0
+                if self._closing or time.monotonic() - t0 >= STOP_ACK_S:
+                    return self._stop_locally(stream)
+            ready = wait([conn, proc.sentinel], _POLL_S)
+            if conn in ready:
                 try:
-                    return self._conn.recv()
+                    return conn.recv()
                 except (EOFError, OSError):
                     raise self._crashed() from None
             if ready:  # only the sentinel: the process is gone
                 raise self._crashed()
+            if stream is not None:
+                continue
             if self._abort_wait.is_set() or (deadline is not None and time.monotonic() > deadline):
                 why = "cancelled" if self._abort_wait.is_set() else f"took longer than {timeout:.0f} s"
                 self._stop_process()
@@ -218,7 +333,12 @@ class EngineProcess:
         return value
 
     def _wait_idle(self) -> None:
-        """Wait for another thread's answer to finish; abandon our own unfinished one."""
+        """Wait for another thread's answer to finish; abandon our own unfinished one.
+
+        Also settles a stopped answer whose end the worker still owes (killing the worker if it
+        does not come by the deadline), so the next request never queues behind a stuck one.
+        """
+        self._closing = False
         while self._active is not None:
             if self._active._owner == threading.get_ident():
                 stream = self._active
@@ -226,6 +346,7 @@ class EngineProcess:
                 stream.drain()
             else:
                 self._idle.wait(0.5)
+        self._settle()
 
     def _request(self, op: str, kwargs: dict[str, Any], timeout: float | None = None) -> Any:
         with self._lock:
@@ -236,8 +357,10 @@ class EngineProcess:
 
     def _recv_stream_item(self, stream: ChatStream) -> tuple[str, Any]:
         with self._lock:
+            if self._active is not stream:  # the engine was closed under it
+                return self._stop_locally(stream)
             try:
-                return self._recv(None)
+                return self._recv(None, stream)
             except EngineError as e:
                 return "error", e
 
@@ -285,15 +408,17 @@ class EngineProcess:
             self._abort_wait.clear()
             self._ensure_worker()
             self._cancel_event.clear()
+            self._cancel_at = None
             self._send("chat", {"messages": list(messages), "sampling": sampling or SamplingParams(),
                                 "conversation_id": conversation_id})
-            stream = ChatStream(self)
+            stream = ChatStream(self, conversation_id, self._notice)
+            self._notice = ""
             self._active = stream
             return stream
 
     def cancel(self) -> None:
-        """Stop the current answer (within one token) or a load in progress."""
-        self._cancel_event.set()
+        """Stop the current answer (within one token, within a second at most) or a load in progress."""
+        self._request_stop()
         if self._active is None:
             self._abort_wait.set()
 
@@ -335,20 +460,52 @@ class EngineProcess:
         return self._request("next_token_logits", {"prompt": prompt})
 
     def close(self) -> None:
-        """Stop the worker (the model is freed with it)."""
-        with self._lock:
-            if self._active is not None:
-                self._active.cancel()
-            if self._proc is not None and self._proc.is_alive() and self._active is None:
-                try:
-                    self._conn.send(("close", {}))
-                    if self._conn.poll(10):
-                        self._conn.recv()
-                    self._proc.join(10)
-                except (OSError, EOFError):
-                    pass  # it is going away regardless
-            self._stop_process()
-            self._facts = None
+        """Stop the worker (the model is freed with it) within a few seconds, whatever it is doing.
+
+        The worker is asked to exit (it saves conversation states first); one that does not within
+        :data:`CLOSE_GRACE_S` is terminated, then killed. An answer being read in another thread
+        ends as stopped.
+        """
+        self._closing = True
+        self._request_stop()
+        self._abort_wait.set()  # a load or request waiting on the worker gives up at once
+        got = self._lock.acquire(timeout=2 * CLOSE_GRACE_S)
+        if not got:  # a thread holds the lock (stuck writing to a worker that does not read): end the worker
+            proc = self._proc
+            if proc is not None:
+                proc.kill()
+            got = self._lock.acquire(timeout=2 * CLOSE_GRACE_S)
+        if not got:
+            log.error("the engine did not close cleanly: a request thread is still busy")
+            return
+        try:
+            self._shutdown()
+        finally:
+            self._lock.release()
+
+    def _shutdown(self) -> None:
+        if self._active is not None:  # its reader ends it as stopped when it next asks for an item
+            self._active = None
+            self._idle.notify_all()
+            if self._proc is not None and self._owed_until is None:
+                self._owed_until = time.monotonic() + KILL_AFTER_S
+        self._settle(limit=CLOSE_GRACE_S)  # a worker that ends its answer promptly may exit properly
+        proc = self._proc
+        if proc is not None and proc.is_alive():
+            try:
+                self._conn.send(("close", {}))
+                if self._conn.poll(CLOSE_GRACE_S):
+                    self._conn.recv()
+                proc.join(CLOSE_GRACE_S)
+            except (OSError, EOFError):
+                pass  # it is going away regardless
+            if proc.is_alive():
+                log.warning("the model process did not exit when asked; terminating it")
+                proc.terminate()
+                proc.join(CLOSE_GRACE_S)
+        self._stop_process()
+        self._owed_until = None
+        self._facts = None
 
     def __enter__(self) -> "EngineProcess":
         return self

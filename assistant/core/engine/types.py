@@ -112,3 +112,5 @@ class AnswerStats:
     load_count: int = 0  # how many times the worker loaded a base model (proves adapters need no reload)
     conversation_id: str | None = None
     state_restored: str = ""  # "", "ram" or "disk": a saved conversation state was restored
+    truncated_user: bool = False  # the user's own (newest) message was cut to fit the context window
+    restart_reason: str = ""  # why the model process was restarted just before this answer ("" = it was not)

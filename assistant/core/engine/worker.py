@@ -53,7 +53,36 @@ def worker_main(conn: Connection, cancel_event: Any, log_file: str | None = None
     """
     # Ctrl-C in a terminal reaches the whole process group: the parent decides what to stop.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # CUDA numbers GPUs fastest first by default, NVML by PCI bus: make them agree, so the GPU
+    # the offload plan measured (gpu.main_gpu) is the one llama.cpp loads on.
+    os.environ.setdefault("CUDA_DEVICE_ORDER", "PCI_BUS_ID")
+    _exit_with_parent()
     _setup_logging(log_file)
+    from assistant.core.netguard import guard
+
+    # The model process never needs the network: nothing in a model file or template can reach it.
+    with guard(block=True, allow_loopback=True):
+        _serve(conn, cancel_event, runtime)
+
+
+def _exit_with_parent() -> None:
+    """End this process when Hearth is gone, even if the request loop is stuck (a killed parent
+    closes no pipe that a looping worker would notice)."""
+    import multiprocessing
+    import threading
+
+    parent = multiprocessing.parent_process()
+    if parent is None:
+        return
+
+    def watch() -> None:
+        parent.join()  # returns when the parent process has ended
+        os._exit(0)
+
+    threading.Thread(target=watch, name="hearth-engine-parent-watch", daemon=True).start()
+
+
+def _serve(conn: Connection, cancel_event: Any, runtime: str) -> None:
     import importlib
 
     module, _, cls = runtime.partition(":")
