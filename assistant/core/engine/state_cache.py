@@ -2,21 +2,32 @@
 
 Returning to a long conversation restores its KV cache instead of re-reading the whole history.
 A state belongs to one model file with one set of adapters; the key says so.
+
+A file on disk is plain data, never unpickled: a fixed header (magic, format version, token
+count, state size), the tokens as little-endian int32, then llama.cpp's state bytes. A file
+that does not match its header exactly is refused and deleted (the history is then re-read).
 """
 from __future__ import annotations
 
 import hashlib
 import logging
 import os
-import pickle
+import stat
+import struct
+import sys
 import tempfile
+import time
+from array import array
 from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
 log = logging.getLogger("assistant.engine")
 
-_MAGIC = b"HEARTH-STATE-1\n"
+_MAGIC = b"HRTHSTAT"
+_VERSION = 2
+_HEADER = struct.Struct("<8sIIQ")  # magic, version, token count, state bytes
+STALE_TMP_S = 600  # a half-written file older than this was left by a crash; newer may be in progress
 
 
 @dataclass
@@ -45,6 +56,20 @@ class StateCache:
         self.ram_bytes = ram_mb * 2**20
         self.disk_bytes = disk_mb * 2**20
         self._ram: OrderedDict[str, SavedState] = OrderedDict()
+        self._clean_stale_tmp()
+
+    def _clean_stale_tmp(self) -> None:
+        """Delete half-written files a crash left behind (they would fill the disk unseen)."""
+        if self.folder is None or not self.folder.is_dir():
+            return
+        now = time.time()
+        for p in self.folder.glob("*.tmp"):
+            try:
+                if now - p.lstat().st_mtime > STALE_TMP_S:
+                    p.unlink()
+                    log.info("deleted a half-written saved state %s", p)
+            except OSError as e:
+                log.warning("could not delete the half-written saved state %s: %s", p, e)
 
     @staticmethod
     def key(model_path: str, adapters: str, conversation_id: str) -> str:
@@ -67,17 +92,42 @@ class StateCache:
         if path is None or not path.exists():
             return None, ""
         try:
-            with open(path, "rb") as f:
-                if f.read(len(_MAGIC)) != _MAGIC:
-                    raise ValueError("not a Hearth state file")
-                tokens = pickle.load(f)
-                data = f.read()
-        except (OSError, ValueError, pickle.UnpicklingError, EOFError) as e:
-            log.warning("saved state %s is unreadable (%s); it will be rebuilt", path, e)
-            path.unlink(missing_ok=True)
+            state = self._read(path)
+        except (OSError, ValueError) as e:
+            log.warning("saved state %s is unusable (%s); it is deleted and the history will be re-read", path, e)
+            try:
+                path.unlink(missing_ok=True)
+            except OSError as err:
+                log.warning("could not delete %s: %s", path, err)
             return None, ""
         os.utime(path)  # most recently used: evicted last
-        return SavedState(list(tokens), data), "disk"
+        return state, "disk"
+
+    def _read(self, path: Path) -> SavedState:
+        st = os.lstat(path)
+        if not stat.S_ISREG(st.st_mode):
+            raise ValueError("not a regular file")
+        if st.st_size < _HEADER.size:
+            raise ValueError(f"only {st.st_size} bytes, shorter than the header")
+        with open(path, "rb") as f:
+            magic, version, n_tokens, n_data = _HEADER.unpack(f.read(_HEADER.size))
+            if magic != _MAGIC:
+                raise ValueError("not a Hearth state file")
+            if version != _VERSION:
+                raise ValueError(f"format version {version}, this Hearth reads {_VERSION}")
+            expected = _HEADER.size + 4 * n_tokens + n_data
+            if st.st_size != expected or n_data > self.disk_bytes:
+                raise ValueError(f"{st.st_size} bytes where the header says {expected} (truncated or damaged)")
+            tokens = array("i")
+            tokens.frombytes(f.read(4 * n_tokens))
+            if sys.byteorder == "big":
+                tokens.byteswap()
+            data = f.read(n_data)
+        if len(tokens) != n_tokens or len(data) != n_data:
+            raise ValueError("the file changed while it was read")
+        if n_tokens and min(tokens) < 0:
+            raise ValueError("negative token ids")
+        return SavedState(tokens.tolist(), data)
 
     def spill_all(self) -> None:
         """Write every RAM state to disk (before the model is unloaded)."""
@@ -107,12 +157,15 @@ class StateCache:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
         try:
+            tokens = array("i", state.tokens)
+            if sys.byteorder == "big":
+                tokens.byteswap()
             with os.fdopen(fd, "wb") as f:
-                f.write(_MAGIC)
-                pickle.dump(state.tokens, f, protocol=pickle.HIGHEST_PROTOCOL)
+                f.write(_HEADER.pack(_MAGIC, _VERSION, len(state.tokens), len(state.data)))
+                f.write(tokens.tobytes())
                 f.write(state.data)
             os.replace(tmp, path)
-        except OSError as e:
+        except (OSError, OverflowError) as e:
             log.warning("could not save a conversation state to %s: %s", path, e)
             Path(tmp).unlink(missing_ok=True)
             return
