@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import struct
+import tracemalloc
 
 import gguf
 import numpy as np
@@ -108,3 +109,88 @@ def test_tensor_shapes_in_ne_order(gemma_path):
     assert shapes["blk.0.attn_q.weight"] == (640, 1024)
     assert shapes["blk.3.ffn_down.weight"] == (2048, 640)
     assert shapes["output_norm.weight"] == (640,)
+
+
+# -- hostile headers: every one is a ModelError naming the file, never another exception ------------
+def _raw_gguf(kvs: bytes, n_kv: int, n_tensors: int = 0) -> bytes:
+    return b"GGUF" + struct.pack("<IQQ", 3, n_tensors, n_kv) + kvs
+
+
+def _s(text: bytes) -> bytes:
+    return struct.pack("<Q", len(text)) + text
+
+
+def _kv_u32(key: bytes, v: int) -> bytes:
+    return _s(key) + struct.pack("<II", gguf.GGUFValueType.UINT32, v)
+
+
+def _nested(depth: int) -> bytes:
+    """An array of arrays ``depth`` deep, each holding one array (the innermost one u32)."""
+    body = struct.pack("<IQ", gguf.GGUFValueType.UINT32, 1) + struct.pack("<I", 7)
+    for _ in range(depth):
+        body = struct.pack("<IQ", gguf.GGUFValueType.ARRAY, 1) + body
+    return body
+
+
+@pytest.mark.parametrize("depth", [1, 5000])
+def test_nested_arrays_are_a_model_error(tmp_path, depth):
+    bad = tmp_path / "nested.gguf"
+    kv = _s(b"general.architecture") + struct.pack("<I", gguf.GGUFValueType.STRING) + _s(b"llama")
+    kv += _s(b"x.nested") + struct.pack("<I", gguf.GGUFValueType.ARRAY) + _nested(depth)
+    bad.write_bytes(_raw_gguf(kv, 2))
+    with pytest.raises(ModelError, match="array of arrays") as e:
+        gguf_info.read_model_facts(bad)
+    assert "nested.gguf" in str(e.value)
+
+
+def test_nested_arrays_written_by_the_gguf_package(tmp_path):
+    bad = tmp_path / "nested-writer.gguf"
+    w = gguf.GGUFWriter(str(bad), "llama")
+    w.add_array("x.nested", [[1, 2], [3, 4]])
+    w.write_header_to_file()
+    w.write_kv_data_to_file()
+    w.write_tensors_to_file()
+    w.close()
+    with pytest.raises(ModelError, match="array of arrays"):
+        gguf_info.read_header(bad)
+
+
+@pytest.mark.parametrize("value", ["array", "string", "u64", "not-power-of-2", "zero"])
+def test_bad_alignment_is_a_model_error(tmp_path, value):
+    bad = tmp_path / "align.gguf"
+    key = _s(b"general.alignment")
+    kv = {"array": key + struct.pack("<I", gguf.GGUFValueType.ARRAY) + struct.pack("<IQ", 4, 2) + struct.pack("<II", 32, 64),
+          "string": key + struct.pack("<I", gguf.GGUFValueType.STRING) + _s(b"32"),
+          "u64": key + struct.pack("<IQ", gguf.GGUFValueType.UINT64, 32),
+          "not-power-of-2": _kv_u32(b"general.alignment", 48),
+          "zero": _kv_u32(b"general.alignment", 0)}[value]
+    bad.write_bytes(_raw_gguf(kv, 1))
+    with pytest.raises(ModelError, match="alignment") as e:
+        gguf_info.read_header(bad)
+    assert "align.gguf" in str(e.value)
+
+
+def test_duplicate_key_is_a_model_error(tmp_path):
+    bad = tmp_path / "dup.gguf"
+    bad.write_bytes(_raw_gguf(_kv_u32(b"general.alignment", 32) * 2, 2))
+    with pytest.raises(ModelError, match="appears twice"):
+        gguf_info.read_header(bad)
+
+
+def test_huge_strings_are_skipped_not_copied(tmp_path):
+    """A 2 MB chat template is read past (not copied); the keys after it are still read."""
+    big = tmp_path / "big-template.gguf"
+    kv = _s(b"general.architecture") + struct.pack("<I", gguf.GGUFValueType.STRING) + _s(b"llama")
+    kv += _s(b"tokenizer.chat_template") + struct.pack("<I", gguf.GGUFValueType.STRING) + _s(b"{{ 'x' }}" * 233_017)
+    kv += _kv_u32(b"llama.block_count", 30)
+    big.write_bytes(_raw_gguf(kv, 3))
+    assert big.stat().st_size > 2 * 2**20
+    tracemalloc.start()
+    try:
+        header = gguf_info.read_header(big)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert header.get("tokenizer.chat_template") is None
+    assert header.get("llama.block_count") == 30 and header.get("general.architecture") == "llama"
+    assert peak < 2**20, f"{peak:,} bytes allocated while reading the header"

@@ -7,6 +7,7 @@ the reader decodes every vocabulary entry into numpy objects, which takes ~10 s 
 """
 from __future__ import annotations
 
+import math
 import mmap
 import os
 import struct
@@ -22,6 +23,8 @@ from assistant.core.engine.types import ModelError, ModelFacts
 GGUF_MAGIC = b"GGUF"
 DEFAULT_ALIGNMENT = 32
 _SMALL_ARRAY = 64  # arrays up to this length are decoded; longer ones only have their length kept
+MAX_STRING = 2**20  # metadata strings longer than this are skipped (their value reads as None), not copied
+MAX_ARRAY = 2**30  # llama.cpp's own limit on array elements (GGUF_MAX_ARRAY_ELEMENTS)
 
 _SCALARS: dict[int, str] = {
     gguf.GGUFValueType.UINT8: "<B", gguf.GGUFValueType.INT8: "<b",
@@ -116,11 +119,22 @@ class _Cursor:
         self.pos += n
         return v
 
-    def string(self) -> str:
+    def string(self, limit: int = MAX_STRING) -> str | None:
+        """The next string, or None (skipped, not copied) when it is longer than ``limit`` bytes."""
         n = self.unpack("<Q")
         self.need(n)
+        if n > limit:
+            self.pos += n
+            return None
         s = bytes(self.buf[self.pos:self.pos + n]).decode("utf-8", errors="replace")
         self.pos += n
+        return s
+
+    def name(self, what: str) -> str:
+        """A key or tensor name: a long one means a damaged header."""
+        s = self.string()
+        if s is None:
+            raise ValueError(f"a {what} is longer than {MAX_STRING // 2**20} MB")
         return s
 
     def skip_string(self) -> None:
@@ -133,28 +147,34 @@ class _Truncated(Exception):
     pass
 
 
-def _read_value(cur: _Cursor, vtype: int, key: str, header: GGUFHeader) -> Any:
+def _read_value(cur: _Cursor, vtype: int, key: str, header: GGUFHeader, in_array: bool = False) -> Any:
     if vtype in _SCALARS:
         return cur.unpack(_SCALARS[vtype])
     if vtype == gguf.GGUFValueType.STRING:
         return cur.string()
     if vtype == gguf.GGUFValueType.ARRAY:
+        if in_array:  # llama.cpp refuses arrays of arrays too
+            raise ValueError(f"metadata key {key!r} is an array of arrays, which GGUF readers do not accept")
         etype = cur.unpack("<I")
         count = cur.unpack("<Q")
+        if count > MAX_ARRAY:
+            raise ValueError(f"metadata key {key!r} claims {count:,} array elements")
+        if etype == gguf.GGUFValueType.ARRAY:
+            raise ValueError(f"metadata key {key!r} is an array of arrays, which GGUF readers do not accept")
+        if etype not in _SCALARS and etype != gguf.GGUFValueType.STRING:
+            raise ValueError(f"unknown metadata value type {etype} in the array {key!r}")
         header.array_lengths[key] = count
         header.array_offsets[key] = (etype, cur.pos)
         if count <= _SMALL_ARRAY:
-            return [_read_value(cur, etype, key, header) for _ in range(count)]
+            return [_read_value(cur, etype, key, header, True) for _ in range(count)]
         if etype in _SCALARS:
             n = struct.calcsize(_SCALARS[etype]) * count
             cur.need(n)
             cur.pos += n
-        elif etype == gguf.GGUFValueType.STRING:
+        else:
+            cur.need(8 * count)  # every string has at least its length: a lying count fails here, fast
             for _ in range(count):
                 cur.skip_string()
-        else:
-            for _ in range(count):
-                _read_value(cur, etype, key, header)
         return None
     raise ValueError(f"unknown metadata value type {vtype} for key {key!r}")
 
@@ -183,7 +203,8 @@ def read_header(path: str | os.PathLike[str], special_tokens: bool = False) -> G
     except _Truncated:
         raise ModelError(f"{p}: the file is truncated ({size:,} bytes): its header ends early. "
                          "Download it again.") from None
-    except (ValueError, UnicodeDecodeError) as e:
+    except (ValueError, UnicodeDecodeError, TypeError, OverflowError, RecursionError, MemoryError,
+            struct.error, KeyError, IndexError) as e:  # whatever a hostile header provokes: the same refusal
         raise ModelError(f"{p}: the GGUF header is damaged ({e}).") from None
     except OSError as e:
         raise ModelError(f"{p}: cannot read the file ({e.strerror or e}).") from None
@@ -205,20 +226,26 @@ def _parse(p: Path, mm: mmap.mmap, size: int, special_tokens: bool) -> GGUFHeade
         raise ModelError(f"{p}: the GGUF header is damaged (it claims {n_tensors} tensors, {n_kv} keys).")
     header = GGUFHeader(p, version, {}, {}, [], 0, size)
     for _ in range(n_kv):
-        key = cur.string()
+        key = cur.name("metadata key")
         vtype = cur.unpack("<I")
+        if key in header.metadata:
+            raise ValueError(f"the metadata key {key!r} appears twice")
         header.metadata[key] = _read_value(cur, vtype, key, header)
+        if key == "general.alignment" and vtype != gguf.GGUFValueType.UINT32:
+            raise ValueError("general.alignment must be a 32-bit unsigned integer, as llama.cpp requires")
     for _ in range(n_tensors):
-        name = cur.string()
+        name = cur.name("tensor name")
         n_dims = cur.unpack("<I")
         if n_dims > 8:
             raise ModelError(f"{p}: the GGUF header is damaged (tensor {name!r} has {n_dims} dimensions).")
         shape = tuple(cur.unpack("<Q") for _ in range(n_dims))
         header.tensors.append(TensorInfo(name, shape, cur.unpack("<I"), cur.unpack("<Q")))
-    align = int(header.get("general.alignment", DEFAULT_ALIGNMENT) or DEFAULT_ALIGNMENT)
+    align = header.get("general.alignment", DEFAULT_ALIGNMENT)
+    if align <= 0 or align & (align - 1):
+        raise ValueError(f"general.alignment is {align}, not a power of 2")
     header.data_offset = (cur.pos + align - 1) // align * align
     # A file cut short keeps its header but loses tensor data: check the last tensor ends in the file.
-    end = header.data_offset
+    end = header.data_offset if header.tensors else cur.pos  # no tensors: no padded data section
     for t in header.tensors:
         nb = t.nbytes()
         if nb is not None:
@@ -243,7 +270,7 @@ def _read_special_tokens(header: GGUFHeader, cur: _Cursor) -> None:
     found: dict[int, str] = {}
     for i in range(min(max(ids) + 1, header.array_lengths["tokenizer.ggml.tokens"])):
         if i in ids:
-            found[i] = cur.string()
+            found[i] = cur.string() or ""
         else:
             cur.skip_string()
     header.special_tokens = {k: found.get(v, "") for k, v in wanted.items() if isinstance(v, int)}
@@ -303,7 +330,10 @@ def check_runnable(header: GGUFHeader) -> None:
 def _arch_int(header: GGUFHeader, arch: str, key: str) -> int | None:
     v = header.get(f"{arch}.{key}")
     if isinstance(v, list):  # per-layer values (e.g. head_count_kv on some models): take the largest
-        v = max(v) if v else None
+        nums = [x for x in v if isinstance(x, (int, float)) and not isinstance(x, bool)]
+        v = max(nums) if nums else None
+    if isinstance(v, float) and not math.isfinite(v):
+        return None
     return int(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else None
 
 
