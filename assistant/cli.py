@@ -16,25 +16,28 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
-COMMAND_MODULES = ("doctor", "chat", "index", "evals", "templates", "adapters", "models", "bench", "gui")
+COMMAND_MODULES = ("doctor", "chat", "conversations", "index", "evals", "templates", "adapters", "models",
+                   "serve", "gui")
+
+EXIT_CODES_HELP = """exit codes:
+  0  done
+  1  the request cannot be done as asked (a missing file, an unknown name, bad input)
+  2  the model could not be loaded or stopped while answering
+  3  internal error (a bug: details are in the log file)
+  130  interrupted (Ctrl-C)"""
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="hearth", description="Hearth: a private AI assistant on your desktop.")
+        prog="hearth", description="Hearth: a private AI assistant on your desktop.",
+        epilog=EXIT_CODES_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--home", help="keep all of Hearth's data under this folder (like HEARTH_HOME)")
     parser.add_argument("--temp-home", action="store_true",
                         help="use a fresh temporary folder for all data (for trying things out)")
     parser.add_argument("-v", "--verbose", action="store_true", help="also print warnings to the terminal")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
-        try:
-            mod = importlib.import_module(f"assistant.commands.{name}")
-        except ModuleNotFoundError as e:
-            if e.name == f"assistant.commands.{name}":
-                continue  # a command group not built yet
-            raise
-        mod.register(sub)
+        importlib.import_module(f"assistant.commands.{name}").register(sub)
     return parser
 
 
@@ -59,11 +62,31 @@ def main(argv: list[str] | None = None) -> int:
     logs.setup(p.log_file, console=args.verbose)
     if not args.command:
         args = parser.parse_args(["gui"])
+    return run_command(args)
+
+
+def run_command(args: argparse.Namespace) -> int:
+    """Run a parsed command; the one place where errors become words and exit codes."""
+    import logging
+
+    from assistant.core.errors import EXIT_INTERNAL, HearthError, exit_code_for, in_words
+
     try:
         return int(args.func(args) or 0)
     except KeyboardInterrupt:
         print()
         return 130
+    except HearthError as e:
+        print(f"hearth: {e}", file=sys.stderr)
+        if e.fix:
+            print(f"fix: {e.fix}", file=sys.stderr)
+        return e.exit_code
+    except Exception as e:  # the single handler: words for the user, the traceback in the log
+        code = exit_code_for(e)
+        if code == EXIT_INTERNAL:
+            logging.getLogger("assistant").exception("unexpected error in `hearth %s`", args.command)
+        print(f"hearth: {in_words(e)}", file=sys.stderr)
+        return code
 
 
 if __name__ == "__main__":

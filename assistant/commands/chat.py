@@ -1,4 +1,9 @@
-"""`hearth chat` (a conversation in the terminal) and `hearth ask "question"` (one answer)."""
+"""`hearth chat` (a conversation in the terminal) and `hearth ask "question"` (one answer).
+
+Both go through the core facade (:class:`assistant.core.app.Hearth`), exactly as the window does:
+the same prompt building, retrieval, model loading and sampling. Conversations are stored by
+default, so they show in the window and in `hearth conversations`; `--no-log` keeps nothing.
+"""
 from __future__ import annotations
 
 import argparse
@@ -6,11 +11,11 @@ import dataclasses
 import json
 import sys
 import uuid
+from pathlib import Path
 from typing import Any
 
-from assistant.core.engine.types import AdapterSpec, LoadOptions, Message, SamplingParams
-
-EXIT_MODEL_ERROR = 2
+from assistant.core.engine.types import AdapterSpec, Message
+from assistant.core.errors import HearthError
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -19,35 +24,31 @@ def register(sub: argparse._SubParsersAction) -> None:
         p = sub.add_parser(name, help=helptext)
         if name == "ask":
             p.add_argument("question", help="the question")
-            p.add_argument("--json", action="store_true", help="print one JSON object: answer, model, stats")
-        p.add_argument("--collection", metavar="NAME",
-                       help="answer from this document collection (see `hearth index`), with citations")
-        p.add_argument("--model", help="GGUF model file (default: the one in Settings, else the embedded SmolLM2)")
-        p.add_argument("--adapter", action="append", default=[], metavar="PATH[:SCALE]",
-                       help="apply a LoRA adapter (repeatable), optionally with a scale, e.g. style.gguf:0.5")
-        p.add_argument("--system", help="system prompt (default: the one in Settings)")
-        p.add_argument("--template", help="chat template: a known name (gemma, chatml, llama3...) or a Jinja file")
-        p.add_argument("--temperature", type=float, help="0 = always the most likely word")
-        p.add_argument("--max-tokens", type=int, help="longest answer, in tokens")
-        p.add_argument("--seed", type=int, help="random seed, for repeatable answers")
-        p.add_argument("--n-ctx", type=int, help="context window in tokens (default: from the model)")
+            p.add_argument("--json", action="store_true",
+                           help="print one JSON object: answer, model, stats, citations, conversation_id")
+        else:
+            group = p.add_mutually_exclusive_group()
+            group.add_argument("-c", "--continue", dest="resume_latest", action="store_true",
+                               help="continue the most recent conversation")
+            group.add_argument("--conversation", metavar="ID", help="continue this conversation (an id or a unique prefix)")
+        p.add_argument("--no-log", action="store_true", help="do not store this conversation")
+        add_answer_options(p)
         p.set_defaults(func=cmd_ask if name == "ask" else cmd_chat)
 
 
-def build_messages(question: str, system_prompt: str | None, history: list[Message] | None = None,
-                   context_block: str | None = None) -> list[Message]:
-    """The messages for one answer.
-
-    Retrieved passages (``context_block``) go into the newest user turn, never the system
-    prompt, so earlier turns keep their exact tokens and the model's cache stays warm.
-    """
-    msgs: list[Message] = []
-    if system_prompt:
-        msgs.append(Message("system", system_prompt))
-    msgs.extend(history or [])
-    content = question if not context_block else f"{context_block}\n\nQuestion: {question}"
-    msgs.append(Message("user", content))
-    return msgs
+def add_answer_options(p: argparse.ArgumentParser) -> None:
+    """The options that say how to answer (shared by ask, chat and templates run)."""
+    p.add_argument("--collection", metavar="NAME",
+                   help="answer from this document collection (see `hearth index`), with citations")
+    p.add_argument("--model", help="GGUF model file (default: the one in Settings, else the embedded SmolLM2)")
+    p.add_argument("--adapter", action="append", default=[], metavar="PATH[:SCALE]",
+                   help="apply a LoRA adapter (repeatable), optionally with a scale, e.g. style.gguf:0.5")
+    p.add_argument("--system", help="system prompt (default: the one in Settings)")
+    p.add_argument("--template", help="prompt format: a known name (gemma, chatml, llama3...) or a Jinja file")
+    p.add_argument("--temperature", type=float, help="0 = always the most likely word")
+    p.add_argument("--max-tokens", type=int, help="longest answer, in tokens")
+    p.add_argument("--seed", type=int, help="random seed, for repeatable answers")
+    p.add_argument("--n-ctx", type=int, help="context window in tokens (default: from the model)")
 
 
 def parse_adapter(text: str) -> AdapterSpec:
@@ -61,156 +62,139 @@ def parse_adapter(text: str) -> AdapterSpec:
     return AdapterSpec(text, 1.0)
 
 
-def _settings() -> Any:
-    from assistant.core import paths, settings
-
-    return settings.load(paths.resolve().settings_file)
-
-
-def _model_path(args: argparse.Namespace, s: Any) -> str:
-    from assistant.core.app import default_model_for
-
-    return args.model or default_model_for(s)
+def _template_override(name: str | None) -> str | None:
+    if name and (name.endswith(".jinja") or name.endswith(".j2")):
+        try:
+            return Path(name).read_text(encoding="utf-8")
+        except OSError as e:
+            raise HearthError(f"cannot read the prompt format file {name}: {e.strerror or e}") from e
+    return name
 
 
-def _template_override(args: argparse.Namespace, s: Any) -> str | None:
-    t = args.template or s.chat_template_override or None
-    if t and (t.endswith(".jinja") or t.endswith(".j2")):
-        from pathlib import Path
-
-        return Path(t).read_text(encoding="utf-8")
-    return t
-
-
-def load_options(args: argparse.Namespace, s: Any) -> LoadOptions:
-    """Load options from the settings and the command line (same mapping as the window's)."""
-    from assistant.core.app import load_options_for
-
-    return load_options_for(s, {"context_length": args.n_ctx, "chat_template": _template_override(args, s),
-                                "adapters": [dataclasses.asdict(parse_adapter(a)) for a in args.adapter]})
+def sampling_overrides(args: argparse.Namespace, greedy: bool) -> dict[str, Any]:
+    """Sampling choices from the command line; ``ask`` is greedy with a fixed seed by default (repeatable)."""
+    out: dict[str, Any] = {"temperature": 0.0, "seed": 0} if greedy else {}
+    for key in ("temperature", "max_tokens", "seed"):
+        value = getattr(args, key, None)
+        if value is not None:
+            out[key] = value
+    return out
 
 
-class Retrieval:
-    """The passages for a question from a collection, and the answer's citations back to them."""
+def settings_from_args(hearth: Any, args: argparse.Namespace, greedy: bool, base: Any = None) -> Any:
+    """A :class:`ConversationSettings` from the options (on top of ``base``, e.g. a resumed chat)."""
+    from assistant.core.app import ConversationSettings, default_model_for
 
-    def __init__(self, collection: str | None) -> None:
-        self.collection = collection
-        self._kb: Any = None
-        self.passages: list[Any] = []
-
-    def context_block(self, question: str) -> str | None:
-        if not self.collection:
-            return None
-        from assistant.core import paths
-        from assistant.core.knowledge import KnowledgeBase, build_context_block
-
-        if self._kb is None:
-            self._kb = KnowledgeBase(paths.resolve().ensure())
-        self.passages = self._kb.search(self.collection, question, k=4)
-        return build_context_block(self.passages)
-
-    def citations(self, answer: str) -> list[dict]:
-        from assistant.core.knowledge import citations_in_answer
-
-        cited = citations_in_answer(answer, self.passages)
-        return [dict(dataclasses.asdict(c), cited=True) for c in cited] or [
-            dict(dataclasses.asdict(p.citation), cited=False) for p in self.passages]
-
-    def print_sources(self, answer: str) -> None:
-        for c in self.citations(answer):
-            where = f"{c['source_path']}" + (f", page {c['page']}" if c.get("page") else "")
-            print(f"  [{c['number']}] {where}{'' if c['cited'] else ' (retrieved)'}")
-
-    def close(self) -> None:
-        if self._kb is not None:
-            self._kb.close()
+    cs = base or ConversationSettings(model=default_model_for(hearth.settings))
+    changes: dict[str, Any] = {}
+    if args.model:
+        changes["model"] = args.model
+    if args.system is not None:
+        changes["system_prompt"] = args.system
+    if args.collection:
+        changes["collection"] = args.collection
+    if args.adapter:
+        changes["adapters"] = [dataclasses.asdict(parse_adapter(a)) for a in args.adapter]
+    if args.n_ctx:
+        changes["context_length"] = args.n_ctx
+    template = _template_override(args.template)
+    if template:
+        changes["chat_template"] = template
+    sampling = sampling_overrides(args, greedy)
+    if sampling:
+        changes["sampling"] = {**cs.sampling, **sampling}
+    return cs.changed(**changes) if changes else cs
 
 
-def sampling_params(args: argparse.Namespace, s: Any, greedy: bool) -> SamplingParams:
-    """Sampling from the settings; ``ask`` is greedy with a fixed seed by default (repeatable)."""
-    sp = SamplingParams(**dataclasses.asdict(s.sampling))
-    if greedy:
-        sp.temperature, sp.seed = 0.0, 0
-    if args.temperature is not None:
-        sp.temperature = args.temperature
-    if args.max_tokens is not None:
-        sp.max_tokens = args.max_tokens
-    if args.seed is not None:
-        sp.seed = args.seed
-    return sp
+def print_sources(citations: list[dict]) -> None:
+    for c in citations:
+        where = f"{c['source_path']}" + (f", page {c['page']}" if c.get("page") else "")
+        print(f"  [{c['number']}] {where}{'' if c.get('cited') else ' (retrieved, not cited)'}")
 
 
-def _fail(e: Exception) -> int:
-    print(f"hearth: {e}", file=sys.stderr)
-    return EXIT_MODEL_ERROR
+def stream_reply(reply: Any, echo: bool) -> bool:
+    """Print the answer as it comes; Ctrl-C stops it (the text so far is kept). True if stopped."""
+    it = iter(reply)
+    try:
+        for chunk in it:
+            if echo:
+                print(chunk, end="", flush=True)
+    except KeyboardInterrupt:
+        reply.cancel()
+        for _ in it:  # let the engine finish cleanly
+            pass
+        return True
+    return False
+
+
+def _open(args: argparse.Namespace) -> Any:
+    from assistant.core.app import Hearth
+
+    return Hearth()
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
     """Answer one question; stream it, or print one JSON object with ``--json``."""
-    from assistant.core.engine.process import EngineProcess
-    from assistant.core.engine.types import EngineError
-    from assistant.core.knowledge import KnowledgeError
-
-    s = _settings()
-    model = _model_path(args, s)
-    if not model:
-        from assistant.core.models import embedded
-
-        return _fail(RuntimeError(f"no model to answer with. {embedded.INSTALL_HINT}"))
-    system = args.system if args.system is not None else s.system_prompt
-    retrieval = Retrieval(args.collection)
-    engine = EngineProcess()
+    hearth = _open(args)
     try:
-        messages = build_messages(args.question, system, context_block=retrieval.context_block(args.question))
-        facts = engine.load(model, load_options(args, s))
-        stream = engine.chat(messages, sampling_params(args, s, greedy=True))
-        try:
-            for chunk in stream:
-                if not args.json:
-                    print(chunk, end="", flush=True)
-        except KeyboardInterrupt:
-            stream.cancel()
-            stream.drain()
+        cs = settings_from_args(hearth, args, greedy=True)
+        if args.no_log:
+            system = cs.system_prompt or hearth.settings.system_prompt
+            msgs = ([Message("system", system)] if system else []) + [Message("user", args.question)]
+            reply = hearth.answer(msgs, settings=cs)
+        else:
+            conv = hearth.new_conversation(settings=cs)
+            reply = hearth.reply(conv.id, args.question)
+        stream_reply(reply, echo=not args.json)
+        facts = hearth.engine.facts
         if args.json:
-            out = {"question": args.question, "answer": stream.text, "model": model, "model_name": facts.name,
-                   "stats": dataclasses.asdict(stream.stats) if stream.stats else None}
-            if args.collection:
-                out["collection"] = args.collection
-                out["citations"] = retrieval.citations(stream.text)
+            out = {"question": args.question, "answer": reply.text, "model": reply.model,
+                   "model_name": facts.name if facts else "",
+                   "stats": dataclasses.asdict(reply.stats) if reply.stats else None,
+                   "conversation_id": reply.conv_id}
+            if cs.collection:
+                out["collection"] = cs.collection
+                out["citations"] = reply.citations
             print(json.dumps(out, ensure_ascii=False))
         else:
             print()
-            if args.collection:
-                retrieval.print_sources(stream.text)
+            print_sources(reply.citations)
         return 0
-    except (EngineError, OSError, KnowledgeError) as e:
-        return _fail(e)
     finally:
-        retrieval.close()
-        engine.close()
+        hearth.close()
+
+
+def _resume(hearth: Any, args: argparse.Namespace) -> Any:
+    store = hearth.store
+    if args.resume_latest:
+        convs = store.list(limit=1_000_000)
+        if not convs:
+            raise HearthError("there is no conversation to continue yet", fix="start one with `hearth chat`")
+        return max(convs, key=lambda c: c.updated)  # the latest, pinned or not
+    if args.conversation:
+        return hearth.find_conversation(args.conversation)
+    return None
 
 
 def cmd_chat(args: argparse.Namespace) -> int:
     """A conversation in the terminal. Ctrl-C stops the answer; /exit (or Ctrl-D) quits."""
-    from assistant.core.engine.process import EngineProcess
-    from assistant.core.engine.types import EngineCrashed, EngineError
-    from assistant.core.knowledge import KnowledgeError
+    from assistant.core.app import ConversationSettings
 
-    s = _settings()
-    model = _model_path(args, s)
-    system = args.system if args.system is not None else s.system_prompt
-    retrieval = Retrieval(args.collection)
-    engine = EngineProcess()
+    hearth = _open(args)
     try:
-        facts = engine.load(model, load_options(args, s))
-    except (EngineError, OSError) as e:
-        engine.close()
-        return _fail(e)
-    print(f"Hearth - {facts.name}. Ctrl-C stops an answer; /exit quits.")
-    history: list[Message] = []
-    conversation = uuid.uuid4().hex
-    sampling = sampling_params(args, s, greedy=False)
-    try:
+        conv = None if args.no_log else _resume(hearth, args)
+        if conv is not None:
+            cs = settings_from_args(hearth, args, greedy=False, base=ConversationSettings.from_dict(conv.settings))
+            hearth.store.update_settings(conv.id, **cs.to_dict())
+        else:
+            cs = settings_from_args(hearth, args, greedy=False)
+        facts = hearth.ensure_model(cs.model, cs)
+        print(f"Hearth - {facts.name}. Ctrl-C stops an answer; /exit quits.")
+        if conv is not None:
+            for m in hearth.store.thread(conv.id):
+                print(f"\n{'you' if m.role == 'user' else 'hearth'}> {m.content}")
+        history: list[Message] = []
+        key = uuid.uuid4().hex
         while True:
             try:
                 line = input("\nyou> ")
@@ -226,31 +210,28 @@ def cmd_chat(args: argparse.Namespace) -> int:
             if text in ("/exit", "/quit"):
                 break
             try:
-                block = retrieval.context_block(text)
-            except KnowledgeError as e:
-                print(f"hearth: {e}")
-                continue
-            prompt = build_messages(text, system, history, context_block=block)
-            stream = engine.chat(prompt, sampling, conversation_id=conversation)
-            print("hearth> ", end="", flush=True)
-            try:
-                for chunk in stream:
-                    print(chunk, end="", flush=True)
-            except KeyboardInterrupt:
-                stream.cancel()
-                stream.drain()
-                print(" [stopped]", end="")
-            except EngineCrashed as e:
-                print(f"\n{e}")
+                if args.no_log:
+                    system = cs.system_prompt or hearth.settings.system_prompt
+                    msgs = ([Message("system", system)] if system else []) + history + [Message("user", text)]
+                    reply = hearth.answer(msgs, settings=cs, conversation_key=key)
+                else:
+                    if conv is None:
+                        conv = hearth.new_conversation(settings=cs)
+                    reply = hearth.reply(conv.id, text)
+                print("hearth> ", end="", flush=True)
+                if stream_reply(reply, echo=True):
+                    print(" [stopped]", end="")
+            except HearthError as e:
+                print(f"\nhearth: {e.in_words()}")
                 continue
             print()
-            if block:
-                retrieval.print_sources(stream.text)
-            # the turn is kept exactly as sent (passages included), so the next prompt extends it
-            history += [prompt[-1], Message("assistant", stream.text)]
-    except EngineError as e:
-        return _fail(e)
+            print_sources(reply.citations)
+            if args.no_log:
+                # the turn is kept exactly as sent (passages included), so the next prompt extends it
+                history += [reply.messages[-1], Message("assistant", reply.text)]
+        if conv is not None:
+            print(f"(saved as conversation {conv.id[:8]}; `hearth chat --conversation {conv.id[:8]}` continues it)",
+                  file=sys.stderr)
     finally:
-        retrieval.close()
-        engine.close()
+        hearth.close()
     return 0

@@ -28,6 +28,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     run.add_argument("--max-tokens", type=int, help="cap the answer length")
     run.add_argument("--render-only", action="store_true", help="print the prompt, do not ask the model")
     run.add_argument("--json", action="store_true", help="print one JSON object (with template name and version)")
+    run.add_argument("--no-log", action="store_true", help="do not store the answer as a conversation")
     run.set_defaults(func=cmd_run)
     hist = s.add_parser("history", help="saved versions of a template")
     hist.add_argument("name")
@@ -169,53 +170,43 @@ def cmd_run(args: argparse.Namespace) -> int:
     return _ask(args, rendered)
 
 
-def _messages(question: str, system: str | None) -> list:
-    """The chat's own message builder, so a template asks exactly as chat does."""
-    from assistant.commands.chat import build_messages
-
-    return build_messages(question, system, [])
-
-
 def _ask(args: argparse.Namespace, rendered) -> int:
-    """Send a rendered template to the model through the engine; stream or print JSON."""
-    from assistant.commands.adapters import default_model_path
-    from assistant.core import paths, settings
-    from assistant.core.engine.process import EngineProcess
-    from assistant.core.engine.types import EngineError, LoadOptions, SamplingParams
+    """Send a rendered template to the model through the core facade (as the window does); stream or print JSON.
 
-    s = settings.load(paths.resolve().settings_file)
-    model = args.model or default_model_path()
-    if not model:
-        return _fail("no model: choose one in Settings or give --model PATH")
-    base = SamplingParams(**dataclasses.asdict(s.sampling))
-    sampling = rendered.sampling_params(base)
-    if args.max_tokens:
-        sampling.max_tokens = args.max_tokens
-    if rendered.persona:
-        system, question = rendered.system_prompt, "Hello! Who are you?"
-    else:
-        system, question = rendered.system_prompt or s.system_prompt, rendered.user_text
-    messages = _messages(question, system)
-    engine = EngineProcess()
-    parts: list[str] = []
+    The model loads with the user's settings (GPU layers, prompt format, state cache) like any chat;
+    the answer is stored as a conversation attributed to the template unless ``--no-log``.
+    """
+    from assistant.core.app import ConversationSettings, Hearth, default_model_for
+    from assistant.core.engine.types import Message
+
+    hearth = Hearth()
     try:
-        engine.load(model, LoadOptions(n_ctx=s.context_length or 2048))
-        stream = engine.chat(messages, sampling)
-        for chunk in stream:
-            parts.append(chunk)
+        cs = ConversationSettings(model=args.model or default_model_for(hearth.settings),
+                                  sampling=dict(rendered.sampling or {}))
+        if args.max_tokens:
+            cs = cs.changed(sampling={**cs.sampling, "max_tokens": args.max_tokens})
+        if rendered.persona:
+            system, question = rendered.system_prompt, "Hello! Who are you?"
+        else:
+            system, question = rendered.system_prompt or hearth.settings.system_prompt, rendered.user_text
+        if args.no_log:
+            msgs = ([Message("system", system)] if system else []) + [Message("user", question)]
+            reply = hearth.answer(msgs, settings=cs)
+        else:
+            conv = hearth.new_conversation(settings=cs.changed(system_prompt=system or ""))
+            hearth.apply_template(conv.id, rendered)
+            reply = hearth.reply(conv.id, question)
+        for chunk in reply:
             if not args.json:
                 print(chunk, end="", flush=True)
-        stats = getattr(stream, "stats", None)
-    except EngineError as e:
-        return _fail(str(e))
+        if args.json:
+            print(json.dumps({"template": rendered.template_name, "template_version": rendered.template_version,
+                              "model": reply.model, "system_prompt": system, "prompt": question,
+                              "answer": reply.text, "conversation_id": reply.conv_id,
+                              "stats": dataclasses.asdict(reply.stats) if reply.stats else None},
+                             ensure_ascii=False))
+        else:
+            print()
     finally:
-        engine.close()
-    if args.json:
-        print(json.dumps({"template": rendered.template_name, "template_version": rendered.template_version,
-                          "model": model, "system_prompt": system, "prompt": question,
-                          "answer": "".join(parts),
-                          "stats": dataclasses.asdict(stats) if dataclasses.is_dataclass(stats) else None},
-                         ensure_ascii=False))
-    else:
-        print()
+        hearth.close()
     return 0

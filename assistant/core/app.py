@@ -6,6 +6,7 @@ library, adapter registry, engine process), so creating it is instant and nothin
 """
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
@@ -15,12 +16,16 @@ from typing import Any, Iterator
 
 from assistant.core import paths as paths_mod
 from assistant.core import settings as settings_mod
-from assistant.core.engine.types import (AdapterSpec, AnswerStats, LoadOptions, Message, ModelError,
-                                         ModelFacts, SamplingParams)
+from assistant.core.answers.reply import Reply, build_messages
+from assistant.core.conversations.settings import ConversationSettings
+from assistant.core.engine.types import AdapterSpec, LoadOptions, Message, ModelError, ModelFacts, SamplingParams
+from assistant.core.errors import HearthError, Unavailable
+
+__all__ = ["Hearth", "Reply", "ConversationSettings", "build_messages", "default_model_for", "load_options_for"]
 
 log = logging.getLogger("assistant.app")
 
-SAVE_EVERY_S = 0.5  # how often a streaming answer is written through to the database
+NEW_CHAT_TITLE = "New chat"
 
 
 def default_model_for(settings: settings_mod.Settings) -> str:
@@ -32,13 +37,16 @@ def default_model_for(settings: settings_mod.Settings) -> str:
     return str(embedded.default_chat_model() or "")
 
 
-def load_options_for(settings: settings_mod.Settings, conv_settings: dict | None = None) -> LoadOptions:
+def load_options_for(settings: settings_mod.Settings,
+                     conv_settings: "ConversationSettings | dict | None" = None) -> LoadOptions:
     """How a model is loaded, from the settings and a conversation's own choices (which win).
 
     Args:
         settings: Hearth's settings.
         conv_settings: ``context_length``, ``chat_template``, ``adapters`` ([{path, scale}]).
     """
+    if isinstance(conv_settings, ConversationSettings):
+        conv_settings = conv_settings.to_dict()
     cs = conv_settings or {}
     gl: int | str = settings.n_gpu_layers
     if isinstance(gl, str) and gl.lstrip("-").isdigit():
@@ -69,9 +77,12 @@ class Hearth:
         self._store = store
         self._templates: Any = None
         self._adapters: Any = None
+        self._models: Any = None
         self._lock = threading.RLock()  # creating a part (quick)
         self._load_lock = threading.RLock()  # loading a model (slow): never held by the parts' getters
         self._load_key: tuple | None = None
+        self._adapters_now: list[dict] = []
+        self._turn = threading.Lock()  # one answer at a time on the one engine (see engine_turn)
 
     # -- parts, opened lazily -------------------------------------------------------------
     def _part(self, attr: str, make: Any) -> Any:
@@ -109,6 +120,13 @@ class Hearth:
         return self._part("_adapters", lambda: AdapterRegistry(self.paths))
 
     @property
+    def models(self):
+        """The model registry (models the user added or downloaded)."""
+        from assistant.core.models.registry import ModelRegistry
+
+        return self._part("_models", lambda: ModelRegistry(self.paths))
+
+    @property
     def engine(self):
         from assistant.core.engine.process import EngineProcess
 
@@ -130,11 +148,14 @@ class Hearth:
     def load_options(self, conv_settings: dict | None = None) -> LoadOptions:
         return load_options_for(self.settings, conv_settings)
 
-    def ensure_model(self, model_path: str | None = None, conv_settings: dict | None = None) -> ModelFacts:
+    def ensure_model(self, model_path: str | None = None,
+                     conv_settings: "ConversationSettings | dict | None" = None) -> ModelFacts:
         """Load the model (and adapters) a conversation needs, unless already loaded.
 
         Adapters are changed in place (no reload) when only they differ.
         """
+        if isinstance(conv_settings, ConversationSettings):
+            conv_settings = conv_settings.to_dict()
         path = model_path or (conv_settings or {}).get("model") or self.default_model_path()
         opts = self.load_options(conv_settings)
         key = (path, opts.n_ctx, str(opts.n_gpu_layers), opts.chat_template)
@@ -146,7 +167,7 @@ class Hearth:
                 self._adapters_now = [asdict(a) for a in opts.adapters]
                 return facts
             wanted = [asdict(a) for a in opts.adapters]
-            if wanted != getattr(self, "_adapters_now", []):
+            if wanted != self._adapters_now:
                 engine.set_adapters(opts.adapters)
                 self._adapters_now = wanted
             return engine.facts
@@ -155,36 +176,182 @@ class Hearth:
         """The engine if it was started, without starting one (to cancel a load in progress)."""
         return self._engine
 
-    def sampling(self, conv_settings: dict | None = None, overrides: dict | None = None) -> SamplingParams:
+    def sampling(self, conv_settings: "ConversationSettings | dict | None" = None,
+                 overrides: dict | None = None) -> SamplingParams:
+        """Sampling from Settings, then the conversation's own choices, then ``overrides``."""
+        if isinstance(conv_settings, ConversationSettings):
+            conv_settings = conv_settings.to_dict()
         base = asdict(self.settings.sampling)
         base.update((conv_settings or {}).get("sampling") or {})
         base.update(overrides or {})
         return SamplingParams(**{k: v for k, v in base.items() if k in SamplingParams.__dataclass_fields__})
 
     # -- chat -----------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def engine_turn(self, cancelled: threading.Event | None = None,
+                    timeout: float | None = None) -> Iterator[None]:
+        """Wait for the one engine (answers from every face queue here, first come first served).
+
+        Args:
+            cancelled: stop waiting when this is set (the turn is then not taken; check it).
+            timeout: give up after this many seconds with :class:`Unavailable`.
+        """
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while not self._turn.acquire(timeout=0.05):
+            if cancelled is not None and cancelled.is_set():
+                yield
+                return
+            if deadline is not None and time.monotonic() > deadline:
+                raise Unavailable(f"the model was busy with other answers for {timeout:.0f} s; try again shortly")
+        try:
+            yield
+        finally:
+            self._turn.release()
+
+    def retrieve(self, collection: str, question: str, *, k: int = 4, mode: str = "hybrid") -> list[Any]:
+        """The passages of ``collection`` for ``question`` (``mode``: hybrid, dense or bm25)."""
+        return self.knowledge.search(collection, question, k=k, dense=mode != "bm25", keyword=mode != "dense")
+
+    def find_conversation(self, id_or_prefix: str) -> Any:
+        """The conversation with this id, or the only one whose id starts with it."""
+        from assistant.core.errors import NotFound
+
+        text = id_or_prefix.strip()
+        try:
+            return self.store.get(text)
+        except KeyError:
+            pass
+        matches = [c for c in self.store.list(limit=1_000_000) if c.id.startswith(text)] if text else []
+        if len(matches) == 1:
+            return matches[0]
+        if not matches:
+            raise NotFound(f"no conversation with id {text!r}", fix="`hearth conversations list` shows them")
+        raise HearthError(f"{len(matches)} conversations have ids starting with {text!r}; give more of the id")
+
+    def conversation_settings(self, conv_id: str) -> ConversationSettings:
+        return ConversationSettings.from_dict(self.store.get(conv_id).settings)
+
+    def new_conversation(self, title: str = NEW_CHAT_TITLE,
+                         settings: ConversationSettings | None = None) -> Any:
+        """A new stored conversation with these settings (the default model if none is named)."""
+        cs = settings or ConversationSettings()
+        if not cs.model:
+            cs = cs.changed(model=default_model_for(self.settings))
+        return self.store.create(title, cs.to_dict())
+
     def reply(self, conv_id: str, user_text: str | None = None, *, regenerate_of: str | None = None,
-              edit_of: str | None = None) -> "Reply":
-        """Start an answer in a conversation; iterate the returned :class:`Reply` for its text.
+              edit_of: str | None = None, sampling: dict | None = None) -> Reply:
+        """Answer in a stored conversation; iterate the returned :class:`Reply` for its text.
 
         Args:
             conv_id: the conversation.
             user_text: the new user message (or the edited text with ``edit_of``).
             regenerate_of: an assistant message to answer again; the old answer stays as a branch.
             edit_of: a user message to replace; the edit forks a new branch.
+            sampling: overrides of the conversation's sampling for this answer only.
         """
         store = self.store
+        conv = store.get(conv_id)
+        cs = ConversationSettings.from_dict(conv.settings)
+        stamp: dict[str, Any] = {}
         if edit_of:
             user_msg = store.edit_user_message(edit_of, user_text or "")
         elif regenerate_of:
+            old = store.message(regenerate_of)
             parent_id = store.regenerate_point(regenerate_of)
-            user_msg = next(m for m in store.thread(conv_id) if m.id == parent_id) if parent_id else None
+            user_msg = next((m for m in store.thread(conv_id) if m.id == parent_id), None) if parent_id else None
             if user_msg is None:
-                raise ValueError("nothing to regenerate: the answer has no question before it")
+                raise HearthError("nothing to regenerate: the answer has no question before it")
+            old_meta = old.meta or {}
+            if old_meta.get("template"):  # a regenerated templated answer keeps its template
+                stamp = {"template": old_meta["template"], "template_version": old_meta.get("template_version")}
         else:
             if not user_text or not user_text.strip():
-                raise ValueError("the message is empty")
+                raise HearthError("the message is empty")
             user_msg = store.add_message(conv_id, "user", user_text)
-        return Reply(self, conv_id, user_msg)
+        if cs.template_pending and not regenerate_of:
+            # only the answer the template asked for is attributed to it
+            stamp = {"template": cs.template, "template_version": cs.template_version}
+            store.update_settings(conv_id, template_pending=False)
+        history = []
+        for m in store.thread(conv_id):
+            if m.id == user_msg.id:
+                break
+            if m.role in ("user", "assistant") and m.status not in ("error", "interrupted"):
+                # earlier turns are resent exactly as first sent, so llama.cpp reuses its cache
+                history.append(Message(m.role, (m.meta or {}).get("prompt_content") or m.content))
+        model = cs.model or self.default_model_path()
+        meta = {"model": model, **stamp, "adapters": cs.adapters}
+        return Reply(self, cs, history, user_msg.content, system=self._system_for(cs),
+                     sampling=self.sampling(cs, sampling), model=model, conversation_key=conv_id,
+                     store=store, conv_id=conv_id, user_msg=user_msg, meta=meta)
+
+    def answer(self, messages: list[Message], *, settings: ConversationSettings | None = None,
+               sampling: dict | None = None, conversation_key: str | None = None) -> Reply:
+        """Answer the given messages without storing anything (server, evaluations, ``ask --no-log``).
+
+        The newest message must be the user's question; a leading system message is used as the
+        system prompt (else none is added: the caller decides). With ``settings.collection``,
+        passages are retrieved for the question and go into that newest turn, as in a stored chat.
+
+        Args:
+            messages: the conversation so far, as the caller has it.
+            settings: model, collection, adapters... (defaults: the default model, no documents).
+            sampling: overrides of the sampling settings.
+            conversation_key: keeps llama.cpp's state for this conversation warm between calls.
+        """
+        if not messages or messages[-1].role != "user" or not messages[-1].content.strip():
+            raise HearthError("the last message must be a non-empty user message")
+        cs = settings or ConversationSettings()
+        system = None
+        rest = list(messages[:-1])
+        if rest and rest[0].role == "system":
+            system = rest.pop(0).content
+        elif cs.system_prompt:
+            system = cs.system_prompt
+        history = [m for m in rest if m.role in ("user", "assistant")]
+        model = cs.model or self.default_model_path()
+        return Reply(self, cs, history, messages[-1].content, system=system,
+                     sampling=self.sampling(cs, sampling), model=model, conversation_key=conversation_key)
+
+    def _system_for(self, cs: ConversationSettings) -> str:
+        return cs.system_prompt or self.settings.system_prompt
+
+    def apply_template(self, conv_id: str, rendered: Any) -> ConversationSettings:
+        """A prompt template's choices go to a chat; the next answer is attributed to it."""
+        cs = self.conversation_settings(conv_id)
+        changes: dict[str, Any] = {"template": rendered.template_name,
+                                   "template_version": rendered.template_version, "template_pending": True}
+        if rendered.system_prompt:
+            changes["system_prompt"] = rendered.system_prompt
+        if rendered.sampling:
+            changes["sampling"] = {**cs.sampling, **rendered.sampling}
+        if getattr(rendered, "collection", None):
+            changes["collection"] = rendered.collection
+        self.store.update_settings(conv_id, **changes)
+        return cs.changed(**changes)
+
+    def auto_title(self, conv_id: str) -> str | None:
+        """Name a chat still called "New chat" after its first question; returns the new title."""
+        conv = self.store.get(conv_id)
+        if conv.title != NEW_CHAT_TITLE:
+            return None
+        first = next((m.content for m in self.store.thread(conv_id) if m.role == "user"), "")
+        title = " ".join(first.split())[:60].strip()
+        if not title:
+            return None
+        self.store.rename(conv_id, title)
+        return title
+
+    def rename_collection(self, old: str, new: str) -> int:
+        """Rename a collection and every chat that answers from it; returns how many chats changed."""
+        self.knowledge.rename_collection(old, new)
+        changed = 0
+        for conv in self.store.list(limit=100000):
+            if (conv.settings or {}).get("collection") == old:
+                self.store.update_settings(conv.id, collection=new)
+                changed += 1
+        return changed
 
     def close(self) -> None:
         for part in (self._engine, self._knowledge, self._store):
@@ -193,103 +360,3 @@ class Hearth:
                     part.close()
                 except Exception:  # closing one part must not stop the others from closing
                     log.exception("error while closing %s", type(part).__name__)
-
-
-class Reply:
-    """One answer being generated: an iterator of text chunks, persisted as it streams.
-
-    Attributes:
-        message_id: the stored assistant message (status "streaming", then "complete",
-            "stopped" or "error").
-        stats: :class:`AnswerStats` once finished.
-        citations: list of citation dicts (source_path, page, ...) once finished.
-        passages: the retrieved passages the answer could cite.
-    """
-
-    def __init__(self, hearth: Hearth, conv_id: str, user_msg: Any) -> None:
-        self.hearth = hearth
-        self.conv_id = conv_id
-        self.user_msg = user_msg
-        self.stats: AnswerStats | None = None
-        self.citations: list[dict] = []
-        self.passages: list[Any] = []
-        self.text = ""
-        self._stream: Any = None
-        self._cancelled = threading.Event()
-        store = hearth.store
-        conv = store.get(conv_id)
-        self.conv_settings = conv.settings or {}
-        self.messages = self._build_messages(store, conv)
-        meta = {"model": self.conv_settings.get("model") or "",
-                "template": self.conv_settings.get("template"),
-                "template_version": self.conv_settings.get("template_version"),
-                "adapters": self.conv_settings.get("adapters", [])}
-        self.message_id = store.add_message(conv_id, "assistant", "", parent_id=user_msg.id,
-                                            status="streaming", meta=meta).id
-
-    def _build_messages(self, store: Any, conv: Any) -> list[Message]:
-        thread = store.thread(self.conv_id)
-        # history up to and including the user message being answered
-        upto: list[Any] = []
-        for m in thread:
-            upto.append(m)
-            if m.id == self.user_msg.id:
-                break
-        system = self.conv_settings.get("system_prompt") or self.hearth.settings.system_prompt
-        msgs = [Message("system", system)] if system else []
-        for m in upto[:-1]:
-            if m.role in ("user", "assistant") and m.status != "error":
-                # earlier turns are resent exactly as first sent, so llama.cpp reuses its cache
-                msgs.append(Message(m.role, (m.meta or {}).get("prompt_content") or m.content))
-        question = self.user_msg.content
-        prompt_content = question
-        collection = self.conv_settings.get("collection")
-        if collection:
-            from assistant.core.knowledge import NO_RELEVANT_PASSAGES, build_context_block
-
-            self.passages = self.hearth.knowledge.search(collection, question, k=4)
-            block = build_context_block(self.passages) if self.passages else NO_RELEVANT_PASSAGES
-            prompt_content = f"{block}\n\nQuestion: {question}"
-            store.update_message(self.user_msg.id, meta={**(self.user_msg.meta or {}),
-                                                         "prompt_content": prompt_content})
-        msgs.append(Message("user", prompt_content))
-        return msgs
-
-    def cancel(self) -> None:
-        """Stop the answer; what was generated so far is kept and marked as stopped."""
-        self._cancelled.set()
-        if self._stream is not None:
-            self._stream.cancel()
-
-    def __iter__(self) -> Iterator[str]:
-        store = self.hearth.store
-        last_save = time.monotonic()
-        status = "error"
-        try:
-            self.hearth.ensure_model(None, self.conv_settings)
-            if self._cancelled.is_set():
-                status = "stopped"
-                return
-            self._stream = self.hearth.engine.chat(
-                self.messages, self.hearth.sampling(self.conv_settings), conversation_id=self.conv_id)
-            if self._cancelled.is_set():
-                self._stream.cancel()
-            for chunk in self._stream:
-                self.text += chunk
-                yield chunk
-                if time.monotonic() - last_save >= SAVE_EVERY_S:
-                    store.update_message(self.message_id, content=self.text)
-                    last_save = time.monotonic()
-            self.stats = self._stream.stats
-            status = "stopped" if (self.stats and self.stats.stopped) or self._cancelled.is_set() else "complete"
-        finally:
-            if self.passages:
-                from assistant.core.knowledge import citations_in_answer
-
-                cited = citations_in_answer(self.text, self.passages)
-                # a small model often forgets the [n] markers: then show what it was given, marked so
-                self.citations = [dict(asdict(c), cited=True) for c in cited] or [
-                    dict(asdict(p.citation), cited=False) for p in self.passages]
-            store.update_message(self.message_id, content=self.text, status=status,
-                                 stats=asdict(self.stats) if self.stats else {},
-                                 citations=self.citations)

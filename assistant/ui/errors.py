@@ -13,18 +13,17 @@ log = logging.getLogger("assistant.ui")
 
 
 def in_words(e: BaseException | None) -> str:
-    """A message a person can act on. Core errors already speak in words; others get a hint."""
+    """A message a person can act on. Core errors (:class:`HearthError`) already speak in words."""
     if e is None:
         return ""
-    try:
-        from assistant.core.engine.types import EngineCrashed, EngineError
-    except ImportError:  # pragma: no cover - the types module ships with the core
-        EngineCrashed = EngineError = RuntimeError  # type: ignore[misc,assignment]
+    from assistant.core.engine.types import EngineCrashed
+    from assistant.core.errors import HearthError
+
     text = str(e) or type(e).__name__
     if isinstance(e, EngineCrashed):
         return QApplication.translate("Errors", "The model stopped unexpectedly: %s. It restarts on your next message.") % text
-    if isinstance(e, EngineError):
-        return text
+    if isinstance(e, HearthError):
+        return e.in_words()
     if isinstance(e, FileNotFoundError):
         return QApplication.translate("Errors", "File not found: %s") % (e.filename or text)
     if isinstance(e, PermissionError):

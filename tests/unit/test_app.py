@@ -121,7 +121,9 @@ def test_adapters_change_without_reloading(hearth):
 
 def test_empty_message_is_refused(hearth):
     conv = hearth.store.create()
-    with pytest.raises(ValueError, match="empty"):
+    from assistant.core.errors import HearthError
+
+    with pytest.raises(HearthError, match="empty"):
         hearth.reply(conv.id, "   ")
 
 
@@ -147,4 +149,107 @@ def test_parts_stay_reachable_while_a_model_loads(tmp_path, smollm2_path):
     assert h.engine_if_started() is h.engine
     release.set()
     t.join(5)
+    h.close()
+
+
+# -- one core, three faces -------------------------------------------------------------------
+def test_answer_stores_nothing_and_uses_the_given_messages(hearth):
+    from assistant.core.engine.types import Message
+
+    reply = hearth.answer([Message("system", "Be brief."), Message("user", "Hi"), Message("assistant", "Hello"),
+                           Message("user", "Again?")])
+    assert "".join(reply) == "Hello there, friend."
+    assert reply.message_id is None and reply.stats.generated_tokens == 5
+    assert [m.role for m in hearth.engine.sent[0]] == ["system", "user", "assistant", "user"]
+    assert hearth.store.list() == []
+
+
+def test_answer_refuses_a_last_message_that_is_not_the_users(hearth):
+    from assistant.core.engine.types import Message
+    from assistant.core.errors import HearthError
+
+    with pytest.raises(HearthError, match="user"):
+        hearth.answer([Message("user", "Hi"), Message("assistant", "Hello")])
+
+
+def test_template_stamp_goes_to_the_templated_answer_only(hearth):
+    from types import SimpleNamespace
+
+    conv = hearth.store.create()
+    rendered = SimpleNamespace(template_name="summarize", template_version=3, system_prompt="Summarize.",
+                               sampling={"temperature": 0.2}, collection=None)
+    hearth.apply_template(conv.id, rendered)
+    list(hearth.reply(conv.id, "Some long text"))
+    list(hearth.reply(conv.id, "Thanks! Now something else"))
+    answers = [m for m in hearth.store.thread(conv.id) if m.role == "assistant"]
+    assert (answers[0].meta["template"], str(answers[0].meta["template_version"])) == ("summarize", "3")
+    assert not answers[1].meta.get("template")
+    assert hearth.engine.sent[0][0].content == "Summarize."
+    # a regenerated templated answer keeps its stamp
+    list(hearth.reply(conv.id, regenerate_of=answers[0].id))
+    assert hearth.store.thread(conv.id)[-1].meta["template"] == "summarize"
+
+
+def test_first_question_names_the_chat(hearth):
+    conv = hearth.new_conversation()
+    list(hearth.reply(conv.id, "How do   herons fish?"))
+    assert hearth.store.get(conv.id).title == "How do herons fish?"
+    hearth.store.rename(conv.id, "Birds")
+    list(hearth.reply(conv.id, "And ducks?"))
+    assert hearth.store.get(conv.id).title == "Birds"
+
+
+def test_answers_from_every_face_take_turns_on_the_one_engine(hearth):
+    from assistant.core.engine.types import Message
+    from assistant.core.errors import Unavailable
+
+    hearth.engine.gate = threading.Event()
+    first = iter(hearth.answer([Message("user", "one")]))
+    next(first)  # holds the engine, paused inside the answer
+    waiting = hearth.answer([Message("user", "two")])
+    waiting.turn_timeout = 0.3
+    with pytest.raises(Unavailable, match="busy"):
+        list(waiting)
+    hearth.engine.gate.set()
+    assert "".join(first).endswith("friend.")
+    assert "".join(hearth.answer([Message("user", "three")])) == "Hello there, friend."
+
+
+def test_a_consumer_that_goes_away_stops_the_answer_and_frees_the_engine(hearth):
+    conv = hearth.store.create()
+    hearth.engine.gate = threading.Event()
+    reply = hearth.reply(conv.id, "Hi")
+    it = iter(reply)
+    next(it)
+    it.close()  # e.g. a server client disconnected
+    assert not hearth._turn.locked()
+    assert hearth.store.thread(conv.id)[-1].status == "stopped"
+
+
+def test_conversation_settings_survive_bad_values():
+    from assistant.core.app import ConversationSettings
+
+    cs = ConversationSettings.from_dict({"model": 5, "k": "many", "adapters": [{"scale": 1}], "sampling": [],
+                                         "retrieval": "psychic", "collection": "papers", "junk": 1})
+    assert (cs.model, cs.k, cs.adapters, cs.sampling, cs.retrieval) == ("", 4, [], {}, "hybrid")
+    assert cs.collection == "papers" and cs.schema_version == 1
+    assert ConversationSettings.from_dict(cs.to_dict()) == cs
+
+
+def test_renaming_a_collection_renames_it_in_every_chat(tmp_path, smollm2_path):
+    class Knowledge:
+        renamed = None
+
+        def rename_collection(self, old, new):
+            self.renamed = (old, new)
+
+        def close(self):
+            pass
+
+    h = Hearth(tmp_path / "home", engine=Engine(), knowledge=Knowledge())
+    a = h.store.create(settings={"collection": "papers"})
+    b = h.store.create(settings={"collection": "other"})
+    assert h.rename_collection("papers", "research") == 1
+    assert h.store.get(a.id).settings["collection"] == "research"
+    assert h.store.get(b.id).settings["collection"] == "other"
     h.close()

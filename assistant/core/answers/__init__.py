@@ -1,0 +1,1 @@
+"""What happens between the model's text and the user: the streaming answer, its prompt and citations."""
