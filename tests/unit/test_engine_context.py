@@ -1,6 +1,8 @@
 """Context fitting, context size, the conversation state cache and the chat command's helpers."""
 from __future__ import annotations
 
+import pytest
+
 from assistant.commands.chat import build_messages, parse_adapter
 from assistant.core.engine import context
 from assistant.core.engine.state_cache import SavedState, StateCache
@@ -74,3 +76,19 @@ def test_build_messages_and_adapter_argument():
     assert parse_adapter("style.gguf:0.5").scale == 0.5
     assert parse_adapter("C:\\adapters\\style.gguf").path == "C:\\adapters\\style.gguf"
     assert parse_adapter("/a/b.gguf").scale == 1.0
+
+
+@pytest.mark.slow
+def test_a_cut_user_message_is_said_in_the_answer_stats(smollm2_path):
+    from assistant.core.engine.process import EngineProcess
+    from assistant.core.engine.types import LoadOptions, SamplingParams
+
+    greedy = SamplingParams(temperature=0.0, max_tokens=16, seed=7)
+    with EngineProcess() as e:
+        e.load(str(smollm2_path), LoadOptions(n_ctx=512, state_cache=False))
+        long = e.chat([Message("user", "word " * 1500 + "What is the capital of France?")], greedy)
+        list(long)
+        assert long.stats.truncated_user  # the face can say the question was shortened
+        short = e.chat([Message("user", "What is the capital of France?")], greedy)
+        list(short)
+        assert not short.stats.truncated_user

@@ -9,6 +9,7 @@ import logging
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
+from assistant.core.engine import gpu as gpu_mod
 from assistant.core.engine.gpu import kv_cache_mb
 from assistant.core.engine.types import Message, ModelFacts
 
@@ -21,7 +22,7 @@ MIN_ANSWER_TOKENS = 16  # the least room left for an answer when the history is 
 
 
 def default_n_ctx(facts: ModelFacts, requested: int = 0, gpu: bool = False,
-                  available_mb: float | None = None) -> int:
+                  available_mb: float | None = None, kv_budget_mb: float | None = None) -> int:
     """The context window to load a model with.
 
     Args:
@@ -29,26 +30,73 @@ def default_n_ctx(facts: ModelFacts, requested: int = 0, gpu: bool = False,
         requested: a user setting; 0 = automatic.
         gpu: whether the model is offloaded (allows a bigger default).
         available_mb: free memory; read with psutil when None.
+        kv_budget_mb: memory the KV cache may take (the GPU's, when it holds the cache); by
+            default a quarter of ``available_mb``.
 
     Returns:
         ``requested`` if set (capped to the model's own length), else the model's length capped
-        by a sane maximum and by a quarter of free memory for the KV cache.
+        by a sane maximum and by the memory budget for the KV cache.
     """
     model_max = max(MIN_CTX, facts.context_length or 2048)
     if requested > 0:
         return max(MIN_CTX // 2, min(requested, model_max))
     n = min(model_max, GPU_MAX_CTX if gpu else CPU_MAX_CTX)
-    if available_mb is None:
-        import psutil
+    if kv_budget_mb is None:
+        if available_mb is None:
+            import psutil
 
-        available_mb = psutil.virtual_memory().available / 2**20
+            available_mb = psutil.virtual_memory().available / 2**20
+        kv_budget_mb = available_mb * 0.25
     per_1k = kv_cache_mb(facts, 1024)
     if per_1k > 0:
-        fit = int(available_mb * 0.25 / per_1k) * 1024
+        fit = int(kv_budget_mb / per_1k) * 1024
         if fit < n:
-            log.info("context capped to %d tokens by free memory (%.0f MB)", max(MIN_CTX, fit), available_mb)
+            log.info("context capped to %d tokens by memory (%.0f MB for the cache)", max(MIN_CTX, fit), kv_budget_mb)
             n = max(MIN_CTX, fit)
     return n
+
+
+@dataclass
+class LoadPlan:
+    """How a model is loaded: its context window and where its layers go (from one GPU's memory)."""
+
+    n_ctx: int
+    n_gpu_layers: int
+    main_gpu: int | None  # index in ``BackendInfo.gpus`` of the GPU the plan measured; None: no GPU
+    reason: str
+
+
+def plan_load(facts: ModelFacts, info: "gpu_mod.BackendInfo", requested_ctx: int = 0,
+              requested_layers: int | str = "auto", available_mb: float | None = None) -> LoadPlan:
+    """Choose the GPU, the layers offloaded to it and the context window, consistently.
+
+    The GPU is the one with the most free memory (the model manager's estimate measures the same
+    one), and the load must use that GPU alone. The window gets the GPU's larger default only
+    when the plan really puts every layer, and so the whole KV cache, on that GPU; otherwise it
+    is sized like a CPU run.
+
+    Args:
+        facts: the model.
+        info: the build's backend and the machine's GPUs (``gpu.backend_info()``).
+        requested_ctx: the context setting (0 = automatic).
+        requested_layers: the GPU layers setting (``"auto"`` or a count).
+        available_mb: free RAM; read with psutil when None.
+    """
+    main = gpu_mod.main_gpu(info)
+    free = info.gpus[main].free_mb if main is not None else None
+    n_ctx = default_n_ctx(facts, requested_ctx, gpu=False, available_mb=available_mb)
+    plan = gpu_mod.plan_gpu_layers(facts, n_ctx, free, requested_layers, info.gpu_offload)
+    if requested_ctx <= 0 and plan.n_gpu_layers < 0 and free:
+        weights_mb = facts.size_bytes / 2**20
+        budget = free - gpu_mod.MARGIN_MB - weights_mb
+        bigger = default_n_ctx(facts, 0, gpu=True, kv_budget_mb=budget)
+        if bigger > n_ctx:
+            bigger_plan = gpu_mod.plan_gpu_layers(facts, bigger, free, requested_layers, info.gpu_offload)
+            if bigger_plan.n_gpu_layers < 0:  # still all on the GPU with the bigger cache
+                n_ctx, plan = bigger, bigger_plan
+    if plan.n_gpu_layers == 0:
+        main = None
+    return LoadPlan(n_ctx, plan.n_gpu_layers, main, plan.reason)
 
 
 @dataclass

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import platform
 import shutil
 import subprocess
@@ -127,11 +128,42 @@ def _build_backend() -> tuple[str, bool]:
     return "GPU", True
 
 
+def _visible(gpus: list[GpuInfo]) -> list[GpuInfo]:
+    """The NVIDIA GPUs CUDA will number, in its order (``CUDA_VISIBLE_DEVICES`` hides and reorders)."""
+    spec = os.environ.get("CUDA_VISIBLE_DEVICES")
+    if spec is None:
+        return gpus
+    out = []
+    for part in (p.strip() for p in spec.split(",")):
+        if not part.isdigit():  # UUIDs or MIG names: the order cannot be matched; measure none
+            return [] if part else out
+        if int(part) >= len(gpus):
+            break  # CUDA stops at the first invalid index
+        out.append(gpus[int(part)])
+    return out
+
+
 def backend_info() -> BackendInfo:
-    """Which backend llama.cpp was built with, whether it can offload, and the machine's GPUs."""
+    """Which backend llama.cpp was built with, whether it can offload, and the machine's GPUs.
+
+    NVIDIA GPUs are listed in CUDA's numbering (PCI bus order, as the engine worker sets
+    ``CUDA_DEVICE_ORDER``, restricted by ``CUDA_VISIBLE_DEVICES``), so an index here is the
+    ``main_gpu`` llama.cpp needs.
+    """
     backend, offload = _build_backend()
-    gpus = _nvidia_gpus() or _apple_gpus()
+    gpus = _visible(_nvidia_gpus()) or _apple_gpus()
     return BackendInfo(backend, offload, gpus)
+
+
+def main_gpu(info: BackendInfo) -> int | None:
+    """Index (in ``info.gpus``) of the GPU to run on: the one with the most free memory.
+
+    Offload plans and memory estimates measure this GPU, and the engine loads the model on it
+    alone, so the plan is made for the device that really receives the layers.
+    """
+    if not info.gpu_offload or not info.gpus:
+        return None
+    return max(range(len(info.gpus)), key=lambda i: info.gpus[i].free_mb)
 
 
 def kv_cache_mb(facts: ModelFacts, n_ctx: int, bytes_per_value: int = 2) -> float:

@@ -68,15 +68,18 @@ class ModelRuntime:
             validate_adapter(spec.path, model_path)
         self.unload()
         info = gpu.backend_info()
-        n_ctx = context.default_n_ctx(facts, options.n_ctx, gpu=info.gpu_offload)
-        free = info.gpus[0].free_mb if info.gpus else None
-        plan = gpu.plan_gpu_layers(facts, n_ctx, free, options.n_gpu_layers, info.gpu_offload)
+        plan = context.plan_load(facts, info, options.n_ctx, options.n_gpu_layers)
+        n_ctx = plan.n_ctx
         self.gpu_reason = plan.reason
         log.info("loading %s: n_ctx %d, %s", model_path, n_ctx, plan.reason)
         threads = options.n_threads or default_threads()
+        where: dict[str, Any] = {}
+        if plan.main_gpu is not None and len(info.gpus) > 1:
+            # The plan measured one GPU: put the model on that one, not split over all of them.
+            where = {"main_gpu": plan.main_gpu, "split_mode": llama_cpp.LLAMA_SPLIT_MODE_NONE}
         try:
             self.llm = llama_cpp.Llama(model_path=str(model_path), n_ctx=n_ctx, n_batch=min(options.n_batch, n_ctx),
-                                       n_gpu_layers=plan.n_gpu_layers, n_threads=threads,
+                                       n_gpu_layers=plan.n_gpu_layers, n_threads=threads, **where,
                                        n_threads_batch=options.n_threads_batch or threads,
                                        seed=options.seed if options.seed >= 0 else llama_cpp.LLAMA_DEFAULT_SEED,
                                        verbose=False)
@@ -255,7 +258,8 @@ class ModelRuntime:
         fit = context.fit_to_context(messages, self.count_tokens, n_ctx, sampling.max_tokens)
         tokens = self._tokenize(self.template.render(fit.messages))
         stats = AnswerStats(prompt_tokens=len(tokens), dropped_turns=fit.dropped_turns, context_size=n_ctx,
-                            load_count=self.load_count, conversation_id=conversation_id, state_restored=restored)
+                            load_count=self.load_count, conversation_id=conversation_id, state_restored=restored,
+                            truncated_user=fit.truncated_user)
         cached, stop = self._eval_prompt(tokens, cancelled)
         stats.cached_tokens = cached
         if stop:
