@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
-import os
 import sqlite3
 import threading
 import time
@@ -20,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
-from assistant.core.conversations import schema
+from assistant.core.conversations import schema, writers
 from assistant.core.errors import NotFound
 
 log = logging.getLogger("assistant.conversations")
@@ -33,38 +32,6 @@ AUTO = "auto"
 BIN_DAYS = 30  # deleted chats stay in the bin this long, then are erased for good
 PURGE_EVERY_S = 24 * 3600  # the bin is emptied of old chats at most once a day, when the store opens
 _META_COLUMNS = ("model", "template", "template_version")
-_OPEN_STORES: set[str] = set()  # the stores open in this process (see _writer_alive)
-_PROCESS_ID: tuple[int, float] | None = None
-
-
-def _process_id() -> tuple[int, float]:
-    """This process's pid and start time (a pid alone can be reused by another process)."""
-    global _PROCESS_ID
-    if _PROCESS_ID is None or _PROCESS_ID[0] != os.getpid():
-        import psutil
-
-        _PROCESS_ID = (os.getpid(), psutil.Process().create_time())
-    return _PROCESS_ID
-
-
-def _writer_alive(writer: str | None) -> bool:
-    """Whether the store that started a "streaming" answer is still open (so still writing it)."""
-    try:
-        pid_s, started_s, token = (writer or "").split(":")
-        pid, started = int(pid_s), float(started_s)
-    except ValueError:  # no writer recorded (an older database): nobody can still be writing
-        return False
-    if pid == os.getpid():
-        return token in _OPEN_STORES
-    import psutil
-
-    try:
-        proc = psutil.Process(pid)
-        return abs(proc.create_time() - started) < 1.0 and proc.status() != psutil.STATUS_ZOMBIE
-    except psutil.NoSuchProcess:
-        return False
-    except psutil.Error:  # e.g. access denied: it exists, so assume it is still writing
-        return True
 
 
 class ConversationNotFound(NotFound, KeyError):
@@ -168,7 +135,7 @@ class ConversationStore:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.RLock()
         self._token = uuid.uuid4().hex[:12]
-        self._writer = "{}:{!r}:{}".format(*_process_id(), self._token)
+        self._writer = writers.writer_id(self._token)
         self.state_dir = _default_state_dir(self.path) if state_dir == "auto" else \
             (Path(state_dir) if state_dir is not None else None)
         self._db = sqlite3.connect(str(self.path), isolation_level=None, check_same_thread=False, timeout=10)
@@ -180,7 +147,7 @@ class ConversationStore:
         self._db.execute("PRAGMA secure_delete=ON")
         schema.migrate(self._db)
         self._fts = schema.has_fts(self._db)
-        _OPEN_STORES.add(self._token)
+        writers.opened(self._token)
         if housekeeping:
             self.housekeeping()
 
@@ -590,7 +557,7 @@ class ConversationStore:
         """
         with self._tx() as db:
             rows = db.execute("SELECT id, writer FROM messages WHERE status = 'streaming'").fetchall()
-            gone = [r["id"] for r in rows if not _writer_alive(r["writer"])]
+            gone = [r["id"] for r in rows if not writers.alive(r["writer"])]
             for mid in gone:
                 db.execute("UPDATE messages SET status = 'interrupted', writer = NULL WHERE id = ?", (mid,))
         if gone:
@@ -637,7 +604,7 @@ class ConversationStore:
 
     def close(self) -> None:
         """Close the database (checkpointing the WAL)."""
-        _OPEN_STORES.discard(self._token)
+        writers.closed(self._token)
         with self._lock:
             self._db.close()
 
