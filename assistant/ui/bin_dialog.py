@@ -11,7 +11,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QHBoxLayout, QLabel, QListWidget, QListWidgetItem,
                                QMessageBox, QPushButton, QVBoxLayout, QWidget)
 
-from assistant.core.conversations.store import BIN_DAYS
+from assistant.core.conversations import BIN_DAYS
 
 log = logging.getLogger("assistant.ui")
 IdRole = Qt.ItemDataRole.UserRole + 1
