@@ -85,6 +85,10 @@ def test_stop_and_quit_while_the_chat_template_loops(smollm2_path):
         took = time.perf_counter() - when["t"]
         assert took < 1.0, f"Stop took {took:.2f} s"
         assert chunks == []
+        pid = e.pid
+        t = time.perf_counter()
+        assert e.stats()["model"]  # the worker stopped the render itself: it answers at once, not killed
+        assert time.perf_counter() - t < 2 and e.pid == pid and e.restart_reason is None
         # Quit while the next answer is stuck in the template, read by another thread
         second = e.chat([Message("user", "Hello again")], SamplingParams(max_tokens=8))
         outcome = []

@@ -19,6 +19,7 @@ from assistant.core.engine import chat_format, context, gguf_info, gpu
 from assistant.core.engine.state_cache import SavedState, StateCache
 from assistant.core.engine.types import (AdapterError, AdapterSpec, AnswerStats, EngineError, LoadOptions,
                                          Message, ModelError, ModelFacts, SamplingParams)
+from assistant.core.jinja_bounds import cancel_scope
 
 log = logging.getLogger("assistant.engine")
 
@@ -255,8 +256,15 @@ class ModelRuntime:
         t0 = time.perf_counter()
         restored = self._switch_conversation(conversation_id)
         n_ctx = llm.n_ctx()
-        fit = context.fit_to_context(messages, self.count_tokens, n_ctx, sampling.max_tokens)
-        tokens = self._tokenize(self.template.render(fit.messages))
+        try:
+            with cancel_scope(cancelled):  # every render of the template here stops on Stop too
+                fit = context.fit_to_context(messages, self.count_tokens, n_ctx, sampling.max_tokens)
+                tokens = self._tokenize(self.template.render(fit.messages))
+        except chat_format.ChatRenderCancelled:
+            yield AnswerStats(stopped=True, finish_reason="cancelled", context_size=n_ctx, load_count=self.load_count,
+                              conversation_id=conversation_id, state_restored=restored,
+                              total_s=time.perf_counter() - t0)
+            return
         stats = AnswerStats(prompt_tokens=len(tokens), dropped_turns=fit.dropped_turns, context_size=n_ctx,
                             load_count=self.load_count, conversation_id=conversation_id, state_restored=restored,
                             truncated_user=fit.truncated_user)
