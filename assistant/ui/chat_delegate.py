@@ -3,25 +3,160 @@
 Layouts are cached per (message, version, width), so a long conversation only lays out the
 row that changed. The action words under a message ("Copy", "Regenerate", ...) and the
 citations are hit-tested here and reported through :attr:`MessageDelegate.action`.
+
+Message text is untrusted (a model can be steered by text inside indexed documents), so it is
+laid out in a :class:`SafeTextDocument`: Markdown without raw HTML, and no resource is loaded
+except small inline ``data:`` images. Text that reaches a tooltip goes through
+:func:`plain_tooltip`, because Qt renders tooltip text that looks like HTML as rich text.
 """
 from __future__ import annotations
 
+import base64
+import html
+import logging
 import os
 import re
+import urllib.parse
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
-from PySide6.QtCore import QEvent, QPointF, QRect, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import (QAbstractTextDocumentLayout, QColor, QFont, QFontMetrics, QMouseEvent,
-                           QPainter, QPalette, QTextBlockFormat, QTextCursor, QTextDocument,
-                           QTextFormat)
-from PySide6.QtWidgets import QApplication, QStyle, QStyledItemDelegate, QStyleOptionViewItem
+from PySide6.QtCore import QBuffer, QByteArray, QEvent, QIODevice, QPointF, QRect, QRectF, QSize, Qt, QUrl, Signal
+from PySide6.QtGui import (QAbstractTextDocumentLayout, QColor, QFont, QFontMetrics, QHelpEvent, QImage,
+                           QImageReader, QMouseEvent, QPainter, QPalette, QTextBlockFormat, QTextCursor,
+                           QTextDocument, QTextFormat)
+from PySide6.QtWidgets import QApplication, QStyle, QStyledItemDelegate, QStyleOptionViewItem, QToolTip
 
 from assistant.ui.chat_model import ChatItem, ItemRole
 
+log = logging.getLogger("assistant.ui")
+
 CODE_FENCE = re.compile(r"```[^\n]*\n(.*?)```", re.S)
 MARGIN, PAD, GAP = 10, 10, 4
+
+MAX_IMAGE_BYTES = 1 << 20  # an inline data: image larger than this (decoded) is not shown
+MAX_IMAGE_SIDE = 4096  # nor one whose pixels would take more memory than a page of text should
+SHOWN_IMAGE_WIDTH = 640  # a shown image is scaled down to this width
+BLOCKED_IMAGE = "hearth-blocked-image"  # what every non-data image in a message is renamed to
+_IMAGE_RESOURCE = QTextDocument.ResourceType.ImageResource.value
+MARKDOWN_FEATURES = (QTextDocument.MarkdownFeature.MarkdownDialectGitHub
+                     | QTextDocument.MarkdownFeature.MarkdownNoHTML)
+
+
+def _placeholder_image() -> QImage:
+    """What a blocked or unreadable image shows: a small grey square.
+
+    It must not be a null image: for a null resource Qt falls back to loading the image's
+    name as a file path itself, on the GUI thread.
+    """
+    img = QImage(16, 16, QImage.Format.Format_ARGB32)
+    img.fill(QColor(128, 128, 128, 90))
+    return img
+
+
+def decode_data_image(url: str) -> QImage | None:
+    """The image in a ``data:`` URL, or None if it is not one, too large or not an image.
+
+    Bounded before any work: the encoded length, the decoded length (<= :data:`MAX_IMAGE_BYTES`)
+    and the pixel size the header announces (<= :data:`MAX_IMAGE_SIDE` a side) are checked
+    before the pixels are decoded.
+    """
+    if not url[:5].lower() == "data:" or "," not in url:
+        return None
+    meta, payload = url[5:].split(",", 1)
+    if len(payload) > MAX_IMAGE_BYTES * 4 // 3 + 16 and ";base64" in meta.lower():
+        return None
+    try:
+        if meta.lower().endswith(";base64"):
+            data = base64.b64decode("".join(payload.split()), validate=True)
+        else:
+            if len(payload) > 3 * MAX_IMAGE_BYTES:
+                return None
+            data = urllib.parse.unquote_to_bytes(payload)
+    except ValueError:
+        return None
+    if len(data) > MAX_IMAGE_BYTES:
+        return None
+    buf = QBuffer()
+    buf.setData(QByteArray(data))
+    buf.open(QIODevice.OpenModeFlag.ReadOnly)
+    reader = QImageReader(buf)
+    size = reader.size()
+    if not size.isValid() or size.width() > MAX_IMAGE_SIDE or size.height() > MAX_IMAGE_SIDE:
+        return None
+    if size.width() > SHOWN_IMAGE_WIDTH:
+        reader.setScaledSize(size.scaled(SHOWN_IMAGE_WIDTH, MAX_IMAGE_SIDE, Qt.AspectRatioMode.KeepAspectRatio))
+    img = reader.read()
+    return None if img.isNull() else img
+
+
+class SafeTextDocument(QTextDocument):
+    """A QTextDocument that never reads a file or a URL on its own.
+
+    Qt's default ``loadResource`` reads any path or ``file:`` URL an image or style sheet
+    names, on the thread that lays the text out: ``![](/dev/zero)`` in an answer would freeze
+    the window for ever. Here inline ``data:`` images of bounded size are decoded; anything
+    else gets a placeholder and is recorded in :attr:`blocked`.
+    """
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self.blocked: list[str] = []
+        self._placeholder = _placeholder_image()
+
+    def set_message_markdown(self, text: str) -> None:
+        """Lay out a message: GitHub Markdown, raw HTML shown as text, images neutralised."""
+        self.setMarkdown(text, MARKDOWN_FEATURES)
+        _rename_images(self)
+
+    def loadResource(self, kind: int, name: QUrl) -> Any:  # noqa: N802 (Qt API)
+        url = name.toString()
+        if getattr(kind, "value", kind) == _IMAGE_RESOURCE:
+            if url.lower().startswith("data:"):
+                img = decode_data_image(url)
+                if img is not None:
+                    return img
+            self.blocked.append(url[:200])
+            return self._placeholder
+        self.blocked.append(url[:200])
+        return QByteArray()
+
+
+def _rename_images(doc: QTextDocument) -> None:
+    """Give every image that is not an inline ``data:`` image a harmless name.
+
+    Before asking the document for an image, Qt checks the file system for "@2x" variants of
+    its name on high-DPI screens; a name that is no path at all keeps that from touching a file.
+    The original name stays in the image's tooltip property for the record.
+    """
+    block = doc.begin()
+    while block.isValid():
+        it = block.begin()
+        while not it.atEnd():
+            frag = it.fragment()
+            fmt = frag.charFormat()
+            if fmt.isImageFormat():
+                img = fmt.toImageFormat()
+                if not img.name().lower().startswith("data:") and img.name() != BLOCKED_IMAGE:
+                    img.setToolTip(img.name()[:200])
+                    img.setName(BLOCKED_IMAGE)
+                    cur = QTextCursor(doc)
+                    cur.setPosition(frag.position())
+                    cur.setPosition(frag.position() + frag.length(), QTextCursor.MoveMode.KeepAnchor)
+                    cur.setCharFormat(img)
+            it += 1
+        block = block.next()
+
+
+def plain_tooltip(text: str) -> str:
+    """``text`` as a tooltip that is shown literally.
+
+    Qt shows tooltip text that looks like HTML as rich text (and loads its ``<img>``s), so
+    text from files, models or chats is escaped and wrapped in an explicit rich-text tag.
+    """
+    if not text:
+        return ""
+    return "<qt>" + html.escape(text).replace("\n", "<br>") + "</qt>"
 
 
 def code_blocks(markdown: str) -> list[str]:
@@ -42,16 +177,55 @@ def stats_line(stats: dict[str, Any] | None) -> str:
         parts.append(QApplication.translate("Chat", "context %d/%d") % (stats.get("context_used", 0), stats["context_size"]))
     if stats.get("dropped_turns"):
         parts.append(QApplication.translate("Chat", "%d old turns left out") % stats["dropped_turns"])
+    if stats.get("truncated_user"):
+        parts.append(QApplication.translate("Chat", "your message was cut to fit the context"))
+    if stats.get("restart_reason"):
+        parts.append(QApplication.translate("Chat", "the model was restarted first: %s") % stats["restart_reason"])
     return " · ".join(parts)
 
 
+def is_cited(c: dict[str, Any]) -> bool:
+    """Whether the answer cites this passage ([n] in its text), or it was only retrieved."""
+    return c.get("cited", True) is not False
+
+
+def citation_page(c: dict[str, Any]) -> int | None:
+    """The citation's page (1-based), or None."""
+    try:
+        page = int(c.get("page") or 0)
+    except (TypeError, ValueError):
+        return None
+    return page if page > 0 else None
+
+
 def citation_label(c: dict[str, Any]) -> str:
+    """"[1] report.pdf, page 3" (the number only for passages the answer cites)."""
     name = os.path.basename(str(c.get("source_path", ""))) or "?"
-    num = c.get("number")
+    num = c.get("number") if is_cited(c) else None
     label = f"[{num}] {name}" if num else name
-    if c.get("page"):
-        label += QApplication.translate("Chat", ", page %d") % int(c["page"])
+    page = citation_page(c)
+    if page:
+        label += QApplication.translate("Chat", ", page %d") % page
     return label
+
+
+def citation_tooltip(c: dict[str, Any]) -> str:
+    """What hovering a citation says (plain text): the file, the page to go to, the passage.
+
+    The page is spelled out because most systems open a PDF at its first page whatever the
+    link says (xdg-open drops ``#page=``).
+    """
+    lines = [str(c.get("source_path", ""))]
+    if not is_cited(c):
+        lines.append(QApplication.translate("Chat", "Retrieved for this question, but the answer does not cite it."))
+    page = citation_page(c)
+    if page:
+        lines.append(QApplication.translate("Chat", "The passage is on page %d (your viewer may open the file "
+                                                    "at its first page).") % page)
+    snippet = " ".join(str(c.get("snippet") or "").split())
+    if snippet:
+        lines.append("“" + (snippet[:300] + "…" if len(snippet) > 300 else snippet) + "”")
+    return "\n".join(lines)
 
 
 @dataclass
@@ -61,6 +235,7 @@ class _Layout:
     header: str
     doc_top: int
     cite_rects: list[tuple[QRect, int]] = field(default_factory=list)
+    uncited_y: int = -1  # where the "Retrieved, not cited" label is drawn (-1: none)
     stats: str = ""
     stats_y: int = 0
     actions: list[tuple[str, str, QRect]] = field(default_factory=list)  # (name, label, rect)
@@ -114,7 +289,7 @@ class MessageDelegate(QStyledItemDelegate):
     def _key(self, item: ChatItem, width: int) -> tuple[Any, ...]:
         # The key is the content itself, so reloading the same messages reuses their layouts.
         return (item.id, hash(item.content), item.status, item.branch, item.branches,
-                len(item.citations), bool(item.stats), item.error, width)
+                tuple(is_cited(c) for c in item.citations), stats_line(item.stats), item.error, width)
 
     def size_for(self, item: ChatItem) -> QSize:
         """The row's size at the view's current width (served as the model's SizeHintRole).
@@ -137,10 +312,11 @@ class MessageDelegate(QStyledItemDelegate):
             return lay
         inner = width - 2 * MARGIN - 2 * PAD
         fm = QFontMetrics(font)
-        doc = QTextDocument()
+        doc = SafeTextDocument()
         doc.setDefaultFont(font)
         doc.setDocumentMargin(0)
-        doc.setMarkdown(item.content or (QApplication.translate("Chat", "…") if item.status == "streaming" else ""))
+        doc.set_message_markdown(item.content or (QApplication.translate("Chat", "…")
+                                                  if item.status == "streaming" else ""))
         _style_code_blocks(doc)
         doc.setTextWidth(inner)
         header = QApplication.translate("Chat", "You") if item.role == "user" else QApplication.translate("Chat", "Hearth")
@@ -148,16 +324,27 @@ class MessageDelegate(QStyledItemDelegate):
             header += "  · " + QApplication.translate("Chat", "stopped")
         elif item.status == "error":
             header += "  · " + QApplication.translate("Chat", "failed")
+        elif item.status == "interrupted":
+            header += "  · " + QApplication.translate("Chat", "interrupted (Hearth closed while writing it)")
         y = MARGIN + PAD
         doc_top = y + fm.height() + GAP
         y = doc_top + int(doc.size().height()) + GAP
         lay = _Layout(height=0, doc=doc, header=header, doc_top=doc_top)
         x0 = MARGIN + PAD
         small = QFontMetrics(_small(font))
-        for i, c in enumerate(item.citations):
-            r = QRect(x0, y, min(inner, small.horizontalAdvance(citation_label(c)) + 4), small.height())
-            lay.cite_rects.append((r, i))
-            y += small.height() + 2
+        # Cited passages first; passages the model was given but did not cite follow under
+        # their own label, drawn muted, so they are not taken for sources of the answer.
+        cited = [i for i, c in enumerate(item.citations) if is_cited(c)]
+        uncited = [i for i, c in enumerate(item.citations) if not is_cited(c)]
+        for group in (cited, uncited):
+            if group is uncited and uncited:
+                lay.uncited_y = y
+                y += small.height() + 2
+            for i in group:
+                c = item.citations[i]
+                r = QRect(x0, y, min(inner, small.horizontalAdvance(citation_label(c)) + 4), small.height())
+                lay.cite_rects.append((r, i))
+                y += small.height() + 2
         lay.stats = stats_line(item.stats) if item.role == "assistant" else ""
         if item.error:
             lay.stats = item.error
@@ -214,11 +401,20 @@ class MessageDelegate(QStyledItemDelegate):
         painter.setFont(small)
         sfm = QFontMetrics(small)
         link = pal.color(QPalette.ColorRole.Link)
+        if lay.uncited_y >= 0:
+            painter.setPen(muted)
+            painter.drawText(QPointF(ox + MARGIN + PAD, oy + lay.uncited_y + sfm.ascent()),
+                             uncited_label())
+        italic = QFont(small)
+        italic.setItalic(True)
         for rect, i in lay.cite_rects:
-            painter.setPen(link)
+            cited = is_cited(item.citations[i])
+            painter.setFont(small if cited else italic)
+            painter.setPen(link if cited else muted)
             painter.drawText(rect.translated(ox, oy), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
                              sfm.elidedText(citation_label(item.citations[i]), Qt.TextElideMode.ElideMiddle,
                                             rect.width()))
+        painter.setFont(small)
         if lay.stats:
             painter.setPen(QColor("#c0392b") if item.error else muted)
             painter.drawText(QPointF(ox + MARGIN + PAD, oy + lay.stats_y + sfm.ascent()),
@@ -245,6 +441,25 @@ class MessageDelegate(QStyledItemDelegate):
         self.action.emit(hit[0], item.id, hit[1])
         return True
 
+    def helpEvent(self, event: QHelpEvent, view: Any, option: QStyleOptionViewItem, index: Any) -> bool:  # noqa: N802
+        """Tooltips: a citation says its file, page and passage; nothing else has one."""
+        if event is None or event.type() != QEvent.Type.ToolTip:
+            return super().helpEvent(event, view, option, index)
+        item: ChatItem = index.data(ItemRole)
+        tip = self.tooltip_at(item, event.pos() - option.rect.topLeft(), self._width(option), option.font)
+        if tip:
+            QToolTip.showText(event.globalPos(), plain_tooltip(tip), view)
+        else:
+            QToolTip.hideText()
+        return True
+
+    def tooltip_at(self, item: ChatItem, pos: Any, width: int, font: QFont) -> str:
+        """The (plain) tooltip text at ``pos`` in a row: a citation's, or ""."""
+        hit = self.hit(item, pos, width, font)
+        if hit is not None and hit[0] == "citation" and 0 <= hit[1] < len(item.citations):
+            return citation_tooltip(item.citations[hit[1]])
+        return ""
+
     def hit(self, item: ChatItem, pos: Any, width: int, font: QFont) -> tuple[str, int] | None:
         """What is under ``pos`` (relative to the row): (action, argument) or None."""
         lay = self.layout_for(item, width, font)
@@ -263,7 +478,14 @@ class MessageDelegate(QStyledItemDelegate):
         lay = self.layout_for(item, width, font)
         if name == "citation":
             return lay.cite_rects[0][0] if lay.cite_rects else None
+        if name.startswith("citation:"):  # "citation:N": the citation at index N of the message
+            n = int(name.split(":", 1)[1])
+            return next((r for r, i in lay.cite_rects if i == n), None)
         return next((r for n, _l, r in lay.actions if n == name), None)
+
+
+def uncited_label() -> str:
+    return QApplication.translate("Chat", "Retrieved, not cited:")
 
 
 def _small(font: QFont) -> QFont:

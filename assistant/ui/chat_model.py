@@ -16,7 +16,6 @@ ItemRole = int(Qt.ItemDataRole.UserRole) + 1
 RoleRole = int(Qt.ItemDataRole.UserRole) + 2
 StatusRole = int(Qt.ItemDataRole.UserRole) + 3
 _DISPLAY = int(Qt.ItemDataRole.DisplayRole)
-_TOOLTIP = int(Qt.ItemDataRole.ToolTipRole)
 _SIZE = int(Qt.ItemDataRole.SizeHintRole)
 
 
@@ -79,8 +78,10 @@ class TranscriptModel(QAbstractListModel):
             return item.size
         if role == ItemRole:
             return item
-        if role == _DISPLAY or role == _TOOLTIP:
+        if role == _DISPLAY:
             return item.content
+        # No ToolTipRole: Qt shows tooltip text that looks like HTML as rich text, loading its
+        # images from disk; the delegate gives citations their own (escaped) tooltips.
         if role == RoleRole:
             return item.role
         if role == StatusRole:

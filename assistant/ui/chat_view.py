@@ -16,7 +16,8 @@ from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QInputDialog, QLa
                                QMenu, QMessageBox, QPlainTextEdit, QPushButton, QVBoxLayout, QWidget)
 
 from assistant.ui.bridge import Bridge, Tasks
-from assistant.ui.chat_delegate import MessageDelegate, code_blocks
+from assistant.core.conversations.sources import openable_source
+from assistant.ui.chat_delegate import MessageDelegate, citation_page, code_blocks
 from assistant.ui.chat_model import ChatItem, ItemRole, TranscriptModel
 from assistant.ui.errors import in_words
 
@@ -48,12 +49,14 @@ class ChatView(QWidget):
         messageSent(str): the user sent a message in that conversation.
         needConversation(): the user typed with no conversation open (the window creates one).
         templateApplied(str): a template changed this conversation's settings.
+        citationOpened(str, int): a cited file was handed to the system's viewer (path, page or 0).
     """
 
     answerFinished = Signal(str)
     messageSent = Signal(str)
     needConversation = Signal()
     templateApplied = Signal(str)
+    citationOpened = Signal(str, int)
     FLUSH_MS = 50
 
     def __init__(self, backend: Any, tasks: Tasks, bridge: Bridge, parent: QWidget | None = None) -> None:
@@ -80,6 +83,7 @@ class ChatView(QWidget):
         self.empty_label.setObjectName("emptyHint")
         self.status = QLabel("", self)
         self.status.setObjectName("chatStatus")
+        self.status.setTextFormat(Qt.TextFormat.PlainText)  # errors quote file names and model text
         self.status.setWordWrap(True)
         self.composer = Composer(self)
         self.composer.setObjectName("composer")
@@ -345,20 +349,51 @@ class ChatView(QWidget):
         self.reload()
 
     def open_citation(self, c: dict[str, Any]) -> None:
-        """Open the cited document (at its page for PDFs), or show the passage if it is gone."""
+        """Open the cited document if a collection knows it, else show the passage.
+
+        Only files in a collection's manifest are opened (a chat imported from elsewhere can
+        name any path, an ``.exe`` or ``.desktop`` file beside it included). Looking it up reads
+        the manifests, so it runs in a worker; the page is said in words because most systems
+        open a PDF at page 1 whatever the link asks.
+        """
         path = str(c.get("source_path", ""))
-        if path and os.path.exists(path):
-            url = QUrl.fromLocalFile(path)
-            if path.lower().endswith(".pdf") and c.get("page"):
-                url.setFragment(f"page={int(c['page'])}")
-            if QDesktopServices.openUrl(url):
-                return
+        backend = self.backend
+        self.tasks.start(lambda: openable_source(backend, path, c),
+                         done=lambda known: self._open_known(known, c),
+                         error=lambda e: self._open_failed(e, c))
+
+    def _open_known(self, found: Any, c: dict[str, Any]) -> None:
+        known = str(found) if found else ""
+        if not known:
+            self.show_passage(c, self.tr("This file is not in any of your document collections, so Hearth "
+                                         "does not open it. The passage:"))
+            return
+        url = QUrl.fromLocalFile(known)
+        page = citation_page(c)
+        if known.lower().endswith(".pdf") and page:
+            url.setFragment(f"page={page}")
+        if QDesktopServices.openUrl(url):
+            name = os.path.basename(known)
+            self.status.setText(self.tr("Opened %s: the passage is on page %d.") % (name, page) if page
+                                else self.tr("Opened %s.") % name)
+            self.citationOpened.emit(known, page or 0)
+            return
         self.show_passage(c)
 
-    def show_passage(self, c: dict[str, Any]) -> None:
+    def _open_failed(self, e: BaseException, c: dict[str, Any]) -> None:
+        log.warning("cannot look up the cited file: %s", e, exc_info=True)
+        self.show_passage(c)
+
+    def show_passage(self, c: dict[str, Any], intro: str = "") -> None:
+        """Show a citation's passage (and its page) in a box, as plain text."""
         box = QMessageBox(self)
+        box.setTextFormat(Qt.TextFormat.PlainText)  # passages are document text, never markup
         box.setWindowTitle(os.path.basename(str(c.get("source_path", ""))) or self.tr("Passage"))
-        box.setText(str(c.get("snippet") or c.get("text") or ""))
+        text = str(c.get("snippet") or c.get("text") or "")
+        page = citation_page(c)
+        if page:
+            text = self.tr("Page %d:") % page + "\n" + text
+        box.setText((intro + "\n\n" if intro else "") + text)
         box.open()
 
     def _context_menu(self, pos: Any) -> None:

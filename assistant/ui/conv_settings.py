@@ -5,11 +5,12 @@ import logging
 import os
 from typing import Any
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QApplication, QComboBox, QFormLayout, QLabel, QPlainTextEdit, QPushButton, QSpinBox,
                                QVBoxLayout, QWidget)
 
 from assistant.ui.bridge import Tasks
+from assistant.ui.chat_delegate import plain_tooltip
 
 log = logging.getLogger("assistant.ui")
 
@@ -53,6 +54,7 @@ class ConversationSettings(QWidget):
         self.collection_box.setObjectName("chatCollection")
         self.template_label = QLabel(self.tr("none (type / in the message box to use one)"), self)
         self.template_label.setWordWrap(True)
+        self.template_label.setTextFormat(Qt.TextFormat.PlainText)  # a template's name is text, not markup
         self.system = QPlainTextEdit(self)
         self.system.setPlaceholderText(self.tr("Default system prompt (from Settings)"))
         self.system.setMaximumHeight(110)
@@ -106,7 +108,9 @@ class ConversationSettings(QWidget):
                 models.append((os.path.basename(current), current))
             for label, path in models:
                 self.model_box.addItem(label, path)
-                self.model_box.setItemData(self.model_box.count() - 1, path, 3)  # tooltip: full path
+                # tooltip: the full path, shown literally (Qt renders tooltips that look like HTML)
+                self.model_box.setItemData(self.model_box.count() - 1, plain_tooltip(path),
+                                           Qt.ItemDataRole.ToolTipRole)
             i = self.model_box.findData(current)
             self.model_box.setCurrentIndex(max(0, i))
             self.collection_box.clear()

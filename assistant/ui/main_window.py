@@ -78,6 +78,7 @@ class MainWindow(QMainWindow):
         self.splitter.setCollapsible(1, False)
         self.setCentralWidget(self.splitter)
         self.model_label = QLabel(self.tr("Model: not loaded yet"), self)
+        self.model_label.setTextFormat(Qt.TextFormat.PlainText)  # the name comes from the GGUF file
         self.statusBar().addPermanentWidget(self.model_label)
         self._build_menus()
         self.conversations.selected.connect(self.open_conversation)
@@ -136,6 +137,7 @@ class MainWindow(QMainWindow):
                 log.warning("adapters panel unavailable: %s", e, exc_info=True)
             else:
                 self.side.addTab(_scrollable(self.adapters_panel), self.tr("Adapters"))
+                self._show_chat_adapters()
                 self.adapters_panel.adaptersChanged.connect(self._adapters_changed)
         tab = int(self.qsettings.value("side_tab", 0) or 0)
         if tab < self.side.count():
@@ -203,6 +205,7 @@ class MainWindow(QMainWindow):
         self.chat.set_conversation(conv_id)
         self.conv_settings.set_conversation(conv_id)
         self.documents.set_conversation(conv_id)
+        self._show_chat_adapters()
         if conv_id:
             self.qsettings.setValue("last_conversation", conv_id)
 
@@ -219,6 +222,8 @@ class MainWindow(QMainWindow):
         self.hearth.store.update_settings(conv_id, **changes)
         if "collection" in changes:
             self.documents.set_conversation(conv_id)
+        if "model" in changes:
+            self._show_chat_adapters()  # the fits are checked against the chat's model
 
     def _use_collection(self, name: str) -> None:
         """Documents were added to a collection: this chat answers from it from now on."""
@@ -226,6 +231,15 @@ class MainWindow(QMainWindow):
         if cid is not None and name:
             self.hearth.store.update_settings(cid, collection=name)
             self.conv_settings.set_conversation(cid)
+
+    def _show_chat_adapters(self) -> None:
+        """The adapters panel shows (and edits) the adapters of the chat that is open."""
+        panel = getattr(self, "adapters_panel", None)
+        if panel is None:
+            return
+        cid = self.chat.conv_id
+        panel.show_chat(None if cid is None else list((self.hearth.store.get(cid).settings or {})
+                                                      .get("adapters") or []))
 
     def _adapters_changed(self, specs: list) -> None:
         from dataclasses import asdict, is_dataclass
@@ -247,8 +261,11 @@ class MainWindow(QMainWindow):
             with open(path, encoding="utf-8") as f:
                 conv = self.hearth.store.import_json(json.load(f))
         except (OSError, ValueError, KeyError) as e:
-            QMessageBox.warning(self, self.tr("Import chat"),
-                                self.tr("Could not import %s: %s") % (path, in_words(e)))
+            box = QMessageBox(QMessageBox.Icon.Warning, self.tr("Import chat"),
+                              self.tr("Could not import %s: %s") % (path, in_words(e)),
+                              QMessageBox.StandardButton.Ok, self)
+            box.setTextFormat(Qt.TextFormat.PlainText)  # the reason may quote the file
+            box.open()
             return
         self.conversations.select(conv.id)
 
@@ -270,6 +287,7 @@ class MainWindow(QMainWindow):
         if cid is not None:
             self.hearth.store.update_settings(cid, model=path)
             self.conv_settings.set_conversation(cid)
+            self._show_chat_adapters()
         self.load_model(path)
 
     def load_model(self, path: str | None = None) -> None:

@@ -71,3 +71,40 @@ def test_remove_keeps_the_file_unless_the_user_says_so(qtbot, panel, fixtures, t
     panel.answers.append(True)
     panel.remove(a.id)
     assert not f.exists() and panel.registry.list() == []
+
+
+@pytest.mark.qt_log_ignore("propagateSizeHints", "does not support raise")  # offscreen platform
+def test_the_panel_shows_and_edits_the_adapters_of_the_open_chat(qtbot, paths, fixtures, gemma_path):
+    """Answers use each chat's own adapters: the panel shows that, not one global choice."""
+    from assistant.core.app import Hearth
+    from tests.ui.conftest_helpers import close_all, make_window, wait_answer
+    from tests.ui.fakes import ScriptedEngine
+
+    engine = ScriptedEngine(delay=0.001)
+    loads = []
+    real_load = engine.load
+    engine.load = lambda path, opts=None: loads.append(opts) or real_load(path, opts)
+    h = Hearth(engine=engine)
+    a = h.adapters.add(str(fixtures / "gemma3_r4_L0-1_q-v_random.gguf"))
+    tuned = {"path": a.path, "scale": 0.5}
+    with_adapter = h.store.create("tuned", {"model": str(gemma_path), "adapters": [tuned]})
+    plain = h.store.create("plain", {"model": str(gemma_path)})
+    w = make_window(qtbot, h)
+    qtbot.waitUntil(lambda: hasattr(w, "adapters_panel"), timeout=30000)
+    panel = w.adapters_panel
+    w.conversations.select(with_adapter.id)
+    assert panel.rows[a.id].enabled.isChecked() and panel.rows[a.id].value.text() == "+0.50"
+    w.conversations.select(plain.id)
+    row = panel.rows[a.id]
+    assert not row.enabled.isChecked()  # this chat's answers use no adapter, and the panel says so
+    qtbot.waitUntil(lambda: "Fits" in row.status.text(), timeout=10000)
+    row.enabled.setChecked(True)  # switched on for this chat only
+    assert h.store.get(plain.id).settings["adapters"] == [{"path": a.path, "scale": 1.0}]
+    assert h.store.get(with_adapter.id).settings["adapters"] == [tuned]
+    w.chat.composer.setPlainText("hello")
+    w.chat.send()
+    wait_answer(qtbot, w)
+    assert [(s.path, s.scale) for s in loads[-1].adapters] == [(a.path, 1.0)]  # what the answer used
+    w.conversations.select(with_adapter.id)
+    assert panel.rows[a.id].enabled.isChecked() and panel.rows[a.id].value.text() == "+0.50"
+    close_all(h)

@@ -98,23 +98,32 @@ def test_copy_and_copy_code_put_text_on_the_clipboard(qtbot, paths):
 
 
 def test_clicking_a_citation_opens_the_pdf_at_its_page(qtbot, paths, shared_eval, monkeypatch):
+    from assistant.core.knowledge import HashEmbedder, KnowledgeBase
+
     pdf = shared_eval / "pdfs" / "clean" / "samplefiles__004-pdflatex-4-pages__pdflatex-4-pages.pdf"
     opened = []
     monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: opened.append(url) or True)
-    h = Hearth(engine=ScriptedEngine())
+    kb = KnowledgeBase(paths, embedder=HashEmbedder())
+    kb.create_collection("papers")
+    kb.index("papers", [pdf])  # only files a collection knows are opened
+    h = Hearth(engine=ScriptedEngine(), knowledge=kb)
     w = make_window(qtbot, h)
-    cite = {"source_path": str(pdf), "page": 3, "start": 0, "end": 10, "snippet": "passage text", "number": 1}
+    cite = {"source_path": str(pdf.resolve()), "page": 3, "start": 0, "end": 10, "snippet": "passage text",
+            "number": 1}
     w.chat.model.set_items([ChatItem(id="u", role="user", content="q"),
                             ChatItem(id="a", role="assistant", content="See [1].", citations=[cite])])
     w.chat._update_empty()
     click_action(qtbot, w.chat, 1, "citation")
-    assert len(opened) == 1
-    assert opened[0].toLocalFile() == str(pdf) and opened[0].fragment() == "page=3"
-    # a document that is gone: the passage is shown instead
+    qtbot.waitUntil(lambda: len(opened) == 1)
+    assert opened[0].toLocalFile() == str(pdf.resolve()) and opened[0].fragment() == "page=3"
+    # most viewers ignore #page=: the window says where the passage is
+    assert "page 3" in w.chat.status.text()
+    # a document that is gone: the passage is shown instead, with its page
     shown = []
     monkeypatch.setattr(QMessageBox, "open", lambda box: shown.append(box.text()))
     w.chat.open_citation({**cite, "source_path": str(paths.data / "gone.pdf")})
-    assert shown == ["passage text"] and len(opened) == 1
+    qtbot.waitUntil(lambda: bool(shown))
+    assert "passage text" in shown[0] and "Page 3" in shown[0] and len(opened) == 1
     close_all(h)
 
 

@@ -87,6 +87,7 @@ def test_question_on_a_dropped_pdf_is_answered_with_a_clickable_citation(qtbot, 
     opened = []
     monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: opened.append(url) or True)
     click_action(qtbot, w.chat, 1, "citation")
-    assert opened and opened[0].toLocalFile().endswith(pdf.name)
+    qtbot.waitUntil(lambda: bool(opened))  # the file is looked up in the collections first
+    assert opened[0].toLocalFile().endswith(pdf.name)
     assert opened[0].fragment() == f"page={cite['page']}"
     close_all(h)
