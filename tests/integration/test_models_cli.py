@@ -51,6 +51,11 @@ def test_catalog_lists_models_with_fit(capsys):
 def test_download_of_unknown_name_lists_choices_and_offline_failure_is_in_words(capsys):
     code, _, err = run(capsys, "download", "no-such-model")
     assert code == 2 and "choose one of" in err
-    # the test suite blocks the internet: the download fails in words, nothing is installed
-    code, _, err = run(capsys, "download", "smollm2-360m-instruct-q8_0")
-    assert code == 1 and "Download failed" in err and "network" in err.lower()
+    # the test suite blocks the internet (strictly: not even the hub a download opens): the
+    # download fails in words, nothing is installed
+    from assistant.core import netguard
+
+    with netguard.guard(block=True, allow_loopback=True, strict=True) as log:
+        code, _, err = run(capsys, "download", "smollm2-360m-instruct-q8_0")
+    assert code == 1 and "Download failed" in err and "offline mode" in err.lower()
+    assert log.attempts and "huggingface.co" in log.attempts[0]
