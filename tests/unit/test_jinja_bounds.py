@@ -155,3 +155,19 @@ def test_own_limits_apply_per_render():
     with pytest.raises(TemplateTooCostly, match="the test template would produce more than 100 characters"):
         env.render("{{ 'x' * 101 }}", {}, what="the test template")
     assert env.render("{{ 'x' * 100 }}", {}) == "x" * 100
+
+
+def test_llama_cpp_does_not_compile_a_hostile_gguf_template_while_loading():
+    # llama_cpp.Llama() builds a Jinja2ChatFormatter per GGUF template; plain Jinja folds the
+    # constant 'x' * 10**10 at compile time. The runtime loads inside this context instead.
+    from llama_cpp import llama_chat_format
+
+    original = llama_chat_format.Jinja2ChatFormatter
+    start = time.monotonic()
+    with chat_format.llama_cpp_template_compile_disabled():
+        handler = llama_chat_format.Jinja2ChatFormatter(template=HUGE_STRING, eos_token="", bos_token="")
+        handler = handler.to_chat_handler()
+    assert time.monotonic() - start < 0.5
+    assert llama_chat_format.Jinja2ChatFormatter is original
+    with pytest.raises(ModelError, match="formats chats itself"):
+        handler(messages=[])

@@ -12,11 +12,12 @@ check (the engine's Stop) is honoured inside the render too.
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime
 import json
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any, Iterator, Sequence
 
 import jinja2
 import jinja2.ext
@@ -224,6 +225,37 @@ class ChatTemplate:
         except _TEMPLATE_FAILURES as e:
             raise ModelError(f"the chat template ({self.name}) cannot format this conversation: {e}. "
                              "Pick another chat template in Settings.") from None
+
+
+class _UnusedChatFormatter:
+    """Stands in for llama-cpp-python's ``Jinja2ChatFormatter`` while a model loads.
+
+    ``llama_cpp.Llama()`` compiles every ``tokenizer.chat_template*`` of the GGUF with an
+    unbounded Jinja environment, whose optimiser evaluates constant expressions at compile time:
+    a template holding ``{{ 'x' * 10**10 }}`` builds its 10 GB string during the load. Hearth
+    formats prompts itself (bounded, above) and never uses those handlers.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        pass
+
+    def to_chat_handler(self) -> Any:
+        def refuse(*args: Any, **kwargs: Any) -> Any:
+            raise ModelError("Hearth formats chats itself; llama-cpp-python's chat handler is disabled.")
+        return refuse
+
+
+@contextlib.contextmanager
+def llama_cpp_template_compile_disabled() -> Iterator[None]:
+    """Around ``llama_cpp.Llama(...)``: skip its compile of the GGUF's chat templates (see above)."""
+    from llama_cpp import llama_chat_format
+
+    original = llama_chat_format.Jinja2ChatFormatter
+    llama_chat_format.Jinja2ChatFormatter = _UnusedChatFormatter  # type: ignore[misc,assignment]
+    try:
+        yield
+    finally:
+        llama_chat_format.Jinja2ChatFormatter = original  # type: ignore[misc]
 
 
 def known_template_for(facts: ModelFacts) -> str | None:
