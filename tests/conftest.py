@@ -28,7 +28,7 @@ def offline():
     """Block every non-loopback connection for the duration of each test."""
     from assistant.core import netguard
 
-    with netguard.guard(block=True, allow_loopback=True) as log:
+    with netguard.guard(block=True, allow_loopback=True, strict=True) as log:
         yield log
 
 

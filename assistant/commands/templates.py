@@ -140,9 +140,10 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def cmd_import(args: argparse.Namespace) -> int:
     from assistant.core.prompts import TemplateError, TemplateExists
+    from assistant.core.prompts.pack import read_pack_file
 
     try:
-        text = Path(args.file).read_text(encoding="utf-8")
+        text = read_pack_file(args.file)
         names = _library().import_text(text, overwrite=args.overwrite, source=args.file)
     except TemplateExists as e:
         return _fail(f"{e}; run again with --overwrite to replace them")

@@ -99,7 +99,8 @@ class Hearth:
     def store(self):
         from assistant.core.conversations.store import ConversationStore
 
-        return self._part("_store", lambda: ConversationStore(self.paths.conversations_db))
+        return self._part("_store", lambda: ConversationStore(self.paths.conversations_db,
+                                                               state_dir=self.paths.state_cache))
 
     @property
     def knowledge(self):
@@ -213,20 +214,8 @@ class Hearth:
         return self.knowledge.search(collection, question, k=k, dense=mode != "bm25", keyword=mode != "dense")
 
     def find_conversation(self, id_or_prefix: str) -> Any:
-        """The conversation with this id, or the only one whose id starts with it."""
-        from assistant.core.errors import NotFound
-
-        text = id_or_prefix.strip()
-        try:
-            return self.store.get(text)
-        except KeyError:
-            pass
-        matches = [c for c in self.store.list(limit=1_000_000) if c.id.startswith(text)] if text else []
-        if len(matches) == 1:
-            return matches[0]
-        if not matches:
-            raise NotFound(f"no conversation with id {text!r}", fix="`hearth conversations list` shows them")
-        raise HearthError(f"{len(matches)} conversations have ids starting with {text!r}; give more of the id")
+        """The conversation with this id, or the only one whose id starts with it (the bin included)."""
+        return self.store.get(self.store.resolve_id(id_or_prefix))
 
     def conversation_settings(self, conv_id: str) -> ConversationSettings:
         return ConversationSettings.from_dict(self.store.get(conv_id).settings)
