@@ -154,6 +154,8 @@ class MainWindow(QMainWindow):
         m = mb.addMenu(self.tr("&File"))
         self.act_new = self._action(m, self.tr("&New chat"), self.new_conversation, QKeySequence.StandardKey.New)
         self._action(m, self.tr("&Import chat (JSON)…"), self.import_conversation)
+        if hasattr(self.conversations, "open_bin"):
+            self.act_bin = self._action(m, self.tr("&Deleted chats…"), self.conversations.open_bin)
         self._action(m, self.tr("&Add documents…"), self.documents.pick_files)
         m.addSeparator()
         self._action(m, self.tr("&Quit"), self.close, QKeySequence.StandardKey.Quit)

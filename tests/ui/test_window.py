@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QWidget
 
 from assistant.core.app import Hearth
 from tests.ui.conftest_helpers import close_all, click_action, make_window, press, wait_answer
@@ -292,3 +293,18 @@ def test_prompts_and_adapters_tabs_appear_and_a_template_drives_the_chat(qtbot, 
     assert w.chat.model.item(0).content == "Summarise: the sea is wide."
     assert hearth.engine.last_messages[0].content == "You summarise."  # the system prompt was used
     assert "summarise (v3)" in w.conv_settings.template_label.text()
+
+
+def test_file_menu_opens_the_bin_of_deleted_chats_and_restores_one(qtbot, hearth):
+    w = make_window(qtbot, hearth)
+    conv = hearth.store.create("Old plans")
+    hearth.store.delete(conv.id)
+    w.conversations.refresh()
+    w.act_bin.trigger()
+    dlg = w.findChild(QWidget, "binDialog")
+    assert dlg is not None and dlg.isVisible()
+    assert [dlg.list.item(i).text().splitlines()[0] for i in range(dlg.list.count())] == ["Old plans"]
+    dlg.list.setCurrentRow(0)
+    dlg.restore_selected()
+    qtbot.waitUntil(lambda: w.chat.conv_id == conv.id)
+    assert not hearth.store.get(conv.id).deleted

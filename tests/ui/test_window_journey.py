@@ -81,8 +81,9 @@ def test_question_on_a_dropped_pdf_is_answered_with_a_clickable_citation(qtbot, 
     prompt = engine.last_messages[-1].content
     assert "What is this document about?" in prompt and len(prompt) > 200  # passages went in
     answer = w.chat.model.item(1)
-    assert len(answer.citations) == 1
-    cite = answer.citations[0]
+    cited = [c for c in answer.citations if c.get("cited", True)]
+    assert len(cited) == 1  # the other passages it was given are listed apart (retrieved, not cited)
+    cite = cited[0]
     assert cite["source_path"].endswith(pdf.name) and cite["page"] >= 1
     opened = []
     monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: opened.append(url) or True)
@@ -90,4 +91,27 @@ def test_question_on_a_dropped_pdf_is_answered_with_a_clickable_citation(qtbot, 
     qtbot.waitUntil(lambda: bool(opened))  # the file is looked up in the collections first
     assert opened[0].toLocalFile().endswith(pdf.name)
     assert opened[0].fragment() == f"page={cite['page']}"
+    assert f"page {cite['page']}" in w.chat.status.text()  # most viewers open page 1: the window says which
+    # the passages it was given but did not cite are listed under their own label, after the citation
+    assert len(answer.citations) > 1
+    lay = w.chat.delegate.layout_for(answer, 600, w.font())
+    (first, i), *others = lay.cite_rects
+    assert answer.citations[i] == cite
+    assert first.bottom() < lay.uncited_y < min(r.top() for r, _i in others)
+    close_all(h)
+
+
+def test_a_question_longer_than_the_context_is_cut_and_the_stats_line_says_so(qtbot, paths, smollm2_path):
+    h = Hearth()
+    _small_settings(h, 8)
+    h.settings.context_length = 512
+    w = make_window(qtbot, h)
+    w.new_conversation()
+    w.chat.composer.setPlainText("Please read all of this. " + "The lighthouse keeper counted waves. " * 400)
+    w.chat.send()
+    wait_answer(qtbot, w, 120000)
+    answer = w.chat.model.item(1)
+    assert answer.stats.get("truncated_user") is True
+    lay = w.chat.delegate.layout_for(answer, 900, w.font())
+    assert "your message was cut to fit the context" in lay.stats
     close_all(h)
