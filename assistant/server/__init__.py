@@ -104,6 +104,7 @@ class LocalServer:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((self.host, self.port))
+            sock.listen(2048)  # connections wait in the backlog until uvicorn accepts them
         except OSError as e:
             sock.close()
             raise HearthError(f"cannot listen on {self.host}:{self.port}: {e.strerror or e}",
