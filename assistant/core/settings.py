@@ -49,6 +49,8 @@ class Settings:
     language: str = "en"  # "en" or "zh_CN"
     theme: str = "system"  # "system", "light", "dark"
     state_cache_mb: int = 2048
+    server_enabled: bool = False  # the window serves the OpenAI-compatible API (Settings → Local server)
+    server_port: int = 8765
     first_run_done: bool = False
 
     def to_dict(self) -> dict[str, Any]:

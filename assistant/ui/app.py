@@ -71,6 +71,13 @@ class App:
             self.bridge = Bridge()
             self.tasks = Tasks(self.bridge)
         self.window = MainWindow(self.hearth, self.tasks, warm_up=self.warm_up)
+        if getattr(self, "server", None) is None:
+            from assistant.ui.server_tab import ServerController
+
+            self.server = ServerController(self.hearth)
+            if self.hearth.settings.server_enabled:
+                self.server.apply(True, self.hearth.settings.server_port)
+        self.window.local_server = self.server
         self.window.languageChangeRequested.connect(self.switch_language)
         if getattr(self, "crash", None) is not None:
             self.crash.uninstall()
@@ -115,6 +122,8 @@ class App:
             paths, self.open_paths = self.open_paths, []
             QTimer.singleShot(0, lambda: w.add_paths(paths))
         code = self.qapp.exec()
+        if getattr(self, "server", None) is not None:
+            self.server.stop()
         if self.tasks is not None:
             (self.window or w).chat.stop()
             self.tasks.wait(10000)

@@ -148,6 +148,14 @@ class SettingsDialog(QDialog):
             f.addRow(label, r)
         f.addRow(QLabel(self.tr("Set HEARTH_HOME (or start with --home FOLDER) to keep everything elsewhere.")))
         tabs.addTab(data, self.tr("Data"))
+        # Local server (when the window runs one: see assistant/ui/server_tab.py)
+        self.server_tab = None
+        controller = getattr(parent, "local_server", None)
+        if controller is not None:
+            from assistant.ui.server_tab import LocalServerTab
+
+            self.server_tab = LocalServerTab(controller, s)
+            tabs.addTab(self.server_tab, self.tr("Local server"))
         self.tabs = tabs
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.save)
@@ -221,6 +229,8 @@ class SettingsDialog(QDialog):
         s.sampling.repeat_penalty = self.repeat_penalty.value()
         s.sampling.max_tokens = self.max_tokens.value()
         s.embedder = self.embedder.currentText().strip() or s.embedder
+        if self.server_tab is not None:
+            self.server_tab.apply(s)
         self.hearth.save_settings()
         self.accept()
         if s.theme != old_theme:
