@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.commands.chat import build_messages, parse_adapter
 from assistant.core.engine import context
 from assistant.core.engine.state_cache import SavedState, StateCache
 from assistant.core.engine.types import Message, ModelFacts
@@ -69,6 +68,9 @@ def test_state_cache_spills_to_disk_under_a_cap(tmp_path):
 
 
 def test_build_messages_and_adapter_argument():
+    # imported here: the chat command's helpers are being moved; the engine tests above must not depend on it
+    from assistant.commands.chat import build_messages, parse_adapter
+
     msgs = build_messages("Q?", "Be brief.", [Message("user", "a"), Message("assistant", "b")],
                           context_block="[1] Passage.")
     assert [m.role for m in msgs] == ["system", "user", "assistant", "user"]
