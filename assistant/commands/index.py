@@ -1,7 +1,13 @@
-"""`hearth index PATH... [--collection NAME] [--json] [--password FILE=PW]`: index documents."""
+"""`hearth index PATH... [--collection NAME] [--json] [--ask-password | --password-stdin]`: index documents.
+
+Passwords never need to be on the command line (where every user of the machine can read them
+in the process list): ``--ask-password`` asks for each file that needs one, ``--password-stdin``
+reads them from standard input. ``--password FILE=PW`` still works, with a warning.
+"""
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
 import sys
 import threading
@@ -18,8 +24,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--collection", "-c", default=DEFAULT_COLLECTION,
                    help=f"collection name (created if missing; default {DEFAULT_COLLECTION!r})")
     p.add_argument("--json", action="store_true", help="print the per-file report as JSON")
+    p.add_argument("--ask-password", action="store_true",
+                   help="ask in the terminal (without echo) for the password of each file that needs one")
+    p.add_argument("--password-stdin", action="store_true",
+                   help="read passwords from standard input: FILE=PASSWORD lines, or one line with a single "
+                        "password for every file that needs one")
     p.add_argument("--password", action="append", default=[], metavar="FILE=PASSWORD",
-                   help="password for an encrypted PDF (repeatable)")
+                   help="password for an encrypted file (repeatable; visible to other users in the process list: "
+                        "prefer --ask-password or --password-stdin)")
     p.add_argument("--remember-password", action="store_true",
                    help="store passwords that work in the system keyring")
     p.add_argument("--rebuild", action="store_true",
@@ -55,19 +67,81 @@ class ProgressBar:
         self.stream.flush()
 
 
+PASSWORD_STATUSES = ("needs password", "wrong password")
+ASK_TRIES = 3
+ARGV_WARNING = ("hearth index: warning: a password given with --password can be read by other users of this "
+                "computer (process list, shell history); use --ask-password or --password-stdin instead")
+
+
+def _key(f: str) -> str:
+    p = Path(f).expanduser()
+    return str(p.resolve()) if p.exists() else f
+
+
 def _passwords(items: list[str]) -> dict[str, str]:
     out: dict[str, str] = {}
     for item in items:
         if "=" not in item:
             raise SystemExit(f"--password needs FILE=PASSWORD, got {item!r}")
         f, pw = item.split("=", 1)
-        p = Path(f).expanduser()
-        out[str(p.resolve()) if p.exists() else f] = pw
+        out[_key(f)] = pw
     return out
 
 
+def passwords_from_stdin(text: str) -> dict[str, str]:
+    """Passwords read from standard input.
+
+    Lines ``FILE=PASSWORD`` whose FILE exists give that file's password; a single line that is
+    not such a pair is one password for every file that needs one (it may contain ``=``).
+    """
+    from assistant.core.knowledge.indexer import ANY_FILE
+
+    lines = [ln.rstrip("\r") for ln in text.split("\n")]
+    lines = [ln for ln in lines if ln]
+    pairs: dict[str, str] = {}
+    for ln in lines:
+        f, sep, pw = ln.partition("=")
+        if sep and f and Path(f).expanduser().exists():
+            pairs[_key(f)] = pw
+        elif len(lines) == 1:
+            return {ANY_FILE: ln}
+        else:
+            raise SystemExit("--password-stdin: each line must be FILE=PASSWORD with an existing FILE "
+                             "(or give a single line holding one password)")
+    return pairs
+
+
+def _ask_passwords(kb, args, reports: list, bar) -> list:
+    """Ask in the terminal for each file that needs a password, and index it again with the answer."""
+    from assistant.core.knowledge import KnowledgeError
+
+    by_path = {r.path: r for r in reports}
+    for _ in range(ASK_TRIES):
+        locked = [r for r in by_path.values() if r.status in PASSWORD_STATUSES]
+        if not locked:
+            break
+        given: dict[str, str] = {}
+        for r in locked:
+            hint = " (the last one was wrong)" if r.status == "wrong password" else ""
+            pw = getpass.getpass(f"Password for {r.path}{hint} (empty to skip): ")
+            if pw:
+                given[r.path] = pw
+        if not given:
+            break
+        try:
+            again = kb.index(args.collection, [Path(p) for p in given], passwords=given, progress=bar,
+                             remember_passwords=args.remember_password)
+        except KnowledgeError as e:
+            print(f"hearth index: {e.in_words()}", file=sys.stderr)
+            break
+        by_path.update({r.path: r for r in again})
+    return list(by_path.values())
+
+
 def run(args: argparse.Namespace) -> int:
+    from assistant.core.errors import EXIT_USER
     from assistant.core.knowledge import KnowledgeBase, KnowledgeError
+    from assistant.core.knowledge.indexer import NOT_FOUND
 
     kb = KnowledgeBase()
     cancel = threading.Event()
@@ -79,23 +153,37 @@ def run(args: argparse.Namespace) -> int:
         if not args.paths and not args.rebuild:
             print("hearth index: give files or folders to index (or --rebuild)", file=sys.stderr)
             return 2
+        if args.ask_password and args.password_stdin:
+            print("hearth index: give --ask-password or --password-stdin, not both", file=sys.stderr)
+            return 2
+        if args.ask_password and not sys.stdin.isatty():
+            print("hearth index: --ask-password needs a terminal; pipe passwords in with --password-stdin",
+                  file=sys.stderr)
+            return 2
+        passwords = _passwords(args.password)
+        if args.password:
+            print(ARGV_WARNING, file=sys.stderr)
+        if args.password_stdin:
+            passwords.update(passwords_from_stdin(sys.stdin.read()))
         bar = ProgressBar()
         try:
             if args.rebuild:
                 reports = kb.reindex(args.collection, rebuild=True, progress=bar, cancel=cancel)
                 if args.paths:
-                    reports += kb.index(args.collection, args.paths, passwords=_passwords(args.password),
+                    reports += kb.index(args.collection, args.paths, passwords=passwords or None,
                                         progress=bar, cancel=cancel, remember_passwords=args.remember_password)
             else:
-                reports = kb.index(args.collection, args.paths, passwords=_passwords(args.password), progress=bar,
+                reports = kb.index(args.collection, args.paths, passwords=passwords or None, progress=bar,
                                    cancel=cancel, remember_passwords=args.remember_password)
+            if args.ask_password:
+                reports = _ask_passwords(kb, args, reports, bar)
         except KeyboardInterrupt:
             cancel.set()
             print("\nstopped; files finished so far stay indexed", file=sys.stderr)
             return 130
         except KnowledgeError as e:
-            print(f"hearth index: {e}", file=sys.stderr)
-            return 1
+            print(f"hearth index: {e.in_words()}", file=sys.stderr)
+            return e.exit_code
         if args.json:
             print(json.dumps([asdict(r) for r in reports], ensure_ascii=False, indent=2))
         else:
@@ -107,6 +195,9 @@ def run(args: argparse.Namespace) -> int:
             for r in reports:
                 counts[r.status] = counts.get(r.status, 0) + 1
             print("; ".join(f"{n} {s}" for s, n in sorted(counts.items())) + f" -> collection '{args.collection}'")
-        return 0
+        missing = [r.path for r in reports if r.status == NOT_FOUND]
+        for path in missing:
+            print(f"hearth index: {path}: not found", file=sys.stderr)
+        return EXIT_USER if missing else 0
     finally:
         kb.close()

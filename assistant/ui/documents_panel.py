@@ -25,8 +25,10 @@ from assistant.ui.errors import in_words
 log = logging.getLogger("assistant.ui")
 DEFAULT_COLLECTION = "Documents"
 PathRole = Qt.ItemDataRole.UserRole + 1
+CollectionRole = Qt.ItemDataRole.UserRole + 2  # the collection a row's file belongs to
 OK_STATUSES = {"indexed", "unchanged"}
 PASSWORD_STATUSES = {"needs password", "wrong password"}
+SKIPPED_STATUSES = {"skipped", "not found"}  # never read: retrying would change nothing
 
 
 class DocumentsPanel(QWidget):
@@ -120,6 +122,7 @@ class DocumentsPanel(QWidget):
         self._watching = False
         self._refresh_gen = 0
         self.statuses: dict[str, tuple[str, str]] = {}  # path -> (status, reason), for tests and tooltips
+        self.file_collections: dict[str, str] = {}  # path -> the collection that row belongs to
         self.set_busy_state()
 
     # knowledge base (heavy: imported in a worker) -------------------------------------------------
@@ -171,7 +174,7 @@ class DocumentsPanel(QWidget):
     def _watched_changed(self, name: str, reports: list[Any]) -> None:
         if name == self.current_collection():
             for r in reports:
-                self._show_file(r.path, r.status, r.reason, r.chunks)
+                self._show_file(r.path, r.status, r.reason, r.chunks, name)
         self.job_label.setText(self.tr("“%s”: %d files updated from a watched folder.") % (name, len(reports)))
         self.job_label.show()
         self.refresh_collections(select=self.current_collection() or name)
@@ -222,15 +225,16 @@ class DocumentsPanel(QWidget):
         self.watch_box.blockSignals(True)
         self.watch_box.setChecked(bool(info and info.watched))
         self.watch_box.blockSignals(False)
-        queued = {p: v for p, v in self.statuses.items() if v[0] == "queued"}
+        queued = {p: (v, self.file_collections.get(p, "")) for p, v in self.statuses.items() if v[0] == "queued"}
         self.files.clear()
         self.statuses = {}
+        self.file_collections = {}
         for f in files:
-            self._show_file(f.path, f.status, f.reason, f.chunks)
+            self._show_file(f.path, f.status, f.reason, f.chunks, name)
         if self._running or self._queue:
-            for p, (st, reason) in queued.items():  # files waiting for their turn stay listed
+            for p, ((st, reason), owner) in queued.items():  # files waiting for their turn stay listed
                 if p not in self.statuses:
-                    self._show_file(p, st, reason, 0)
+                    self._show_file(p, st, reason, 0, owner)
         self.set_busy_state()
         self.collectionsChanged.emit([c.name for c in infos])
 
@@ -238,8 +242,9 @@ class DocumentsPanel(QWidget):
         """The user chose another collection: show its files."""
         self.refresh_collections(select=self.current_collection() or None)
 
-    def _show_file(self, path: str, status: str, reason: str, chunks: int) -> None:
+    def _show_file(self, path: str, status: str, reason: str, chunks: int, collection: str) -> None:
         self.statuses[str(path)] = (status, reason)
+        self.file_collections[str(path)] = collection
         it = None
         for i in range(self.files.topLevelItemCount()):
             if self.files.topLevelItem(i).data(0, PathRole) == str(path):
@@ -248,9 +253,13 @@ class DocumentsPanel(QWidget):
             it = QTreeWidgetItem(self.files)
         it.setText(0, os.path.basename(str(path)))
         it.setData(0, PathRole, str(path))
+        it.setData(0, CollectionRole, collection)
         it.setText(1, self._status_words(status))
         it.setText(2, str(chunks))
-        it.setToolTip(0, str(path))
+        if collection and collection != self.current_collection():
+            it.setToolTip(0, self.tr("%s\nin “%s”") % (path, collection))
+        else:
+            it.setToolTip(0, str(path))
         tip = self._status_words(status) + (f": {reason}" if reason else "")
         action = self._action_words(status)
         it.setToolTip(1, tip + (f"\n{action}" if action else ""))
@@ -264,7 +273,8 @@ class DocumentsPanel(QWidget):
                  "damaged": self.tr("damaged"), "unsupported": self.tr("unsupported"),
                  "too large": self.tr("too large"), "timed out": self.tr("timed out"),
                  "empty": self.tr("empty"), "garbled text": self.tr("garbled text"),
-                 "cancelled": self.tr("cancelled"), "queued": self.tr("queued")}
+                 "cancelled": self.tr("cancelled"), "queued": self.tr("queued"),
+                 "skipped": self.tr("skipped"), "not found": self.tr("not found")}
         return words.get(status, status)
 
     def _action_words(self, status: str) -> str:
@@ -272,6 +282,9 @@ class DocumentsPanel(QWidget):
             return self.tr("Double-click to enter the password.")
         if status in OK_STATUSES:
             return ""
+        if status in SKIPPED_STATUSES:
+            return self.tr("Hearth reads only regular files, and follows links only inside the folder; "
+                           "right-click to remove the row.")
         return self.tr("Double-click to retry; right-click to remove.")
 
     # adding and indexing ------------------------------------------------------------------------------
@@ -301,7 +314,7 @@ class DocumentsPanel(QWidget):
         self.collectionChosen.emit(name)
         for p in paths:
             if p.is_file():
-                self._show_file(str(p.resolve()), "queued", "", 0)
+                self._show_file(str(p.resolve()), "queued", "", 0, name)
         self.enqueue(name, paths)
 
     def enqueue(self, name: str, paths: list[Path], passwords: dict[str, str] | None = None) -> None:
@@ -353,7 +366,7 @@ class DocumentsPanel(QWidget):
     def _job_done(self, name: str, reports: list[Any]) -> None:
         self._running = False
         for r in reports:
-            self._show_file(r.path, r.status, r.reason, r.chunks)
+            self._show_file(r.path, r.status, r.reason, r.chunks, name)
         bad = [r for r in reports if r.status not in OK_STATUSES]
         self.job_label.setText(self.tr("“%s”: %d files indexed, %d need attention.")
                                % (name, len(reports) - len(bad), len(bad)))
@@ -406,7 +419,7 @@ class DocumentsPanel(QWidget):
         status = self.statuses.get(path, ("", ""))[0]
         if status in PASSWORD_STATUSES:
             self.ask_password(path)
-        elif status not in OK_STATUSES:
+        elif status not in OK_STATUSES and status not in SKIPPED_STATUSES:
             self.retry(path)
 
     def ask_password(self, path: str, password: str | None = None) -> None:
@@ -417,12 +430,19 @@ class DocumentsPanel(QWidget):
                 QLineEdit.EchoMode.Password)
             if not ok:
                 return
-        self._show_file(path, "queued", "", 0)
-        self.enqueue(self.current_collection(), [Path(path)], {str(path): password})
+        name = self.collection_of(path)
+        self._show_file(path, "queued", "", 0, name)
+        self.enqueue(name, [Path(path)], {str(path): password})
+
+    def collection_of(self, path: str) -> str:
+        """The collection a listed file belongs to (not necessarily the one selected now)."""
+        return self.file_collections.get(str(path)) or self.current_collection()
 
     def retry(self, path: str) -> None:
-        self._show_file(path, "queued", "", 0)
-        self.enqueue(self.current_collection(), [Path(path)])
+        """Index a file again, into its own collection."""
+        name = self.collection_of(path)
+        self._show_file(path, "queued", "", 0, name)
+        self.enqueue(name, [Path(path)])
 
     def show_reason(self, path: str) -> None:
         status, reason = self.statuses.get(path, ("", ""))
@@ -430,7 +450,7 @@ class DocumentsPanel(QWidget):
                                 f"{self._status_words(status)}\n\n{reason}\n\n{self._action_words(status)}")
 
     def remove_file(self, path: str) -> None:
-        name = self.current_collection()
+        name = self.collection_of(path)
         self.tasks.start(lambda: self.hearth.knowledge.remove_file(name, Path(path)),
                          done=lambda _r: self.refresh_collections(select=name), error=self._failed)
 

@@ -127,3 +127,32 @@ def test_a_watched_folder_is_indexed_now_and_again_when_a_file_appears(qtbot, he
     (folder / "second.txt").write_text("A second note about the storm.", encoding="utf-8")
     qtbot.waitUntil(lambda: status_of(panel, folder / "second.txt") == "indexed", timeout=30000)
     assert "watched folder" in panel.job_label.text()
+
+
+def test_password_entered_for_a_file_indexes_it_into_its_own_collection(qtbot, hearth, shared_eval):
+    w = make_window(qtbot, hearth)
+    panel = w.documents
+    with qtbot.waitSignal(panel.collectionsChanged, timeout=60000):
+        panel.warm_up()
+    for name in ("Papers", "Recipes"):
+        with qtbot.waitSignal(panel.collectionsChanged, timeout=20000):
+            panel.create_collection(name)
+    locked = shared_eval / "pdfs" / "encrypted_needs_pw/pypdf__crazyones-encrypted-256.pdf"
+    jobs: list[tuple[str, list]] = []
+
+    def finished(name: str, reports: list) -> None:
+        jobs.append((name, reports))
+        if len(jobs) == 1:
+            # the row says "needs password"; the user enters it while looking at "Recipes"
+            assert panel.current_collection() == "Recipes"
+            key = next(k for k in panel.statuses if Path(k).name == locked.name)
+            assert panel.statuses[key][0] == "needs password"
+            panel.ask_password(key, "password")
+
+    panel.jobFinished.connect(finished)
+    panel.add_paths([locked], collection="Papers")
+    panel.collection_box.setCurrentIndex(panel.collection_box.findData("Recipes"))  # the user looks elsewhere
+    qtbot.waitUntil(lambda: len(jobs) == 2, timeout=120000)
+    assert [name for name, _ in jobs] == ["Papers", "Papers"]
+    assert [f.status for f in hearth.knowledge.files("Papers")] == ["indexed"]
+    assert hearth.knowledge.files("Recipes") == []

@@ -188,7 +188,11 @@ class KnowledgeBase:
         """
         with self._work:
             s = self._get(name)
-            known = [Path(f.path) for f in s.manifest.files()]
+            from .indexer import SKIPPED
+
+            # Skipped paths (FIFOs, links out of a folder) come back only through their folder's
+            # scan: named one by one they would be judged as if the user had picked them.
+            known = [Path(f.path) for f in s.manifest.files() if f.status != SKIPPED]
             if rebuild:
                 watched = s.manifest.watched()
                 self.delete_collection(name)

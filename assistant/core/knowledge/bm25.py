@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import json
 import logging
-
+import os
 import re
+import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable
 
@@ -132,34 +133,74 @@ class BM25Index:
         return [(self.ids[i], float(v)) for i, v in zip(idx[order].tolist(), s[order].tolist())]
 
     def save(self, path: Path) -> None:
-        """Write the index atomically (temp file + rename)."""
+        """Write the index durably: a private temp file, fsync, rename, fsync of the folder.
+
+        A crash or power cut leaves the old cache or the new one, never a torn file under the
+        cache's name; two processes saving at once each use their own temp file.
+        """
         import numpy as np
 
         if self.matrix is None:
             return
-        tmp = path.with_suffix(".tmp.npz")
         m = self.matrix
-        np.savez(tmp, data=m.data, indices=m.indices, indptr=m.indptr, shape=np.asarray(m.shape),
-                 meta=np.frombuffer(json.dumps({"ids": self.ids, "vocab": self.vocab, "generation": self.generation,
-                                                "k1": self.k1, "b": self.b}).encode(), dtype=np.uint8))
-        tmp.replace(path)
+        meta = json.dumps({"ids": self.ids, "vocab": self.vocab, "generation": self.generation,
+                           "k1": self.k1, "b": self.b}).encode()
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".bm25-", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as f:
+                np.savez(f, data=m.data, indices=m.indices, indptr=m.indptr, shape=np.asarray(m.shape),
+                         meta=np.frombuffer(meta, dtype=np.uint8))
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+            raise
+        _fsync_dir(path.parent)
 
     @classmethod
     def load(cls, path: Path) -> "BM25Index | None":
-        """Read a saved index, or None when missing or unreadable (it is then rebuilt)."""
+        """Read a saved index, or None when it is missing or unreadable in any way (it is then rebuilt).
+
+        A cache is only ever a copy of the manifest: a torn or foreign file (EOFError, BadZipFile,
+        bad shapes, anything) must cost a rebuild, never keyword search.
+        """
         import numpy as np
         from scipy import sparse
 
         try:
-            z = np.load(path)
-            meta = json.loads(bytes(z["meta"]).decode())
-            idx = cls(meta["k1"], meta["b"])
-            idx.matrix = sparse.csc_matrix((z["data"], z["indices"], z["indptr"]), shape=tuple(z["shape"]))
-            idx.ids, idx.vocab, idx.generation = meta["ids"], meta["vocab"], int(meta["generation"])
+            with np.load(path, allow_pickle=False) as z:
+                meta = json.loads(bytes(z["meta"]).decode())
+                shape = tuple(int(x) for x in z["shape"])
+                idx = cls(float(meta["k1"]), float(meta["b"]))
+                idx.matrix = sparse.csc_matrix((z["data"], z["indices"], z["indptr"]), shape=shape)
+            idx.ids, idx.vocab, idx.generation = list(meta["ids"]), dict(meta["vocab"]), int(meta["generation"])
+            if len(idx.ids) != shape[0] or len(idx.vocab) != shape[1]:
+                raise ValueError(f"{len(idx.ids)} ids and {len(idx.vocab)} terms for a {shape} matrix")
+            idx.matrix.check_format(full_check=True)
             return idx
-        except (OSError, ValueError, KeyError) as e:
-            log.info("BM25 cache %s not usable (%s); rebuilding", path, e)
+        except Exception as e:  # noqa: BLE001 - any unreadable cache is rebuilt; the reason is logged
+            log.warning("keyword index cache %s is unreadable (%s: %s); rebuilding it", path, type(e).__name__, e)
             return None
+
+
+def _fsync_dir(folder: Path) -> None:
+    """Make a rename in ``folder`` durable (POSIX; Windows has no directory handles to sync)."""
+    if os.name != "posix":
+        return
+    try:
+        fd = os.open(str(folder), os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
 
 
 def rrf(rankings: list[list[str]], k: int = 60) -> dict[str, float]:

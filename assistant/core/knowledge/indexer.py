@@ -7,16 +7,18 @@ delete superseded vectors, clear pending.
 """
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import queue
+import stat
 import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator
 
-from assistant.core.files import sha256_of
+from assistant.core.files import Cancel, HashCancelled, NotARegularFile, is_cancelled, sha256_of
 
 from . import types as T
 from .chunking import Chunker, embedding_text
@@ -32,6 +34,11 @@ EMBED_SLICE = 256  # chunks per embed call: big enough to batch well, small enou
 GROUP_CHUNKS = 128  # small files are embedded together until a group has this many chunks
 GROUP_WAIT_S = 0.5  # ... or until the parser has kept the embedder waiting this long
 
+# Statuses of paths that are not indexed at all (beside those in ``types``).
+SKIPPED = "skipped"  # not a regular file, or a link leading out of the folder: never read
+NOT_FOUND = "not found"  # a path the user named does not exist
+ANY_FILE = "*"  # key in ``passwords``: one password for every file that needs one
+
 
 @dataclass
 class _Job:
@@ -46,18 +53,101 @@ class _Job:
 
 
 
-def _walk(folder: Path) -> Iterator[Path]:
+def _kind(mode: int) -> str:
+    """What a non-regular file is, in words."""
+    if stat.S_ISFIFO(mode):
+        return "a named pipe (FIFO)"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    return "a special file"
+
+
+def _inside(target: str, root: str) -> bool:
+    try:
+        return os.path.commonpath([target, root]) == root
+    except ValueError:  # another drive (Windows)
+        return False
+
+
+def _link_key(path: Path) -> str:
+    """A link's own key: its folder resolved, its name kept (the target may be anywhere or nowhere)."""
+    return str(path.parent.resolve() / path.name)
+
+
+def classify(path: Path, root: str | None = None) -> tuple[str, str | None]:
+    """Decide whether a path is a regular file to index.
+
+    Only regular files are read: FIFOs, sockets and devices can block a reader or never end
+    (a link to ``/dev/zero`` has size 0 and endless content). Links are followed only to a
+    regular file, and during a folder scan only when the target is inside that folder.
+
+    Args:
+        path: the file (or link) found.
+        root: the resolved folder being scanned; None for a file the user named directly.
+
+    Returns:
+        ``(key, None)`` for a file to index (the key is its resolved path), or ``(key, reason)``
+        for one to skip, the reason in words.
+    """
+    try:
+        lst = os.lstat(path)
+    except OSError as e:
+        return str(path.absolute()), f"cannot read: {e.strerror or e}"
+    if not stat.S_ISLNK(lst.st_mode):
+        key = str(path.resolve())
+        if stat.S_ISREG(lst.st_mode):
+            return key, None
+        return key, f"{_kind(lst.st_mode)}, not a document"
+    key = _link_key(path)
+    try:
+        target = os.path.realpath(path, strict=True)
+    except OSError as e:
+        if e.errno == errno.ELOOP:
+            return key, "a link that leads back to itself (a loop)"
+        return key, "a link to something that does not exist"
+    except RuntimeError:  # older Pythons report a loop this way
+        return key, "a link that leads back to itself (a loop)"
+    try:
+        st = os.stat(target)
+    except OSError as e:
+        return key, f"cannot read the link's target {target}: {e.strerror or e}"
+    if stat.S_ISDIR(st.st_mode):
+        return key, f"a link to the folder {target} (links to folders are not followed)"
+    if not stat.S_ISREG(st.st_mode):
+        return key, f"a link to {_kind(st.st_mode)} ({target}), not a document"
+    if root is not None and not _inside(target, root):
+        return key, f"a link to {target}, outside the folder being indexed (links are followed only inside it)"
+    return target, None
+
+
+def _walk(folder: Path, cancel: Cancel = None) -> Iterator[Path]:
+    """Every visible entry of a folder tree that is not a real folder; links to folders are not entered."""
     for root, dirs, files in os.walk(folder):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        if is_cancelled(cancel):
+            return
+        keep = []
+        for d in sorted(dirs):
+            if d.startswith("."):
+                continue
+            if os.path.islink(os.path.join(root, d)):
+                files.append(d)  # reported as skipped, never entered (no loops, no escapes)
+            else:
+                keep.append(d)
+        dirs[:] = keep
         for f in sorted(files):
             if not f.startswith(".") and not f.startswith("~$"):
                 yield Path(root) / f
 
 
 def _password_for(path: Path, given: str, passwords: dict[str, str] | None) -> str | None:
+    """The password given for a file: by key, path or name; ``"*"`` is one password for every file."""
     if not passwords:
         return None
-    for key in (given, str(path), path.name):
+    for key in (given, str(path), path.name, ANY_FILE):
         if key in passwords:
             return passwords[key]
     return None
@@ -88,26 +178,48 @@ class Indexer:
         emit = progress or (lambda p: None)
         emit(T.IndexProgress("scanning", 0, 0, "", 0))
         seen: dict[str, Path] = {}
+        skipped: dict[str, str] = {}
         for src in sources:
             src = Path(src).expanduser()
-            key_src = str(src.resolve()) if src.exists() else str(src.absolute())
-            if src.is_dir():
-                for f in _walk(src):
-                    seen.setdefault(str(f.resolve()), f)
-                if prune_folders:
-                    prefix = key_src.rstrip(os.sep) + os.sep
+            if src.is_dir():  # a folder the user named: followed even when it is a link
+                root = os.path.realpath(src)
+                for f in _walk(src, cancel):
+                    key, reason = classify(f, root)
+                    if reason is None:
+                        seen.setdefault(key, Path(key))
+                    else:
+                        skipped.setdefault(key, reason)
+                if prune_folders and not is_cancelled(cancel):
+                    prefix = root.rstrip(os.sep) + os.sep
                     for sf in m.files():
-                        if sf.path.startswith(prefix) and sf.path not in seen and not Path(sf.path).exists():
+                        if sf.path.startswith(prefix) and sf.path not in seen and sf.path not in skipped \
+                                and not os.path.lexists(sf.path):
                             reports.append(self.remove(sf.path))
-            elif src.is_file():
-                seen.setdefault(key_src, src)
-            elif m.file(key_src) is not None:
-                reports.append(self.remove(key_src))
+            elif os.path.lexists(src):
+                key, reason = classify(src)
+                if reason is None:
+                    seen.setdefault(key, Path(key))
+                else:
+                    skipped.setdefault(key, reason)
             else:
-                reports.append(T.FileReport(key_src, T.DAMAGED, "file not found", 0))
+                key_src = str(src.resolve())
+                if m.file(key_src) is not None:
+                    reports.append(self.remove(key_src))
+                elif m.file(str(src.absolute())) is not None:
+                    reports.append(self.remove(str(src.absolute())))
+                else:
+                    reports.append(T.FileReport(str(src.absolute()), NOT_FOUND, "no such file or folder", 0))
+        for key, reason in skipped.items():
+            if key not in seen:
+                reports.append(self._skip(key, reason))
         jobs: list[_Job] = []
         for key, path in seen.items():
-            rep = self._triage(key, path, passwords, jobs)
+            if is_cancelled(cancel):
+                break
+            try:
+                rep = self._triage(key, path, passwords, jobs, cancel)
+            except HashCancelled:
+                break
             if rep is not None:
                 reports.append(rep)
         total = len(seen)
@@ -184,13 +296,20 @@ class Indexer:
 
         return secrets.get_secret(_secret_name(sha))
 
-    def _triage(self, key: str, path: Path, passwords: dict[str, str] | None, jobs: list[_Job]) -> T.FileReport | None:
-        """Decide whether a file needs parsing; return its report when it does not."""
+    def _triage(self, key: str, path: Path, passwords: dict[str, str] | None, jobs: list[_Job],
+                cancel: Cancel = None) -> T.FileReport | None:
+        """Decide whether a file needs parsing; return its report when it does not.
+
+        Raises:
+            HashCancelled: ``cancel`` was set while the file was being hashed.
+        """
         m = self.store.manifest
         try:
             st = path.stat()
         except OSError as e:
             return T.FileReport(key, T.DAMAGED, f"cannot read: {e.strerror or e}", 0)
+        if not stat.S_ISREG(st.st_mode):  # replaced since the scan
+            return self._skip(key, f"{_kind(st.st_mode)}, not a document")
         row = m.file(key)
         if row is not None and row.status in (T.UNSUPPORTED, T.TOO_LARGE) and row.size == st.st_size \
                 and row.mtime == st.st_mtime:
@@ -209,7 +328,9 @@ class Indexer:
                 and row.sha256:
             return self._unchanged(row)
         try:
-            sha = sha256_of(path)
+            sha = sha256_of(path, cancel=cancel)
+        except NotARegularFile:
+            return self._skip(key, "not a regular file, not a document")
         except OSError as e:
             return T.FileReport(key, T.DAMAGED, f"cannot read: {e.strerror or e}", 0)
         if row is not None and same_embedder and pw is None and row.sha256 == sha:
@@ -217,6 +338,18 @@ class Indexer:
             return self._unchanged(row)
         jobs.append(_Job(path, key, st.st_size, st.st_mtime, sha, pw))
         return None
+
+    def _skip(self, key: str, reason: str) -> T.FileReport:
+        """Record a path that is not indexed (a FIFO, a device, a link out of the folder) as a row with its reason."""
+        rep = T.FileReport(key, SKIPPED, reason, 0)
+        row = self.store.manifest.file(key)
+        if row is None or row.status != SKIPPED or row.reason != reason:
+            try:
+                mtime = os.lstat(key).st_mtime
+            except OSError:
+                mtime = 0.0
+            self._record(key, 0, mtime, "", rep)
+        return rep
 
     @staticmethod
     def _unchanged(row: T.SourceFile) -> T.FileReport:

@@ -3,10 +3,15 @@
 Tables: ``meta`` (name, embedder, generation), ``files`` (one row per source file), ``chunks``
 (text and citation data of every chunk in Chroma), ``watched`` folders, and ``pending`` (chunk ids
 that may exist in Chroma without being committed here, written before every Chroma change so a
-crash at any instant can be reconciled).
+crash at any instant can be reconciled). A pending id records which process wrote it, so opening
+the collection elsewhere never takes a running index's ids for leftovers of a crash.
+
+One connection is shared by the threads of a process; every statement, reads included, runs
+under ``lock``, so a read never sees another thread's transaction half done.
 """
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 import time
@@ -40,7 +45,20 @@ class Manifest:
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.executescript(SCHEMA)
+        if "owner" not in {r[1] for r in self.db.execute("PRAGMA table_info(pending)")}:
+            try:
+                self.db.execute("ALTER TABLE pending ADD COLUMN owner TEXT NOT NULL DEFAULT ''")
+            except sqlite3.OperationalError:  # another process added it first
+                pass
         self.lock = threading.RLock()
+
+    def _all(self, sql: str, args: tuple | list = ()) -> list[tuple]:
+        with self.lock:
+            return self.db.execute(sql, args).fetchall()
+
+    def _one(self, sql: str, args: tuple | list = ()) -> tuple | None:
+        with self.lock:
+            return self.db.execute(sql, args).fetchone()
 
     def close(self) -> None:
         """Close the database."""
@@ -49,7 +67,7 @@ class Manifest:
 
     # -- meta ---------------------------------------------------------------------------------
     def get(self, key: str, default: str = "") -> str:
-        row = self.db.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
+        row = self._one("SELECT value FROM meta WHERE key=?", (key,))
         return row[0] if row else default
 
     def set(self, **values: object) -> None:
@@ -64,24 +82,25 @@ class Manifest:
 
     # -- files --------------------------------------------------------------------------------
     def file(self, path: str) -> T.SourceFile | None:
-        row = self.db.execute("SELECT path, size, mtime, sha256, status, error, chunks, embedder, indexed_at "
-                              "FROM files WHERE path=?", (path,)).fetchone()
+        row = self._one("SELECT path, size, mtime, sha256, status, error, chunks, embedder, indexed_at "
+                        "FROM files WHERE path=?", (path,))
         return T.SourceFile(*row) if row else None
 
     def files(self) -> list[T.SourceFile]:
-        rows = self.db.execute("SELECT path, size, mtime, sha256, status, error, chunks, embedder, indexed_at "
-                               "FROM files ORDER BY path").fetchall()
+        rows = self._all("SELECT path, size, mtime, sha256, status, error, chunks, embedder, indexed_at "
+                         "FROM files ORDER BY path")
         return [T.SourceFile(*r) for r in rows]
 
     def counts(self) -> tuple[int, int]:
         """(files, chunks) in the collection."""
-        f = self.db.execute("SELECT COUNT(*) FROM files").fetchone()[0]
-        c = self.db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
+        with self.lock:
+            f = self.db.execute("SELECT COUNT(*) FROM files").fetchone()[0]
+            c = self.db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
         return int(f), int(c)
 
     def chunk_ids(self, path: str | None = None) -> set[str]:
         q = "SELECT id FROM chunks" + (" WHERE path=?" if path is not None else "")
-        return {r[0] for r in self.db.execute(q, (path,) if path is not None else ())}
+        return {r[0] for r in self._all(q, (path,) if path is not None else ())}
 
     def record_status(self, f: T.SourceFile) -> None:
         """Record a file that has no chunks (any status but indexed), dropping chunks it had before."""
@@ -114,22 +133,37 @@ class Manifest:
     # -- pending (crash safety) ---------------------------------------------------------------
     def add_pending(self, ids: Iterable[str]) -> None:
         """Durably note ids about to be written to or deleted from Chroma (before touching Chroma)."""
+        owner = _owner()
         with self.lock:
             self.db.execute("BEGIN IMMEDIATE")
-            self.db.executemany("INSERT OR IGNORE INTO pending(id) VALUES (?)", ((i,) for i in ids))
+            self.db.executemany("INSERT OR REPLACE INTO pending(id, owner) VALUES (?, ?)", ((i, owner) for i in ids))
             self.db.execute("COMMIT")
 
     def pending(self) -> set[str]:
-        return {r[0] for r in self.db.execute("SELECT id FROM pending")}
+        """Ids left pending by processes that are gone (a crash): the ones to reconcile.
 
-    def clear_pending(self, ids: Iterable[str] | None = None) -> None:
+        Ids of a process still running (another window, ``hearth index`` in a terminal, another
+        thread here) are its work in progress and are left alone.
+        """
+        alive: dict[str, bool] = {}
+        out: set[str] = set()
+        for i, owner in self._all("SELECT id, owner FROM pending"):
+            if owner not in alive:
+                alive[owner] = _owner_alive(owner)
+            if not alive[owner]:
+                out.add(i)
+        return out
+
+    def pending_all(self) -> set[str]:
+        """Every pending id, also those of runs in progress (never to be taken for orphans)."""
+        return {r[0] for r in self._all("SELECT id FROM pending")}
+
+    def clear_pending(self, ids: Iterable[str]) -> None:
+        """Forget pending ids (their Chroma change is committed or undone)."""
         with self.lock:
-            if ids is None:
-                self.db.execute("DELETE FROM pending")
-            else:
-                self.db.execute("BEGIN IMMEDIATE")
-                self.db.executemany("DELETE FROM pending WHERE id=?", ((i,) for i in ids))
-                self.db.execute("COMMIT")
+            self.db.execute("BEGIN IMMEDIATE")
+            self.db.executemany("DELETE FROM pending WHERE id=?", ((i,) for i in ids))
+            self.db.execute("COMMIT")
 
     # -- chunks -------------------------------------------------------------------------------
     def replace_file(self, f: T.SourceFile, chunks: list[T.Chunk]) -> None:
@@ -165,17 +199,33 @@ class Manifest:
             part = ids[i:i + 500]
             q = 'SELECT id, path, idx, page, start, "end", heading, text FROM chunks WHERE id IN (%s)' % (
                 ",".join("?" * len(part)))
-            for r in self.db.execute(q, part):
+            for r in self._all(q, part):
                 out[r[0]] = r[1:]
         return out
 
-    def iter_chunks(self) -> Iterator[tuple[str, str, str]]:
-        """(id, heading, text) of every chunk, in a stable order."""
-        yield from self.db.execute("SELECT id, heading, text FROM chunks ORDER BY rowid")
+    def iter_chunks(self, page: int = 2000) -> Iterator[tuple[str, str, str]]:
+        """(id, heading, text) of every chunk, in a stable order.
+
+        Read a page at a time under the lock (never a cursor left open across other threads' writes).
+        """
+        last = -1
+        while True:
+            rows = self._all("SELECT rowid, id, heading, text FROM chunks WHERE rowid > ? ORDER BY rowid LIMIT ?",
+                             (last, page))
+            if not rows:
+                return
+            for r in rows:
+                yield r[1], r[2], r[3]
+            last = rows[-1][0]
+
+    def mark_lost(self, path: str) -> None:
+        """A file's vectors are gone from Chroma: make the next run index it again."""
+        with self.lock:
+            self.db.execute("UPDATE files SET sha256='', size=-1 WHERE path=?", (path,))
 
     # -- watched folders ----------------------------------------------------------------------
     def watched(self) -> list[str]:
-        return [r[0] for r in self.db.execute("SELECT folder FROM watched WHERE enabled=1 ORDER BY folder")]
+        return [r[0] for r in self._all("SELECT folder FROM watched WHERE enabled=1 ORDER BY folder")]
 
     def set_watched(self, folder: str, enabled: bool) -> None:
         with self.lock:
@@ -187,3 +237,40 @@ class Manifest:
 
 def now() -> float:
     return time.time()
+
+
+_OWNER: str | None = None
+
+
+def _start_time(pid: int) -> str:
+    import psutil
+
+    return f"{psutil.Process(pid).create_time():.2f}"
+
+
+def _owner() -> str:
+    """This process, as ``pid:start time`` (a pid alone can be reused after a crash)."""
+    global _OWNER
+    pid = os.getpid()
+    if _OWNER is None or not _OWNER.startswith(f"{pid}:"):  # also right in a forked child
+        try:
+            _OWNER = f"{pid}:{_start_time(pid)}"
+        except Exception:  # psutil cannot tell: pending ids then look like a crash's to others
+            _OWNER = f"{pid}:?"
+    return _OWNER
+
+
+def _owner_alive(owner: str) -> bool:
+    """Whether the process that wrote a pending id is still running."""
+    pid_s, _, started = owner.partition(":")
+    if not pid_s.isdigit() or started == "?":
+        return False  # written before owners were recorded, or unknown: reconcile it
+    if owner == _owner():
+        return True
+    try:
+        import psutil
+
+        p = psutil.Process(int(pid_s))
+        return p.status() != psutil.STATUS_ZOMBIE and _start_time(int(pid_s)) == started
+    except Exception:  # no such process (or no access: then it is not ours to wait for)
+        return False

@@ -93,6 +93,8 @@ class CollectionStore:
         """Make Chroma match the manifest after a crash: remove orphans, mark files missing vectors.
 
         Cheap in the common case: only ids noted as pending are checked, plus a count comparison.
+        Ids pending in a process that is still running (indexing this collection right now) are
+        its work in progress: they are neither deleted nor taken for orphans.
         """
         col = self._collection
         pending = self.manifest.pending()
@@ -103,12 +105,12 @@ class CollectionStore:
                 log.info("collection %s: removing %d chunks left by an interrupted run", self.id, len(orphans))
                 for i in range(0, len(orphans), CHROMA_BATCH):
                     col.delete(ids=orphans[i:i + CHROMA_BATCH])
-            self.manifest.clear_pending()
+            self.manifest.clear_pending(pending)
         _, n_manifest = self.manifest.counts()
         if col.count() != n_manifest:
             have = self.all_chroma_ids()
             want = self.manifest.chunk_ids()
-            extra = list(have - want)
+            extra = list(have - want - self.manifest.pending_all())
             if extra:
                 log.warning("collection %s: removing %d chunks unknown to the manifest", self.id, len(extra))
                 for i in range(0, len(extra), CHROMA_BATCH):
@@ -118,7 +120,7 @@ class CollectionStore:
                 rows = self.manifest.chunk_rows(sorted(missing))
                 for path in {r[0] for r in rows.values()}:
                     log.warning("collection %s: %s lost vectors; it will be re-indexed", self.id, path)
-                    self.manifest.db.execute("UPDATE files SET sha256='', size=-1 WHERE path=?", (path,))
+                    self.manifest.mark_lost(path)
 
     # -- BM25 ---------------------------------------------------------------------------------
     def bm25(self) -> BM25Index:
