@@ -78,3 +78,61 @@ def test_ctrl_c_stops_the_answer_not_the_program(tmp_path):
     assert proc.returncode == 0, err
     assert "[stopped]" in out
     assert "Traceback" not in err
+
+
+def _last_json(capsys):
+    return json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+
+
+def test_chat_is_stored_and_continue_resumes_it(monkeypatch, capsys):
+    monkeypatch.setattr("sys.stdin", io.StringIO("What is the capital of France?\n/exit\n"))
+    assert cli.main(["chat", "--system", SYSTEM, "--max-tokens", "16", "--temperature", "0"]) == 0
+    capsys.readouterr()
+    assert cli.main(["conversations", "list", "--json"]) == 0
+    convs = json.loads(capsys.readouterr().out)["conversations"]
+    assert len(convs) == 1 and "capital of France" in convs[0]["title"]
+    monkeypatch.setattr("sys.stdin", io.StringIO("And of Italy?\n/exit\n"))
+    assert cli.main(["chat", "--continue", "--max-tokens", "16", "--temperature", "0"]) == 0
+    out = capsys.readouterr().out
+    assert "you> What is the capital of France?" in out  # the earlier turns are shown again
+    from assistant.core.app import Hearth
+
+    h = Hearth()
+    try:
+        conv = h.store.list()[0]
+        thread = h.store.thread(conv.id)
+        assert [m.content for m in thread if m.role == "user"] == ["What is the capital of France?", "And of Italy?"]
+        assert all(m.status == "complete" for m in thread if m.role == "assistant")
+        assert len(h.store.list()) == 1
+    finally:
+        h.close()
+
+
+def test_no_log_keeps_nothing(monkeypatch, capsys):
+    assert cli.main(["ask", "Hi", "--no-log", "--max-tokens", "4", "--json"]) == 0
+    assert _last_json(capsys)["conversation_id"] is None
+    monkeypatch.setattr("sys.stdin", io.StringIO("Hello\n/exit\n"))
+    assert cli.main(["chat", "--no-log", "--max-tokens", "4"]) == 0
+    capsys.readouterr()
+    from assistant.core.app import Hearth
+
+    h = Hearth()
+    try:
+        assert h.store.list() == []
+    finally:
+        h.close()
+
+
+def test_conversation_option_resumes_by_id_prefix(monkeypatch, capsys):
+    assert cli.main(["ask", "Name a colour.", "--max-tokens", "8", "--json"]) == 0
+    cid = _last_json(capsys)["conversation_id"]
+    monkeypatch.setattr("sys.stdin", io.StringIO("Another one?\n/exit\n"))
+    assert cli.main(["chat", "--conversation", cid[:8], "--max-tokens", "8"]) == 0
+    capsys.readouterr()
+    from assistant.core.app import Hearth
+
+    h = Hearth()
+    try:
+        assert [m.content for m in h.store.thread(cid) if m.role == "user"] == ["Name a colour.", "Another one?"]
+    finally:
+        h.close()

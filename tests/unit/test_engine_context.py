@@ -68,10 +68,10 @@ def test_state_cache_spills_to_disk_under_a_cap(tmp_path):
 
 
 def test_build_messages_and_adapter_argument():
-    # imported here: the chat command's helpers are being moved; the engine tests above must not depend on it
-    from assistant.commands.chat import build_messages, parse_adapter
+    from assistant.commands.chat import parse_adapter
+    from assistant.core.answers.reply import build_messages
 
-    msgs = build_messages("Q?", "Be brief.", [Message("user", "a"), Message("assistant", "b")],
+    msgs = build_messages("Be brief.", [Message("user", "a"), Message("assistant", "b")], "Q?",
                           context_block="[1] Passage.")
     assert [m.role for m in msgs] == ["system", "user", "assistant", "user"]
     assert msgs[-1].content == "[1] Passage.\n\nQuestion: Q?"  # passages go in the newest user turn

@@ -73,6 +73,7 @@ class Reply:
         self._stream: Any = None
         self._cancelled = threading.Event()
         self._finished = False
+        self._loading = False
         self.turn_timeout: float | None = None  # wait at most this long for the engine (then Unavailable)
         self.on_start: Any = None  # called once the engine is ours and the model is loaded
         block = None
@@ -100,6 +101,10 @@ class Reply:
         stream = self._stream
         if stream is not None:
             stream.cancel()
+        elif self._loading:  # this answer holds the engine and its model is loading: stop the load
+            engine = self.hearth.engine_if_started()
+            if engine is not None:
+                engine.cancel()
 
     @property
     def cancelled(self) -> bool:
@@ -121,14 +126,18 @@ class Reply:
                 if self._cancelled.is_set():
                     status = "stopped"
                     return
-                self.hearth.ensure_model(self.model, self.settings)
+                self._loading = True
+                try:
+                    self.hearth.ensure_model(self.model, self.settings)
+                finally:
+                    self._loading = False
                 if self.on_start is not None:
                     self.on_start()
                 if self._cancelled.is_set():
                     status = "stopped"
                     return
-                self._stream = self.hearth.engine.chat(self.messages, self.sampling,
-                                                       conversation_id=self.conversation_key)
+                self._stream = self.hearth.engine_for(self.model).chat(self.messages, self.sampling,
+                                                                       conversation_id=self.conversation_key)
                 if self._cancelled.is_set():
                     self._stream.cancel()
                 done = False
