@@ -19,10 +19,10 @@ from assistant.core.engine.types import LoadOptions, Message, ModelError, Sampli
 pytestmark = pytest.mark.slow
 
 LOOPS_FOR_EVER = "{% for a in range(99999) %}{% for b in range(99999) %}{% endfor %}{% endfor %}"
-# Through a variable: llama-cpp-python compiles a GGUF's template with plain Jinja when the model
-# loads, and plain Jinja folds a constant ``'x' * 10**10`` right then (see
-# chat_format.llama_cpp_template_compile_disabled); this one is built only when Hearth renders it.
 HUGE_STRING = "{% set n = 10 ** 10 %}{{ 'x' * n }}"
+# A constant: plain Jinja folds it while compiling, which llama-cpp-python does at load time
+# (see chat_format.llama_cpp_template_compile_disabled: Hearth skips that compile)
+HUGE_CONSTANT = "{{ 'x' * 10**10 }}"
 QUESTION = [Message("system", "You are a helpful assistant."), Message("user", "What is the capital of France?")]
 SHORT = SamplingParams(temperature=0.0, max_tokens=8, seed=1)
 
@@ -59,7 +59,7 @@ def copy_with_chat_template(src: Path, dst: Path, template: str) -> Path:
 def hostile_models(smollm2_path, tmp_path_factory):
     folder = tmp_path_factory.mktemp("hostile-gguf")
     return {name: copy_with_chat_template(smollm2_path, folder / f"{name}.gguf", src)
-            for name, src in (("loops", LOOPS_FOR_EVER), ("huge", HUGE_STRING))}
+            for name, src in (("loops", LOOPS_FOR_EVER), ("huge", HUGE_STRING), ("constant", HUGE_CONSTANT))}
 
 
 @pytest.fixture(scope="module")
@@ -104,6 +104,15 @@ def test_a_gguf_whose_template_builds_a_huge_string_answers_with_an_error(engine
     assert took < 3.0
     assert isinstance(err, ChatTemplateTooCostly) and "would produce more than" in str(err)
     assert str(path) in str(err)
+
+
+def test_a_gguf_whose_template_folds_a_huge_constant_loads_and_answers_with_an_error(engine, hostile_models):
+    path = hostile_models["constant"]
+    start = time.monotonic()
+    engine.load(str(path), LoadOptions(n_ctx=512))
+    assert time.monotonic() - start < 30  # it took minutes (then the worker was killed) before
+    err, took = _ask(engine)
+    assert isinstance(err, ChatTemplateTooCostly) and "would produce more than" in str(err)
 
 
 def test_a_looping_template_in_settings_answers_with_an_error(engine, smollm2_path):

@@ -79,11 +79,14 @@ class ModelRuntime:
             # The plan measured one GPU: put the model on that one, not split over all of them.
             where = {"main_gpu": plan.main_gpu, "split_mode": llama_cpp.LLAMA_SPLIT_MODE_NONE}
         try:
-            self.llm = llama_cpp.Llama(model_path=str(model_path), n_ctx=n_ctx, n_batch=min(options.n_batch, n_ctx),
-                                       n_gpu_layers=plan.n_gpu_layers, n_threads=threads, **where,
-                                       n_threads_batch=options.n_threads_batch or threads,
-                                       seed=options.seed if options.seed >= 0 else llama_cpp.LLAMA_DEFAULT_SEED,
-                                       verbose=False)
+            # llama-cpp-python compiles the GGUF's templates with plain (unbounded) Jinja at load;
+            # Hearth renders them itself, bounded, so that compile is skipped
+            with chat_format.llama_cpp_template_compile_disabled():
+                self.llm = llama_cpp.Llama(
+                    model_path=str(model_path), n_ctx=n_ctx, n_batch=min(options.n_batch, n_ctx),
+                    n_gpu_layers=plan.n_gpu_layers, n_threads=threads, **where,
+                    n_threads_batch=options.n_threads_batch or threads,
+                    seed=options.seed if options.seed >= 0 else llama_cpp.LLAMA_DEFAULT_SEED, verbose=False)
         except (ValueError, RuntimeError) as e:
             raise ModelError(f"{model_path}: llama.cpp could not load the model ({e}).") from None
         self.facts, self.options, self.template = facts, options, template
