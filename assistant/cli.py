@@ -17,7 +17,7 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
 COMMAND_MODULES = ("doctor", "chat", "conversations", "index", "evals", "templates", "adapters", "models",
-                   "serve", "gui")
+                   "serve", "remote", "gui")
 
 EXIT_CODES_HELP = """exit codes:
   0  done

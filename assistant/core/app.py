@@ -83,6 +83,7 @@ class Hearth:
         self._load_key: tuple | None = None
         self._adapters_now: list[dict] = []
         self._turn = threading.Lock()  # one answer at a time on the one engine (see engine_turn)
+        self._remotes: dict[str, tuple[tuple, Any]] = {}  # server name -> (its settings, RemoteEngine)
 
     # -- parts, opened lazily -------------------------------------------------------------
     def _part(self, attr: str, make: Any) -> Any:
@@ -133,6 +134,37 @@ class Hearth:
 
         return self._part("_engine", EngineProcess)
 
+    @property
+    def remote_servers(self):
+        """The model servers the user added (``hearth remote``)."""
+        from assistant.core.engine.remote_servers import RemoteServers
+
+        return RemoteServers(self.paths)
+
+    def engine_for(self, model: str | None) -> Any:
+        """The engine that runs ``model``: a :class:`RemoteEngine` (one per server) for ``remote:NAME[/ID]``,
+        else the local engine process."""
+        from assistant.core.engine.remote_servers import is_remote, parse_model
+
+        if not is_remote(model):
+            return self.engine
+        from assistant.core.engine.remote import RemoteEngine
+
+        servers = self.remote_servers
+        server = servers.get(parse_model(str(model))[0])
+        key = server.key()
+        wanted = (server.url, server.model, key)
+        with self._lock:
+            cached = self._remotes.get(server.name)
+            if cached is not None and cached[0] == wanted:
+                cached[1].server = server  # consent may have been given since
+                return cached[1]
+            if cached is not None:
+                cached[1].close()
+            engine = RemoteEngine(server, key, may_send=lambda: servers.get(server.name).may_send)
+            self._remotes[server.name] = (wanted, engine)
+            return engine
+
     def save_settings(self) -> None:
         settings_mod.save(self.settings, self.paths.settings_file)
 
@@ -159,6 +191,8 @@ class Hearth:
             conv_settings = conv_settings.to_dict()
         path = model_path or (conv_settings or {}).get("model") or self.default_model_path()
         opts = self.load_options(conv_settings)
+        if str(path).startswith("remote:"):  # a model on a server: checked there, nothing loaded here
+            return self.engine_for(path).load(path, opts)
         key = (path, opts.n_ctx, str(opts.n_gpu_layers), opts.chat_template)
         engine = self.engine
         with self._load_lock:
@@ -343,7 +377,7 @@ class Hearth:
         return changed
 
     def close(self) -> None:
-        for part in (self._engine, self._knowledge, self._store):
+        for part in (self._engine, self._knowledge, self._store, *(e for _, e in self._remotes.values())):
             if part is not None:
                 try:
                     part.close()
