@@ -36,13 +36,13 @@ def _mb(n: int | None) -> str:
 
 
 def run_list(args: argparse.Namespace) -> int:
-    from assistant.core.models import fit
-    from assistant.core.models.registry import ModelRegistry
+    from assistant.core.app import Hearth
 
-    models = ModelRegistry().list()
+    hearth = Hearth()
+    models = hearth.models.list()
     rows = []
     for m in models:
-        est = fit.estimate(m.facts) if m.facts else None
+        est = hearth.model_fit(m.facts) if m.facts else None  # at the user's context length and GPU layers
         rows.append({"path": str(m.path), "source": m.source, "problem": m.problem,
                      "facts": dataclasses.asdict(m.facts) if m.facts else None,
                      "fit": dataclasses.asdict(est) if est else None})

@@ -128,6 +128,13 @@ class Hearth:
 
         return self._part("_models", lambda: ModelRegistry(self.paths))
 
+    def model_fit(self, facts: ModelFacts, backend: Any = None) -> Any:
+        """Whether a model fits this machine with the user's context length and GPU layers."""
+        from assistant.core.models import fit
+
+        return fit.estimate(facts, self.settings.context_length or None, self.settings.n_gpu_layers,
+                            backend=backend)
+
     @property
     def engine(self):
         from assistant.core.engine.process import EngineProcess

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
@@ -139,20 +138,16 @@ class ModelManagerDialog(QDialog):
     def refresh(self) -> None:
         """Re-read installed models (and the catalog the first time) in the background."""
         hearth = self.hearth
-        n_ctx = hearth.settings.context_length or None
-        layers = hearth.settings.n_gpu_layers
 
         def work() -> tuple[list[Any], list[Any]]:
             from assistant.core.models import fit
-            from assistant.core.models.registry import ModelRegistry
 
             if self._backend_info is None:
                 from assistant.core.engine import gpu
 
                 self._backend_info = gpu.backend_info()
             bi = self._backend_info
-            rows = rows_from_registry(ModelRegistry(hearth.paths).list(),
-                                      lambda f: fit.estimate(f, n_ctx, layers, backend=bi))
+            rows = rows_from_registry(hearth.models.list(), lambda f: hearth.model_fit(f, backend=bi))
             cat: list[Any] = []
             if not self._catalog_loaded:
                 from assistant.core.models import catalog
@@ -206,9 +201,8 @@ class ModelManagerDialog(QDialog):
         self.message.emit(self.tr("Checking %s…") % os.path.basename(path))
 
         def work() -> Any:
-            from assistant.core.models.registry import ModelRegistry
 
-            return ModelRegistry(self.hearth.paths).add_from_disk(path)
+            return self.hearth.models.add_from_disk(path)
 
         def done(m: Any) -> None:
             self.message.emit(self.tr("Added %s.") % (getattr(m.facts, "name", "") or os.path.basename(path)))
@@ -226,9 +220,8 @@ class ModelManagerDialog(QDialog):
         if r is None:
             return
         try:
-            from assistant.core.models.registry import ModelRegistry
 
-            ModelRegistry(self.hearth.paths).remove(r.path)
+            self.hearth.models.remove(r.path)
         except (ValueError, OSError) as e:
             self.message.emit(str(e))
             return

@@ -59,3 +59,16 @@ def test_download_of_unknown_name_lists_choices_and_offline_failure_is_in_words(
         code, _, err = run(capsys, "download", "smollm2-360m-instruct-q8_0")
     assert code == 1 and "Download failed" in err and "offline mode" in err.lower()
     assert log.attempts and "huggingface.co" in log.attempts[0]
+
+
+def test_list_estimates_fit_at_the_users_context_length(capsys):
+    from assistant.core import paths, settings
+
+    _, out, _ = run(capsys, "list", "--json")
+    default_need = json.loads(out)["models"][0]["fit"]["ram_needed_mb"]
+    p = paths.resolve().ensure()
+    s = settings.load(p.settings_file)
+    s.context_length = 8192  # the model's whole context: a bigger KV cache than the 4,096 default
+    settings.save(s, p.settings_file)
+    _, out, _ = run(capsys, "list", "--json")
+    assert json.loads(out)["models"][0]["fit"]["ram_needed_mb"] > default_need
