@@ -108,6 +108,7 @@ class AdaptersPanel(QWidget):
         self._chat: dict[str, float] = {}  # the open chat's adapters: path -> scale
         self._loading = False  # rows are being set from the chat: no change to report
         self._no_chat = False  # the window has no chat open: nothing can be switched on
+        self._generation = 0  # counts refreshes: a fit checked for older rows is not shown
         self.add_button = QPushButton(self.tr("Add adapter…"))
         self.add_button.clicked.connect(self._choose_file)
         self.message = QLabel()
@@ -166,6 +167,7 @@ class AdaptersPanel(QWidget):
             self.rows_box.removeWidget(row)
             row.deleteLater()
         self.rows = {}
+        self._generation += 1
         model = self._model_path()
         adapters = self.registry.list()
         no_chat = self._no_chat
@@ -185,21 +187,29 @@ class AdaptersPanel(QWidget):
         if model and adapters:
             # reading the model's tensor table takes longer than the GUI thread may block
             ids = [a.id for a in adapters]
-            threading.Thread(target=self._check_fits, args=(ids, model), daemon=True,
+            threading.Thread(target=self._check_fits, args=(ids, model, self._generation), daemon=True,
                              name="adapter-fit").start()
 
-    def _check_fits(self, ids: list[str], model: str) -> None:
+    def stop_checks(self) -> None:
+        """Fits still being checked will not be shown (the window is closing)."""
+        self._generation += 1
+
+    def _check_fits(self, ids: list[str], model: str, generation: int) -> None:
         for aid in ids:
             try:
                 fits = self.registry.compatible_with(aid, model)
             except (KeyError, OSError) as e:  # removed meanwhile, or a file gone: say so on the row
                 fits = (False, str(e))
-            self._fitChecked.emit((aid, fits, model))
+            try:
+                self._fitChecked.emit((aid, fits, generation))
+            except RuntimeError:  # the panel was closed meanwhile (a chat switch or the window closing)
+                log.debug("adapters panel gone before the fit of %s was shown", aid)
+                return
 
-    def _show_fit(self, item: tuple[str, tuple[bool, str], str]) -> None:
-        aid, fits, model = item
+    def _show_fit(self, item: tuple[str, tuple[bool, str], int]) -> None:
+        aid, fits, generation = item
         row = self.rows.get(aid)
-        if row is None or model != self._model_path():  # checked for a chat no longer shown
+        if row is None or generation != self._generation:  # checked for rows (or a chat) no longer shown
             return
         self._loading = True
         try:

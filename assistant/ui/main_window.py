@@ -421,6 +421,8 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, e: QCloseEvent) -> None:
         self.save_state()
+        if getattr(self, "adapters_panel", None) is not None:
+            self.adapters_panel.stop_checks()
         self.chat.stop()
         self.documents.cancel_all()
         self.bridge.closed = True
