@@ -278,9 +278,9 @@ def _metadata(h: GGUFHeader, s: _Scan, base_arch: str | None) -> tuple[str, floa
         raise _Refused(f"invalid gguf element type for {key}: {_type_name(v.vtype, v.etype)}, "
                        "llama.cpp wants an array of uint32")
     if not math.isfinite(alpha):
-        # llama.cpp takes it, and every answer is then NaN: refusing is kinder.
-        raise _Refused(f"adapter.lora.alpha is {alpha}; llama.cpp would scale by it and every logit "
-                       "would be NaN")
+        # llama.cpp loads it and scales every LoRA product by it: the answers become garbage.
+        raise _Refused(f"adapter.lora.alpha is {alpha}; llama.cpp would load it and scale every LoRA "
+                       "product by a non-finite number, which turns the answers into garbage")
     return arch, alpha
 
 
@@ -349,7 +349,9 @@ def _check_pair(name: str, pair: dict[str, _Tensor], base: dict[str, tuple[int, 
                            "cannot multiply with; it would crash at the first token (use F32, F16, "
                            "BF16 or a quantized type)")
     if b.ne[0] == 0 or (embd and a.ne[0] == 0):
-        raise _Refused(f"tensor '{name}' has rank 0; llama.cpp divides alpha by the rank")
+        raise _Refused(f"tensor '{name}' has rank 0 (empty LoRA matrices): llama.cpp refuses an adapter "
+                       "of empty tensors ('failed to allocate buffer for lora adapter') and divides "
+                       "alpha by 0 for one next to other tensors")
     return _Pair(a, b)
 
 
@@ -371,6 +373,9 @@ def _check(adapter_path: str | os.PathLike[str], base_model_path: str | os.PathL
     tied = base is not None and "token_embd.weight" in base and "output.weight" not in base
     try:
         _check_gguf(s, int(h.get("general.alignment", 32)))
+    except _Refused as e:
+        raise AdapterError(f"{p}: llama.cpp cannot read this adapter: {e}.") from None
+    try:
         arch, alpha = _metadata(h, s, base_arch)
         checked = {name: _check_pair(name, pair, base, tied, model)
                    for name, pair in sorted(_pairs(s).items())}  # std::map order
