@@ -45,7 +45,8 @@ class Adapter:
         path: absolute path of the GGUF file.
         name: shown to the user (the file name without extension, editable).
         architecture: base architecture it was made for (``general.architecture``).
-        rank, alpha: LoRA rank and alpha (effective scale = scale * alpha / rank).
+        rank, alpha: LoRA rank (the largest, when tensors differ) and alpha; each tensor's
+            effective scale is scale * alpha / its own rank, as in llama.cpp.
         targets: base tensor kinds it changes (e.g. ``attn_q``, ``attn_v``).
         size_bytes: file size.
         n_pairs: number of lora_a/lora_b tensor pairs.

@@ -236,7 +236,7 @@ def _kv_str(h: GGUFHeader, s: _Scan, key: str) -> str:
     value = h.get(key)
     if isinstance(value, list):
         value = value[0]
-    return value if isinstance(value, str) else "\ufffd(longer than 1 MB)"
+    return value if isinstance(value, str) else "(a string over 1 MB)"
 
 
 def _kv_f32(h: GGUFHeader, s: _Scan, key: str) -> float:
