@@ -253,7 +253,7 @@ def _kv_f32(h: GGUFHeader, s: _Scan, key: str) -> float:
     return float(value[0] if isinstance(value, list) else value)
 
 
-def _metadata(h: GGUFHeader, s: _Scan, base_arch: str | None) -> tuple[str, float]:
+def _metadata(h: GGUFHeader, s: _Scan, base_arch: str | None, model: str) -> tuple[str, float]:
     """The keys llama.cpp reads, in its order. Returns (architecture, alpha)."""
     gtype = _kv_str(h, s, "general.type")
     if gtype != "adapter":
@@ -264,8 +264,8 @@ def _metadata(h: GGUFHeader, s: _Scan, base_arch: str | None) -> tuple[str, floa
         raise _Refused("model arch and LoRA arch mismatch: the adapter does not say which architecture "
                        "it is for (general.architecture), so it fits no model")
     if base_arch is not None and arch != base_arch:
-        raise _Refused(f"model arch and LoRA arch mismatch: the adapter is for '{arch}', the model is "
-                       f"'{base_arch}'")
+        raise _Refused(f"model arch and LoRA arch mismatch: the adapter is for '{arch}', the model "
+                       f"{model} is '{base_arch}'")
     atype = _kv_str(h, s, "adapter.type")
     if atype != "lora":
         raise _Refused(f"expect adapter.type to be 'lora', but got {repr(atype) if atype else 'nothing'}")
@@ -376,7 +376,7 @@ def _check(adapter_path: str | os.PathLike[str], base_model_path: str | os.PathL
     except _Refused as e:
         raise AdapterError(f"{p}: llama.cpp cannot read this adapter: {e}.") from None
     try:
-        arch, alpha = _metadata(h, s, base_arch)
+        arch, alpha = _metadata(h, s, base_arch, model)
         checked = {name: _check_pair(name, pair, base, tied, model)
                    for name, pair in sorted(_pairs(s).items())}  # std::map order
     except _Refused as e:
