@@ -477,15 +477,9 @@ class DocumentsPanel(QWidget):
             if not ok:
                 return
         new = new.strip()
-        store = self.hearth.store
-
-        def work() -> None:
-            self.hearth.knowledge.rename_collection(old, new)
-            for c in store.list(limit=100000):  # chats answering from it follow the new name
-                if (c.settings or {}).get("collection") == old:
-                    store.update_settings(c.id, collection=new)
-
-        self._in_worker(work, select=new)
+        hearth = self.hearth
+        # the core renames it and moves the chats answering from it to the new name
+        self._in_worker(lambda: hearth.rename_collection(old, new), select=new)
 
     def delete_collection(self, confirm: bool = True) -> None:
         name = self.current_collection()

@@ -88,16 +88,18 @@ def test_collections_can_be_created_renamed_and_deleted(qtbot, hearth, monkeypat
     from PySide6.QtWidgets import QMessageBox
 
     w = make_window(qtbot, hearth)
-    w.new_conversation()
+    cid = w.new_conversation()
     panel = w.documents
     with qtbot.waitSignal(panel.collectionsChanged, timeout=60000):
         panel.warm_up()
     with qtbot.waitSignal(panel.collectionsChanged, timeout=20000):
         panel.create_collection("Recipes")
     assert panel.current_collection() == "Recipes"
+    hearth.store.update_settings(cid, collection="Recipes")
     with qtbot.waitSignal(panel.collectionsChanged, timeout=20000):
         panel.rename_collection("菜谱")  # user-facing names may be Chinese
     assert [c.name for c in hearth.knowledge.list_collections()] == ["菜谱"]
+    assert hearth.conversation_settings(cid).collection == "菜谱"  # the chat still answers from it
     assert panel.collection_box.currentText().startswith("菜谱")
     assert "菜谱" in [w.conv_settings.collection_box.itemText(i)
                     for i in range(w.conv_settings.collection_box.count())]  # offered to chats too
