@@ -42,11 +42,11 @@ def _servers():
     return RemoteServers(paths.resolve().ensure())
 
 
-def _ask_consent(host: str) -> bool:
+def _ask_consent(name: str, host: str) -> bool:
     print(f"{host} is not this computer: what you type in chats that use this server (and passages from your "
           "documents) will be sent there.", file=sys.stderr)
     if not sys.stdin.isatty():
-        print("Not asked (no terminal): agree later with `hearth remote allow NAME`.", file=sys.stderr)
+        print(f"Not asked (no terminal): agree later with `hearth remote allow {name}`.", file=sys.stderr)
         return False
     answer = input("Send chats there? [y/N] ").strip().lower()
     return answer in ("y", "yes")
@@ -65,7 +65,7 @@ def run_add(args: argparse.Namespace) -> int:
         key = getpass.getpass(f"API key for {args.name} ({probe.host}): ").strip()
         if not key:
             raise HearthError("no key was entered; nothing was added")
-    consented = probe.on_this_machine or args.yes or _ask_consent(probe.host)
+    consented = probe.on_this_machine or args.yes or _ask_consent(args.name, probe.host)
     server = _servers().add(args.name, url, model=args.model, key=key, consented=consented)
     where = "on this computer" if server.on_this_machine else f"runs on {server.host}"
     print(f"Added remote:{server.name} ({where}){' with its key in the keyring' if key else ''}.")

@@ -207,3 +207,26 @@ def test_a_second_hearth_serves_as_the_remote(hearth, tmp_path, smollm2_path):
             proc.wait(20)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+def test_retrieval_and_citations_work_the_same_with_a_remote_model(hearth, llama_server, tmp_path):
+    import openai
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "dovra.txt").write_text(
+        "The 2021 census of Dovra counted 18,245 residents. Dovra lies on the river Kell.\n", encoding="utf-8")
+    hearth.knowledge.index("towns", [docs])
+    hearth.remote_servers.add("box", llama_server)
+    conv = hearth.new_conversation(settings=ConversationSettings(model="remote:box", collection="towns"))
+    reply = hearth.reply(conv.id, "How many residents did the 2021 census of Dovra count?",
+                         sampling={"temperature": 0.0, "max_tokens": 40})
+    text = reply.run()
+    assert "18,245" in reply.messages[-1].content  # the passage went into the newest user turn
+    assert reply.citations and reply.citations[0]["source_path"].endswith("dovra.txt")
+    stored = [m for m in hearth.store.thread(conv.id) if m.role == "assistant"][-1]
+    assert stored.citations == reply.citations
+    with openai.OpenAI(base_url=llama_server, api_key="unused", max_retries=0, timeout=120) as c:
+        direct = c.chat.completions.create(model="any", temperature=0.0, top_p=0.95, max_tokens=40,
+                                           messages=[{"role": m.role, "content": m.content} for m in reply.messages])
+    assert text == direct.choices[0].message.content
