@@ -62,9 +62,13 @@ def test_code_unknown_binary_and_empty_files(tmp_path):
     code = tmp_path / "tool.py"
     code.write_text("def area(r):\n    return 3.14159 * r * r\n", encoding="utf-8")
     assert "3.14159" in parse_file(str(code)).sections[0].text
-    img = tmp_path / "photo.png"
+    img = tmp_path / "photo.png"  # images are read by OCR now; a cut one is damaged, said in words
     img.write_bytes(b"\x89PNG\r\n")
-    assert parse_file(str(img)).status == T.UNSUPPORTED
+    res = parse_file(str(img))
+    assert res.status == T.DAMAGED and "cannot read the image" in res.reason
+    other = tmp_path / "model.stl"
+    other.write_bytes(b"solid x\n")
+    assert parse_file(str(other)).status == T.UNSUPPORTED
     fake_txt = tmp_path / "data.txt"
     fake_txt.write_bytes(b"\x00\x01\x02" * 100)
     assert parse_file(str(fake_txt)).status == T.UNSUPPORTED

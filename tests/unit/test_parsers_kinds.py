@@ -251,13 +251,29 @@ def _pdf(path: Path, content: bytes | None = None, *, raw_flate: bytes | None = 
 DRAW_IMAGE = b"q 180 0 0 180 10 10 cm /Im0 Do Q"
 
 
-def test_pdf_of_one_inline_image_needs_ocr(tmp_path):
+@pytest.fixture
+def no_ocr(monkeypatch):
+    """OCR unavailable (the package missing): scans are detected and reported as needing OCR."""
+    from assistant.core.knowledge import ocr
+
+    def missing():
+        raise ocr.OcrUnavailable("the OCR engine (rapidocr-onnxruntime) cannot be loaded: No module")
+
+    monkeypatch.setattr(ocr, "engine", missing)
+
+
+def test_pdf_of_one_inline_image_needs_ocr(tmp_path, no_ocr):
     inline = b"q 180 0 0 180 10 10 cm BI /W 4 /H 4 /CS /G /BPC 8 ID " + bytes(range(16)) + b"\nEI Q"
     res = parse_file(str(_pdf(tmp_path / "fax.pdf", inline)))
-    assert res.status == T.NEEDS_OCR and "1 of 1 pages" in res.reason
+    assert res.status == T.NEEDS_OCR and "1 of 1 pages" in res.reason and "rapidocr" in res.reason
 
 
-def test_scans_blank_pages_and_unpainted_images(tmp_path):
+def test_a_scan_without_words_is_read_by_ocr_and_found_empty(tmp_path):
+    res = parse_file(str(_pdf(tmp_path / "scan.pdf", DRAW_IMAGE, image=True)))
+    assert res.status == T.EMPTY and "OCR found no text (1 page read)" in res.reason
+
+
+def test_scans_blank_pages_and_unpainted_images(tmp_path, no_ocr):
     assert parse_file(str(_pdf(tmp_path / "scan.pdf", DRAW_IMAGE, image=True))).status == T.NEEDS_OCR
     assert parse_file(str(_pdf(tmp_path / "blank.pdf", b"q Q"))).status == T.EMPTY
     # an image that sits in the resources but is never painted does not make a page a scan

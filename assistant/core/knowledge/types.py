@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 # File statuses, in the user's words. Every file ends as INDEXED or with one of the others.
 INDEXED = "indexed"
+INDEXED_OCR = "indexed (OCR)"  # indexed, but some or all of the text was read from page images
 UNCHANGED = "unchanged"
 REMOVED = "removed"
 NEEDS_PASSWORD = "needs password"
@@ -19,8 +20,14 @@ EMPTY = "empty"
 GARBLED = "garbled text"
 CANCELLED = "cancelled"
 
-STATUSES = (INDEXED, UNCHANGED, REMOVED, NEEDS_PASSWORD, WRONG_PASSWORD, NEEDS_OCR, DAMAGED,
+STATUSES = (INDEXED, INDEXED_OCR, UNCHANGED, REMOVED, NEEDS_PASSWORD, WRONG_PASSWORD, NEEDS_OCR, DAMAGED,
             UNSUPPORTED, TOO_LARGE, TIMED_OUT, EMPTY, GARBLED)
+INDEXED_STATUSES = (INDEXED, INDEXED_OCR)  # the file's text is in the index
+
+
+def is_indexed(status: str) -> bool:
+    """Whether a file with this status has its text in the index (read from text or by OCR)."""
+    return status in INDEXED_STATUSES
 
 
 class KnowledgeError(HearthError):
@@ -116,6 +123,7 @@ class Section:
     page: int | None = None
     heading: str = ""
     offset: int = 0  # where the section starts in the file's text (0 for PDF pages: spans are per page)
+    confidence: float | None = None  # OCR's mean confidence in the text (0 to 1); None for a text layer
 
 
 @dataclass
@@ -129,3 +137,33 @@ class Chunk:
     start: int
     end: int
     heading: str
+
+
+@dataclass
+class ParseResult:
+    """What a parser made of a file: sections, or a status and reason when there is no usable text.
+
+    Attributes:
+        status: ``INDEXED`` when there is text (also when OCR read it), else why there is none.
+        reason: the status's reason in words; for indexed files, how the text was read when that
+            is worth knowing (another extractor, OCR, pages that could not be read).
+        extractor: what read the text: ``"pypdf"``, ``"pdfium"``, ``"ocr"``, ``"pypdf+ocr"``, ...
+            ("" for plain text files).
+        ocr_pages: pages (or images) whose text came from OCR.
+        ocr_confidence: OCR's mean confidence over those pages (0 to 1), None without OCR.
+    """
+
+    status: str = INDEXED
+    reason: str = ""
+    sections: list[Section] = field(default_factory=list)
+    password_used: bool = False
+    extractor: str = ""
+    ocr_pages: int = 0
+    ocr_confidence: float | None = None
+
+    @property
+    def shown_status(self) -> str:
+        """The status a user sees: ``indexed (OCR)`` when some of the text was read from pixels."""
+        if self.status == INDEXED and self.ocr_pages:
+            return INDEXED_OCR
+        return self.status
