@@ -8,7 +8,6 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit,
                                QPushButton, QVBoxLayout, QWidget)
 
-from assistant.ui.bridge import Tasks
 from assistant.ui.errors import in_words
 
 log = logging.getLogger("assistant.ui")
@@ -16,6 +15,11 @@ log = logging.getLogger("assistant.ui")
 
 class RemoteServerDialog(QDialog):
     """Add (or replace) a model server; the network work runs in the background.
+
+    Args:
+        hearth: the core facade.
+        tasks: the window's background pool (``Tasks``): Test runs there, never on the GUI thread.
+        parent: the Models dialog.
 
     Signals:
         serverAdded(str): the model name a chat can use, ``remote:NAME`` or ``remote:NAME/MODEL``.
@@ -25,7 +29,7 @@ class RemoteServerDialog(QDialog):
     serverAdded = Signal(str)
     tested = Signal(bool)
 
-    def __init__(self, hearth: Any, tasks: Tasks, parent: QWidget | None = None) -> None:
+    def __init__(self, hearth: Any, tasks: Any, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.hearth, self.tasks = hearth, tasks
         self.setObjectName("remoteServerDialog")
