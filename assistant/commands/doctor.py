@@ -43,7 +43,7 @@ def check_paths() -> Check:
 
 
 def check_llama_backend() -> Check:
-    from assistant.core.engine import gpu
+    from assistant.core.models import gpu
 
     info = gpu.backend_info()
     detail = f"llama-cpp-python {_version('llama-cpp-python')}, backend {info.backend}, " \
@@ -67,7 +67,7 @@ def check_model(quick: bool) -> Check:
     path = s.default_model or (str(embedded.default_chat_model() or ""))
     if not path:
         return Check("default model", False, "no default model found", embedded.INSTALL_HINT)
-    from assistant.core.engine import gguf_info
+    from assistant.core.models import gguf_info
 
     try:
         facts = gguf_info.read_model_facts(path)

@@ -50,6 +50,18 @@ class HearthError(Exception):
         return f"{text}\n{self.fix}" if self.fix else text
 
 
+class EngineError(HearthError, RuntimeError):
+    """Base class of engine errors; the message is meant for the user."""
+
+    exit_code = EXIT_MODEL
+    http_status = 503
+    code = "model_error"
+
+
+class ModelError(EngineError):
+    """A model file cannot be used (not GGUF, truncated, unsupported...). Names the file and why."""
+
+
 class NotFound(HearthError):
     """A named thing (conversation, collection, template, model) does not exist."""
 

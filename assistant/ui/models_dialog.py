@@ -143,7 +143,7 @@ class ModelManagerDialog(QDialog):
             from assistant.core.models import fit
 
             if self._backend_info is None:
-                from assistant.core.engine import gpu
+                from assistant.core.models import gpu
 
                 self._backend_info = gpu.backend_info()
             bi = self._backend_info

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from assistant.core.engine.chat_format import ChatTemplateTooCostly
-from assistant.core.engine.gguf_info import read_model_facts
+from assistant.core.models.gguf_info import read_model_facts
 from assistant.core.engine.process import EngineProcess
 from assistant.core.engine.types import LoadOptions, Message, ModelError, SamplingParams
 

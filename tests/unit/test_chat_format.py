@@ -27,7 +27,7 @@ def test_gemma_without_template_gets_gemma_turns():
 
 
 def test_model_template_is_used(smollm2_path):
-    from assistant.core.engine.gguf_info import read_model_facts
+    from assistant.core.models.gguf_info import read_model_facts
 
     t = chat_format.resolve_template(read_model_facts(smollm2_path))
     out = t.render(CONV)

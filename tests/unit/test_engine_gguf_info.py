@@ -8,7 +8,7 @@ import gguf
 import numpy as np
 import pytest
 
-from assistant.core.engine import gguf_info
+from assistant.core.models import gguf_info
 from assistant.core.engine.types import ModelError
 
 

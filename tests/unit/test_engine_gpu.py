@@ -1,7 +1,7 @@
 """GPU offload planning: how many layers fit, and the reason the user sees."""
 from __future__ import annotations
 
-from assistant.core.engine import gpu
+from assistant.core.models import gpu
 from assistant.core.engine.types import ModelFacts
 
 

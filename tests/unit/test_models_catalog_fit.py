@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from assistant.core.engine.gpu import BackendInfo, GpuInfo
+from assistant.core.models.gpu import BackendInfo, GpuInfo
 from assistant.core.engine.types import ModelFacts
 from assistant.core.models import catalog, fit
 
@@ -106,7 +106,7 @@ def test_catalog_entries_are_estimated_before_download():
 
 
 def test_real_machine_estimate_for_the_embedded_model(smollm2_path):
-    from assistant.core.engine import gguf_info
+    from assistant.core.models import gguf_info
 
     est = fit.estimate(gguf_info.read_model_facts(smollm2_path))
     assert est.ram_total_mb > 0 and est.ram_needed_mb > 94  # at least the weights

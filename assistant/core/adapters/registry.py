@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from assistant.core.engine.types import AdapterError, AdapterSpec
+from assistant.core.adapters.spec import AdapterError, AdapterSpec
 from assistant.core.paths import Paths
 from assistant.core.files import sha256_of
 

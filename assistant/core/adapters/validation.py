@@ -34,8 +34,9 @@ from typing import Any
 
 import gguf
 
-from assistant.core.engine.gguf_info import GGUFHeader, read_header
-from assistant.core.engine.types import AdapterError, ModelError
+from assistant.core.models.gguf_info import GGUFHeader, read_header
+from assistant.core.adapters.spec import AdapterError
+from assistant.core.errors import ModelError
 
 _BLOCK = re.compile(r"^blk\.(\d+)\.(.+)\.weight$")
 _V = gguf.GGUFValueType

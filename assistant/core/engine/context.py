@@ -9,8 +9,8 @@ import logging
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
-from assistant.core.engine import gpu as gpu_mod
-from assistant.core.engine.gpu import kv_cache_mb
+from assistant.core.models import gpu as gpu_mod
+from assistant.core.models.gpu import kv_cache_mb
 from assistant.core.engine.types import Message, ModelFacts
 
 log = logging.getLogger("assistant.engine")

@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any, Callable, Iterator
 
 from assistant.core.adapters.validation import validate_adapter
-from assistant.core.engine import chat_format, context, gguf_info, gpu
+from assistant.core.engine import chat_format, context
+from assistant.core.models import gguf_info, gpu
 from assistant.core.engine.state_cache import SavedState, StateCache
 from assistant.core.engine.types import (AdapterError, AdapterSpec, AnswerStats, EngineError, LoadOptions,
                                          Message, ModelError, ModelFacts, SamplingParams)

@@ -4,23 +4,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from assistant.core.errors import EXIT_MODEL, HearthError
+from assistant.core.adapters.spec import AdapterError, AdapterSpec
+from assistant.core.errors import EngineError, ModelError
+from assistant.core.models.facts import ModelFacts
 
-
-class EngineError(HearthError, RuntimeError):
-    """Base class of engine errors; the message is meant for the user."""
-
-    exit_code = EXIT_MODEL
-    http_status = 503
-    code = "model_error"
-
-
-class ModelError(EngineError):
-    """A model file cannot be used (not GGUF, truncated, unsupported...). Names the file and why."""
-
-
-class AdapterError(EngineError):
-    """A LoRA adapter was refused before llama.cpp saw it. Names the file and why."""
+# the engine's vocabulary, defined where it belongs (errors, model files, adapters) and re-exported here
+__all__ = ["AdapterError", "AdapterSpec", "AnswerStats", "EngineCrashed", "EngineError", "LoadOptions", "Message",
+           "ModelError", "ModelFacts", "SamplingParams"]
 
 
 class EngineCrashed(EngineError):
@@ -49,12 +39,6 @@ class SamplingParams:
 
 
 @dataclass
-class AdapterSpec:
-    path: str
-    scale: float = 1.0
-
-
-@dataclass
 class LoadOptions:
     n_ctx: int = 0  # 0 = from the model, capped by memory
     n_gpu_layers: int | str = "auto"  # "auto" or a layer count (0 = CPU only, -1 = all)
@@ -68,32 +52,6 @@ class LoadOptions:
     state_ram_mb: int = 1024
     state_cache_mb: int = 2048  # disk cap (settings.state_cache_mb)
     state_cache_dir: str | None = None  # default: paths.resolve().state_cache
-
-
-@dataclass
-class ModelFacts:
-    """What Hearth tells the user about a GGUF model before (and after) loading it."""
-
-    path: str
-    name: str
-    architecture: str
-    parameters: int | None
-    quantization: str
-    context_length: int
-    size_bytes: int
-    has_chat_template: bool
-    n_layers: int | None = None
-    embedding_length: int | None = None
-    chat_template: str | None = None  # the GGUF's tokenizer.chat_template (Jinja), if any
-    bos_token: str = ""
-    eos_token: str = ""
-    n_head: int | None = None
-    n_head_kv: int | None = None
-    key_length: int | None = None  # per attention head; sizes the KV cache
-    value_length: int | None = None
-    n_vocab: int | None = None
-    model_type: str = "model"  # general.type
-    base_name: str = ""  # general.basename (helps resolve a chat format when there is no template)
 
 
 @dataclass

@@ -41,7 +41,7 @@ from typing import IO, TYPE_CHECKING, Any, Callable, Iterator
 
 from assistant.core import netguard
 from assistant.core import paths as hearth_paths
-from assistant.core.engine.types import ModelError
+from assistant.core.errors import ModelError
 from assistant.core.errors import HearthError
 
 if TYPE_CHECKING:
@@ -442,7 +442,7 @@ def _finish(part: Path, dest: Path, sha256: str | None, expected: int | None, to
         verified = "size"
         msg = f"checksum not published; size verified ({size} bytes); sha256 {digest}"
     if validate_gguf:
-        from assistant.core.engine import gguf_info
+        from assistant.core.models import gguf_info
 
         try:
             gguf_info.read_model_facts(part)

@@ -4,10 +4,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from assistant.core.engine.types import ModelFacts
+from assistant.core.models.facts import ModelFacts
 
 if TYPE_CHECKING:
-    from assistant.core.engine.gpu import BackendInfo
+    from assistant.core.models.gpu import BackendInfo
     from assistant.core.models.catalog import CatalogEntry
 
 OVERHEAD_MB = 300  # llama.cpp compute buffers and the worker process itself
@@ -51,7 +51,7 @@ def _memory() -> tuple[int, int]:
 
 
 def _backend() -> "BackendInfo":
-    from assistant.core.engine import gpu
+    from assistant.core.models import gpu
 
     return gpu.backend_info()
 
@@ -87,7 +87,7 @@ def estimate(facts: ModelFacts, n_ctx: int | None = None, requested_gpu_layers: 
         memory_mb: (total, available) RAM in MiB; default measured with psutil.
         backend: the llama.cpp backend and GPUs; default ``gpu.backend_info()``.
     """
-    from assistant.core.engine import gpu
+    from assistant.core.models import gpu
 
     n_ctx = n_ctx or min(facts.context_length or DEFAULT_CTX, DEFAULT_CTX)
     total, available = memory_mb or _memory()

@@ -20,7 +20,8 @@ from pathlib import Path
 from typing import IO, Iterator
 
 from assistant.core import paths as hearth_paths
-from assistant.core.engine.types import ModelError, ModelFacts
+from assistant.core.errors import ModelError
+from assistant.core.models.facts import ModelFacts
 
 log = logging.getLogger("assistant.models")
 
@@ -95,7 +96,7 @@ def _exclusive(file: Path) -> Iterator[None]:
 
 
 def _facts(path: Path) -> ModelFacts:
-    from assistant.core.engine import gguf_info
+    from assistant.core.models import gguf_info
 
     return gguf_info.read_model_facts(path)
 

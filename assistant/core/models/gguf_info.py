@@ -18,7 +18,8 @@ from typing import Any
 
 import gguf
 
-from assistant.core.engine.types import ModelError, ModelFacts
+from assistant.core.errors import ModelError
+from assistant.core.models.facts import ModelFacts
 
 GGUF_MAGIC = b"GGUF"
 DEFAULT_ALIGNMENT = 32

@@ -8,7 +8,7 @@ import shutil
 import subprocess
 from dataclasses import dataclass, field
 
-from assistant.core.engine.types import ModelFacts
+from assistant.core.models.facts import ModelFacts
 
 log = logging.getLogger("assistant.engine")
 
