@@ -146,7 +146,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
             conv = hearth.new_conversation(settings=cs)
             reply = hearth.reply(conv.id, args.question)
         stream_reply(reply, echo=not args.json)
-        facts = hearth.engine.facts
+        facts = hearth.engine_for(reply.model).facts
         if args.json:
             out = {"question": args.question, "answer": reply.text, "model": reply.model,
                    "model_name": facts.name if facts else "",
