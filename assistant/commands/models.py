@@ -25,6 +25,20 @@ def register(sub: argparse._SubParsersAction) -> None:
     dl.add_argument("--yes", action="store_true",
                     help="download a model without a published checksum without asking")
     dl.set_defaults(func=run_download)
+    se = msub.add_parser("search", help="search the Hugging Face hub for GGUF models (contacts the hub)")
+    se.add_argument("query", nargs="+", help="words in the model's name, e.g. qwen 1.5b instruct")
+    se.add_argument("--sort", choices=("downloads", "recent"), default="downloads")
+    se.add_argument("--limit", type=int, default=20)
+    se.add_argument("--json", action="store_true", help="print one JSON object")
+    se.set_defaults(func=run_search)
+    fi = msub.add_parser("files", help="a hub model's quantisations with size, fit and expected speed")
+    fi.add_argument("repo", help="owner/model, as `hearth models search` shows it")
+    fi.add_argument("--json", action="store_true", help="print one JSON object (with the chat template)")
+    fi.set_defaults(func=run_files)
+    get = msub.add_parser("get", help="download a file of a hub model, verified, and add it to the list")
+    get.add_argument("repo", help="owner/model")
+    get.add_argument("file", help="the file name, or its quantisation (e.g. Q4_K_M)")
+    get.set_defaults(func=run_get)
     rm = msub.add_parser("remove", help="take a model off the list")
     rm.add_argument("path")
     rm.add_argument("--delete-file", action="store_true", help="also delete the file itself")
@@ -148,4 +162,89 @@ def run_remove(args: argparse.Namespace) -> int:
         print(f"Not removed: {e}", file=sys.stderr)
         return 1
     print(f"Removed {args.path}" + (" and deleted the file" if args.delete_file else " (the file is left in place)"))
+    return 0
+
+
+# -- the hub ------------------------------------------------------------------------------------------
+def _hub_fit_args() -> dict:
+    from assistant.core.app import Hearth
+
+    s = Hearth().settings  # the user's context length and GPU layers, as for installed models
+    return {"n_ctx": s.context_length or None, "gpu_layers": s.n_gpu_layers}
+
+
+def run_search(args: argparse.Namespace) -> int:
+    from assistant.core.models import hub
+
+    query = " ".join(args.query)
+    found = hub.search(query, sort=args.sort, limit=args.limit)
+    if args.json:
+        print(json.dumps({"query": query, "models": [hub.as_dict(m) for m in found]}, indent=2, ensure_ascii=False))
+        return 0
+    if not found:
+        print(f"No GGUF models found for {query!r}.")
+    for m in found:
+        gated = "  (gated: needs a Hugging Face token)" if m.is_gated else ""
+        print(f"  {m.id}{gated}\n      {m.downloads:,} downloads, {m.likes:,} likes, "
+              f"licence {m.licence or 'not stated'}, updated {m.last_modified[:10] or '?'}")
+    return 0
+
+
+def _speed(tps: float | None) -> str:
+    return "?" if tps is None else f"~{tps:g} tokens/s"
+
+
+def run_files(args: argparse.Namespace) -> int:
+    from assistant.core.models import hub
+
+    rf = hub.repo_files(args.repo, **_hub_fit_args())
+    if args.json:
+        print(json.dumps(hub.as_dict(rf), indent=2, ensure_ascii=False))
+        return 0
+    m = rf.model
+    print(f"{m.id}: licence {m.licence or 'not stated'}{', gated' if m.is_gated else ''}")
+    if rf.header:
+        h = rf.header
+        tmpl = "has a chat template" if h.chat_template else "no chat template (Hearth picks one by architecture)"
+        print(f"  {h.facts.architecture}, context {h.context_length:,} tokens, {tmpl}")
+    elif rf.header_problem:
+        print(f"  header not read: {rf.header_problem}")
+    for q in rf.quantisations:
+        parts = f", {len(q.files)} parts" if q.parts_expected > 1 else ""
+        missing = f" [missing part {', '.join(map(str, q.missing_parts))}]" if q.missing_parts else ""
+        print(f"  {q.name:<10} {_mb(q.size_bytes):>10}  {_speed(q.tokens_per_s):<18} {q.label}{parts}{missing}\n"
+              f"             {q.fit.summary if q.fit else ''}")
+    print(f"  (speeds measured on {hub.MEASURED_SPEED['machine']})")
+    return 0
+
+
+def run_get(args: argparse.Namespace) -> int:
+    from assistant.core.models import download, hub
+
+    model, files = hub.model_files(args.repo)
+    quants = hub.group_files(files)
+    if not quants:
+        raise hub.HubError(f"{args.repo} has no GGUF model files, so Hearth cannot run it.")
+    q = hub.find_quantisation(quants, args.file)
+    cancel = threading.Event()
+    last = [-1]
+
+    def progress(done: int, total: int | None) -> None:
+        pct = int(done * 100 / total) if total else -1
+        if pct != last[0]:
+            last[0] = pct
+            print(f"\r  {q.label}: {pct}% ({_mb(done)} of {_mb(total)})" if total else f"\r  {q.label}: {_mb(done)}",
+                  end="", file=sys.stderr)
+
+    print(f"Downloading {model.id}/{q.label} ({q.name}, {_mb(q.size_bytes)})", file=sys.stderr)
+    try:
+        path = hub.download_quantisation(model, q, progress=progress, cancel=cancel)
+    except KeyboardInterrupt:
+        cancel.set()
+        print("\nCancelled; run the same command again to resume.", file=sys.stderr)
+        return 130
+    except download.DownloadError as e:
+        print(f"\nDownload failed: {e}", file=sys.stderr)
+        return 1
+    print(f"\nInstalled {path} (checked against the hub's sha256).\nUse it: hearth ask --model {path} QUESTION")
     return 0

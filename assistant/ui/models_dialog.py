@@ -116,7 +116,13 @@ class ModelManagerDialog(QDialog):
         lay2 = QVBoxLayout(cat)
         lay2.addWidget(QLabel(self.tr("Good instruction-following models. Downloads resume if interrupted "
                                       "and are checked before use."), cat))
+        self.find_online_button = QPushButton(self.tr("Find online…"), self)
+        self.find_online_button.setObjectName("findOnline")
+        self.find_online_button.setToolTip(self.tr("Search the Hugging Face hub for GGUF models; nothing is sent "
+                                                   "until you search."))
+        self.find_online_button.clicked.connect(self.find_online)
         lay2.addWidget(self.catalog, 1)
+        lay2.addWidget(self.find_online_button, 0, Qt.AlignmentFlag.AlignLeft)
         lay2.addWidget(self.download_label)
         lay2.addWidget(self.download_bar)
         lay2.addWidget(self.cancel_download)
@@ -133,6 +139,7 @@ class ModelManagerDialog(QDialog):
         self._backend_info: Any = None
         self.resize(820, 520)
         self._catalog_loaded = False
+        self.hub_dialog: Any = None
 
     # installed ---------------------------------------------------------------------------------
     def refresh(self) -> None:
@@ -270,6 +277,23 @@ class ModelManagerDialog(QDialog):
         self.hearth.save_settings()
         self.message.emit(self.tr("Saved; used the next time a model loads."))
         self.refresh()
+
+    # the hub ---------------------------------------------------------------------------------------
+    def find_online(self) -> Any:
+        """Open Find online: search the hub, download a model, use it for this chat."""
+        from assistant.ui.hub_dialog import HubDialog
+
+        if self.hub_dialog is None:
+            self.hub_dialog = HubDialog(self.hearth, self.tasks, self)
+            self.hub_dialog.downloaded.connect(lambda _p: self.refresh())
+            self.hub_dialog.modelChosen.connect(self._use_from_hub)
+        self.hub_dialog.show()
+        self.hub_dialog.raise_()
+        return self.hub_dialog
+
+    def _use_from_hub(self, path: str) -> None:
+        self.modelChosen.emit(path)
+        self.load(path)
 
     # catalog ---------------------------------------------------------------------------------------
     def _fill_catalog(self, cat: list[Any]) -> None:

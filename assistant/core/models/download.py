@@ -244,7 +244,7 @@ def _reason(e: BaseException) -> str:
 def download(url: str, filename: str, *, sha256: str | None = None, size_bytes: int | None = None,
              gated: bool = False, progress: Progress | None = None, cancel: threading.Event | None = None,
              paths: hearth_paths.Paths | None = None, retries: int = 3, timeout: float = 30.0,
-             validate_gguf: bool = True) -> DownloadResult:
+             validate_gguf: bool = True, subfolder: str | None = None) -> DownloadResult:
     """Download ``url`` into Hearth's models folder as ``filename``, resuming if a part exists.
 
     Args:
@@ -257,6 +257,8 @@ def download(url: str, filename: str, *, sha256: str | None = None, size_bytes: 
         cancel: set it to stop; the partial file is kept for a later resume.
         retries: how many times a dropped connection is resumed automatically.
         validate_gguf: check the finished file is a usable GGUF model before installing it.
+        subfolder: install into this folder inside the models folder (the parts of a split model
+            stay together there, out of the registry's listing of the models folder).
 
     Raises:
         DownloadBusy: this file is already downloading.
@@ -269,7 +271,9 @@ def download(url: str, filename: str, *, sha256: str | None = None, size_bytes: 
     if Path(filename).name != filename or not filename or filename in (".", ".."):
         raise DownloadError(f"{filename!r} is not a plain file name")
     _check_scheme(url)
-    dest = p.models / filename
+    if subfolder is not None and (Path(subfolder).name != subfolder or subfolder in ("", ".", "..")):
+        raise DownloadError(f"{subfolder!r} is not a plain folder name")
+    dest = (p.models / subfolder / filename) if subfolder else (p.models / filename)
     if dest.exists():
         raise DownloadError(f"{dest} already exists; remove it first to download it again")
     part = part_path(filename, p)

@@ -1,7 +1,7 @@
 """Will this model run well here? Memory estimate and GPU offload plan, in words for the UI."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from assistant.core.models.facts import ModelFacts
@@ -107,14 +107,26 @@ def estimate(facts: ModelFacts, n_ctx: int | None = None, requested_gpu_layers: 
 def estimate_entry(entry: "CatalogEntry", *, memory_mb: tuple[int, int] | None = None,
                    backend: "BackendInfo | None" = None) -> FitEstimate:
     """Estimate for a catalog model not downloaded yet (from its size and the catalog's RAM note)."""
+    size = entry.display_size_mb or int(entry.min_ram_gb * 512)
+    return estimate_size(size, int(entry.min_ram_gb * 1024), memory_mb=memory_mb, backend=backend)
+
+
+def estimate_size(size_mb: int, min_ram_mb: int = 0, *, memory_mb: tuple[int, int] | None = None,
+                  backend: "BackendInfo | None" = None) -> FitEstimate:
+    """Estimate for a model known only by its file size (nothing of its header read yet).
+
+    Args:
+        size_mb: the weights' size in MiB.
+        min_ram_mb: a published minimum, if any (the larger of it and the size-based need counts).
+        memory_mb / backend: as for :func:`estimate`.
+    """
     total, available = memory_mb or _memory()
     info = backend or _backend()
     vram = max((g.free_mb for g in info.gpus), default=None) if info.gpus else None
-    size = entry.display_size_mb or int(entry.min_ram_gb * 512)
-    needed = max(int(size * 1.2) + OVERHEAD_MB, int(entry.min_ram_gb * 1024))
-    if info.gpu_offload and vram and vram - 512 >= size * 1.2:
+    needed = max(int(size_mb * 1.2) + OVERHEAD_MB, min_ram_mb)
+    if info.gpu_offload and vram and vram - 512 >= size_mb * 1.2:
         plan, layers = f"All layers can go on the GPU ({vram} MB free).", -1
-        needed = OVERHEAD_MB + int(size * 0.1)
+        needed = OVERHEAD_MB + int(size_mb * 0.1)
     elif info.gpu_offload and vram:
         plan, layers = (f"Part of the model can go on the GPU ({vram} MB free); "
                         "the exact plan is made once it is downloaded."), 0
@@ -123,3 +135,24 @@ def estimate_entry(entry: "CatalogEntry", *, memory_mb: tuple[int, int] | None =
     verdict = _verdict(needed, available, total)
     return FitEstimate(verdict, needed, available, total, vram, layers, plan,
                        _summary(verdict, needed, available, total, plan))
+
+
+def estimate_remote(size_bytes: int, facts: ModelFacts | None = None, n_ctx: int | None = None,
+                    requested_gpu_layers: int | str = "auto", *, memory_mb: tuple[int, int] | None = None,
+                    backend: "BackendInfo | None" = None) -> FitEstimate:
+    """Estimate for a model file on the hub, before it is downloaded.
+
+    With ``facts`` read from the header of one file of the repository (layers, heads: the same
+    for every quantisation of a model), the estimate is the one :func:`estimate` gives for an
+    installed file of ``size_bytes`` at ``n_ctx`` (KV cache included); without, it is by size only.
+
+    Args:
+        size_bytes: the file's size (all parts of a split file together).
+        facts: the model's facts from a header read by range request, or None.
+        n_ctx: the user's context length (None or 0 = the model's, capped at 4096).
+        requested_gpu_layers: "auto" or the layer count from Settings.
+    """
+    if facts is None:
+        return estimate_size(int(size_bytes / 2**20), memory_mb=memory_mb, backend=backend)
+    return estimate(replace(facts, size_bytes=size_bytes), n_ctx or None, requested_gpu_layers,
+                    memory_mb=memory_mb, backend=backend)
