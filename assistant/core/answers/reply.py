@@ -46,8 +46,22 @@ class Reply:
             "streaming", then "complete", "stopped" or "error".
         text: the answer so far.
         stats: :class:`AnswerStats` once finished.
-        citations: citation dicts (source_path, page, number, cited...) once finished.
+        citations: citation dicts once finished: the passages that support a sentence of the
+            answer (``cited`` True, ``quotes``: the supporting passage sentences), or, when the
+            documents do not contain the answer, the closest passages (``cited`` False). A passage
+            with a sentence withheld as an order to the assistant is listed with ``injection``
+            True and ``injection_quotes``.
         passages: the retrieved passages the answer could cite.
+        raw_text: the model's own words, when ``text`` was changed by the chat's grounding mode.
+        sentences: each sentence of ``text`` with its support (:class:`.support.SentenceSupport`
+            as dicts: text, start, end, supported, checked, source, reason, detail).
+        support: {"sentences", "supported", "unsupported_numbers" (of ``text``), "mode", "not_found",
+            "raw": the same counts for the model's own words}.
+        not_found: the answer says the documents do not contain it.
+
+    Stored with the message (when there is a collection): ``stats["support"]`` = :attr:`support`;
+    meta ``support`` = :attr:`sentences`, ``grounding`` = :attr:`support`, ``raw_text`` (only
+    when it differs from the content).
         model: the model path used.
         error: the exception that ended the answer, if any.
     """
@@ -76,12 +90,25 @@ class Reply:
         self._loading = False
         self.turn_timeout: float | None = None  # wait at most this long for the engine (then Unavailable)
         self.on_start: Any = None  # called once the engine is ours and the model is loaded
+        self.raw_text = ""  # the model's own words (``text`` may say "not found" or leave sentences out)
+        self.sentences: list[dict] = []  # support of each sentence of ``text`` (see support.SentenceSupport)
+        self.support: dict[str, Any] = {}  # {"sentences", "supported", "unsupported_numbers", "mode", "not_found"}
+        self.not_found = False  # the documents do not contain the answer (``text`` says so)
+        self._skip_model = False
         block = None
         if settings.collection:
             from assistant.core.knowledge import NO_RELEVANT_PASSAGES, build_context_block
 
+            from . import grounding
+
             self.passages = hearth.retrieve(settings.collection, question, k=settings.k, mode=settings.retrieval)
-            block = build_context_block(self.passages) if self.passages else NO_RELEVANT_PASSAGES
+            if not grounding.relevant(settings.grounding, self.passages):
+                # nothing relevant: the model is not asked; the closest passages are shown instead
+                self._skip_model = True
+                self.passages = self.passages or self._closest(question)
+                block = NO_RELEVANT_PASSAGES
+            else:
+                block = build_context_block(self.passages) if self.passages else NO_RELEVANT_PASSAGES
         self.messages = build_messages(system, history, question, block)
         self.message_id: str | None = None
         if store is not None:
@@ -90,6 +117,16 @@ class Reply:
                                                         "prompt_content": self.messages[-1].content})
             self.message_id = store.add_message(conv_id, "assistant", "", parent_id=user_msg.id,
                                                 status="streaming", meta=meta or {}).id
+
+    def _closest(self, question: str) -> list[Any]:
+        """The passages nearest the question, relevant or not (shown with a "not found" answer)."""
+        try:
+            return self.hearth.knowledge.search(self.settings.collection, question, k=self.settings.k, min_score=-1.0,
+                                                dense=self.settings.retrieval != "bm25",
+                                                keyword=self.settings.retrieval != "dense")
+        except Exception:  # the answer ("not found") stands without them; the log says why
+            log.exception("could not look up the closest passages for a not-found answer")
+            return []
 
     @property
     def persisted(self) -> bool:
@@ -121,6 +158,9 @@ class Reply:
             return
         last_save = time.monotonic()
         status = "error"
+        if self._skip_model:
+            yield from self._not_found_without_model()
+            return
         try:
             with self.hearth.engine_turn(self._cancelled, timeout=self.turn_timeout):
                 if self._cancelled.is_set():
@@ -169,18 +209,99 @@ class Reply:
             self._finished = True
             self._finish(status)
 
-    def _finish(self, status: str) -> None:
-        if self.passages:
-            from assistant.core.knowledge import citations_in_answer
+    def _not_found_without_model(self) -> Iterator[str]:
+        """No passage is relevant enough: say so without asking the model (see :mod:`.grounding`)."""
+        from . import grounding
 
-            cited = citations_in_answer(self.text, self.passages)
-            cited_numbers = {c.number for c in cited}
-            self.citations = [dict(asdict(c), cited=True) for c in cited] + [
-                dict(asdict(p.citation), cited=False) for p in self.passages
-                if p.citation.number not in cited_numbers]
+        status = "error"
+        try:
+            if self.on_start is not None:
+                self.on_start()
+            self.text = grounding.not_found_text(self.question)
+            self.stats = AnswerStats(finish_reason="stop")
+            yield self.text
+            status = "complete"
+        except GeneratorExit:
+            status = "stopped"
+            raise
+        finally:
+            self._finished = True
+            self._finish(status, no_relevant=True)
+
+    def _check(self, status: str, no_relevant: bool) -> None:
+        """Sentence support, the grounding mode's answer, and the citations that follow from them."""
+        from assistant.core.knowledge import citations_in_answer
+        from assistant.core.knowledge.injection import neutralise
+
+        from . import grounding, support
+
+        mode = self.settings.grounding
+        self.raw_text = "" if no_relevant else self.text
+        checked: list[support.SentenceSupport] = []
+        if not no_relevant:
+            embed = self._embed()
+            checked = support.check_support(self.text, self.passages, embed)
+            raw_summary = support.summary(checked)
+            if status == "complete":
+                outcome = grounding.apply(mode, self.question, self.text, checked)
+                self.not_found = outcome.not_found
+                if outcome.text != self.text:
+                    self.text = outcome.text
+                    checked = [] if outcome.not_found else support.check_support(outcome.body, self.passages, embed)
+        else:
+            self.not_found = True
+            raw_summary = support.summary([])
+        self.sentences = [c.as_dict() for c in checked]
+        self.support = {**support.summary(checked), "mode": mode, "not_found": self.not_found,
+                        "raw": raw_summary}
+        by_number = {n: p for n, p in enumerate(self.passages, 1)}
+        order: list[int] = []
+        for c in checked:
+            if c.source and c.source["number"] not in order:
+                order.append(c.source["number"])
+        if mode == "off":
+            order += [c.number for c in citations_in_answer(self.raw_text, self.passages) if c.number not in order]
+        shown = list(order) if not self.not_found else list(by_number)
+        for n in by_number:  # a passage that tried to give orders is listed, flagged, even if not cited
+            if n not in shown and neutralise(by_number[n].text).flagged:
+                shown.append(n)
+        self.citations = []
+        for n in shown:
+            p = by_number[n]
+            p.citation.number = n
+            c = dict(asdict(p.citation), cited=n in order)
+            quotes = [s["source"]["quote"] for s in self.sentences if s["source"] and s["source"]["number"] == n]
+            if quotes:
+                c["quotes"] = quotes
+            flagged = neutralise(p.text)
+            if flagged.flagged:
+                c["injection"], c["injection_quotes"] = True, flagged.quotes
+            self.citations.append(c)
+
+    def _embed(self) -> Any:
+        """The knowledge base's embedder (None: support is checked on words only)."""
+        try:
+            return self.hearth.knowledge.embedder.embed
+        except Exception:  # e.g. the embedder cannot load: words alone still check support
+            log.warning("no embedder for the support check; checking words only", exc_info=True)
+            return None
+
+    def _finish(self, status: str, no_relevant: bool = False) -> None:
+        if self.settings.collection and status in ("complete", "stopped"):
+            try:
+                self._check(status, no_relevant)
+            except Exception:  # the answer stands unchecked rather than lost
+                log.exception("checking the answer against its passages failed")
+        extra: dict[str, Any] = {}
+        if self.support:
+            extra = {"support": self.sentences, "grounding": self.support}
+            if self.raw_text != self.text:
+                extra["raw_text"] = self.raw_text
         if self._store is not None:
-            self._store.update_message(self.message_id, content=self.text, status=status,
-                                       stats=asdict(self.stats) if self.stats else {},
-                                       citations=self.citations)
+            stats = asdict(self.stats) if self.stats else {}
+            if self.support:
+                stats["support"] = self.support
+            self._store.update_message(self.message_id, content=self.text, status=status, stats=stats,
+                                       citations=self.citations, meta=extra or None)
             if status == "complete":
                 self.hearth.auto_title(self.conv_id)

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 SCHEMA_VERSION = 1
+GROUNDING_MODES = ("strict", "balanced", "off")  # kept equal to assistant.core.answers.grounding.MODES
 
 
 @dataclass
@@ -29,6 +30,8 @@ class ConversationSettings:
         chat_template: prompt format override (a known name or Jinja text).
         template, template_version: the prompt template last applied to this chat.
         template_pending: the next answer is the one the template asked for (stamped with it).
+        grounding: how answers from documents are checked against them: "balanced" (default),
+            "strict" (documents only) or "off"; see :mod:`assistant.core.answers.grounding`.
     """
 
     model: str = ""
@@ -43,6 +46,7 @@ class ConversationSettings:
     template: str | None = None
     template_version: int | None = None
     template_pending: bool = False
+    grounding: str = "balanced"
     schema_version: int = SCHEMA_VERSION
 
     @classmethod
@@ -74,6 +78,8 @@ class ConversationSettings:
                 setattr(out, f.name, value)
         if out.retrieval not in ("hybrid", "dense", "bm25"):
             out.retrieval = "hybrid"
+        if out.grounding not in GROUNDING_MODES:
+            out.grounding = "balanced"
         out.k = max(1, min(out.k, 50))
         return out
 
