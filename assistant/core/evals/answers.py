@@ -137,6 +137,9 @@ class ItemResult:
     passages: list[dict[str, Any]] = field(default_factory=list)
     citations: list[dict[str, Any]] = field(default_factory=list)
     error: str = ""
+    checked_sentences: int = 0  # sentences of the answer making a claim (see answers.support)
+    supported_sentences: int = 0  # of those, supported by a passage
+    unsupported_numbers: int = 0  # sentences with a number found in no passage
 
 
 def score(item: QAItem, text: str, passages: list[str], cited: list[str]) -> ItemResult:
@@ -169,6 +172,9 @@ def metrics(items: list[QAItem], results: list[ItemResult]) -> dict[str, Any]:
         "retrieval_hit": _mean([float(r.retrieval_hit) for r in answerable if r.retrieval_hit is not None]),
         "ttft_p50_s": round(statistics.median(t), 3) if (t := [r.ttft_s for r in ok if r.ttft_s is not None]) else None,
         "tokens_per_s": round(sum(v) / len(v), 1) if (v := [r.tokens_per_s for r in ok if r.tokens_per_s]) else None,
+        "supported_share": round(sum(r.supported_sentences for r in ok) / c, 4)
+        if (c := sum(r.checked_sentences for r in ok)) else None,
+        "unsupported_numbers": _mean([float(r.unsupported_numbers) for r in ok]),
         "s_per_item": round(sum(r.seconds for r in results) / len(results), 3) if results else None,
         "errors": len(results) - len(ok),
     }
@@ -284,7 +290,7 @@ def answer_item(hearth: Any, cfg: AnswerConfig, item: QAItem, *, model: str, col
     sampling.setdefault("seed", seed)
     cs = ConversationSettings(model=model, collection=collection if cfg.docs and collection else "", k=cfg.k,
                               retrieval=cfg.retrieval, adapters=[dict(a) for a in cfg.adapters],
-                              system_prompt=system or "")
+                              system_prompt=system or "", grounding=cfg.grounding)
     t0 = time.monotonic()
     reply = hearth.answer([Message("user", question)], settings=cs, sampling=sampling)
     reply.run()
@@ -299,6 +305,9 @@ def answer_item(hearth: Any, cfg: AnswerConfig, item: QAItem, *, model: str, col
     r.passages = [{"number": i, "source": Path(p.citation.source_path).name, "text": p.text}
                   for i, p in enumerate(reply.passages, 1)]
     r.citations = [{k: c.get(k) for k in ("number", "source_path", "snippet", "cited")} for c in reply.citations]
+    support = getattr(reply, "support", None) or {}
+    r.checked_sentences, r.supported_sentences = support.get("sentences", 0), support.get("supported", 0)
+    r.unsupported_numbers = support.get("unsupported_numbers", 0)
     return r
 
 

@@ -12,6 +12,8 @@ configurations on the same items. Keys:
 - ``system``: the system prompt (default: the one in Settings, as in a new chat).
 - ``adapter``: ``PATH`` or ``PATH:SCALE``, a LoRA adapter; repeat the key for several.
 - ``temperature``, ``max_tokens``: sampling overrides (default: Settings' sampling).
+- ``grounding``: ``off`` (default here: the model's answers as written), ``balanced`` (a chat's
+  default) or ``strict``; see :mod:`assistant.core.answers.grounding`.
 """
 from __future__ import annotations
 
@@ -21,7 +23,9 @@ from typing import Any
 
 from assistant.core.errors import HearthError
 
-KEYS = ("model", "docs", "k", "retrieval", "template", "system", "adapter", "temperature", "max_tokens")
+KEYS = ("model", "docs", "k", "retrieval", "template", "system", "adapter", "temperature", "max_tokens",
+        "grounding")
+GROUNDING_MODES = ("off", "balanced", "strict")
 RETRIEVAL_MODES = ("hybrid", "dense", "bm25")
 _ON, _OFF = ("on", "true", "yes", "1"), ("off", "false", "no", "0")
 
@@ -51,6 +55,7 @@ class AnswerConfig:
     adapters: list[dict[str, Any]] = field(default_factory=list)
     sampling: dict[str, Any] = field(default_factory=dict)
     pairs: list[str] = field(default_factory=list)
+    grounding: str = "off"
 
     def describe(self) -> str:
         """The configuration in one line (its pairs, or "defaults")."""
@@ -59,7 +64,8 @@ class AnswerConfig:
     def as_dict(self) -> dict[str, Any]:
         return {"label": self.label, "pairs": list(self.pairs), "model": self.model, "docs": self.docs, "k": self.k,
                 "retrieval": self.retrieval, "template": self.template, "template_version": self.template_version,
-                "system": self.system, "adapters": self.adapters, "sampling": self.sampling}
+                "system": self.system, "adapters": self.adapters, "sampling": self.sampling,
+                "grounding": self.grounding}
 
 
 def _bad(pair: str, label: str, why: str, fix: str | None = None) -> HearthError:
@@ -132,6 +138,10 @@ def parse_config(pairs: list[str] | None, label: str = "a") -> AnswerConfig:
             cfg.sampling["temperature"] = _number(pair, label, value, float, 0.0, 5.0)
         elif key == "max_tokens":
             cfg.sampling["max_tokens"] = _number(pair, label, value, int, 1, 1_000_000)
+        elif key == "grounding":
+            if value not in GROUNDING_MODES:
+                raise _bad(pair, label, f"grounding is one of {', '.join(GROUNDING_MODES)}")
+            cfg.grounding = value
     return cfg
 
 
