@@ -122,6 +122,7 @@ class ServerState:
         self.wait_timeout = wait_timeout
         self.in_flight = 0
         self.lock = threading.Lock()
+        self._ids: tuple[float, list[tuple[str, str]]] = (0.0, [])
 
     def enter(self) -> None:
         with self.lock:
@@ -133,8 +134,15 @@ class ServerState:
         with self.lock:
             self.in_flight -= 1
 
-    def model_ids(self) -> list[tuple[str, str]]:
-        """(id, path) of each model: the default first, then the registered ones."""
+    def model_ids(self, max_age_s: float = 5.0) -> list[tuple[str, str]]:
+        """(id, path) of each model: the default first, then the registered ones.
+
+        Listing reads every model's GGUF header (tens of milliseconds each), so the list is kept
+        for a few seconds: a chat request does not pay for it again.
+        """
+        when, ids = self._ids
+        if ids and time.monotonic() - when < max_age_s:
+            return ids
         out: list[tuple[str, str]] = []
         try:
             default = self.hearth.default_model_path()
@@ -147,6 +155,7 @@ class ServerState:
                     out.append((m.path.stem, str(m.path)))
         except Exception as e:  # a broken registry must not break the model list
             log.warning("could not list registered models: %s", e)
+        self._ids = (time.monotonic(), out)
         return out
 
     def resolve_model(self, requested: str | None) -> str:
@@ -212,7 +221,7 @@ def create_app(hearth: Hearth, *, api_key: str | None = None, cors_origins: list
 
     @app.get("/v1/models")
     async def models() -> dict:
-        ids = await asyncio.to_thread(state.model_ids)
+        ids = await asyncio.to_thread(state.model_ids, 0.0)
         return {"object": "list", "data": [{"id": mid, "object": "model", "created": 0, "owned_by": "hearth"}
                                             for mid, _ in ids]}
 
