@@ -246,5 +246,6 @@ def run_get(args: argparse.Namespace) -> int:
     except download.DownloadError as e:
         print(f"\nDownload failed: {e}", file=sys.stderr)
         return 1
-    print(f"\nInstalled {path} (checked against the hub's sha256).\nUse it: hearth ask --model {path} QUESTION")
+    how = "checked against the hub's sha256" if all(f.sha256 for f in q.files) else "size checked"
+    print(f"\nInstalled {path} ({how}).\nUse it: hearth ask --model {path} QUESTION")
     return 0

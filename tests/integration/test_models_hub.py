@@ -43,6 +43,8 @@ class FakeHub:
         self.requests: list[str] = []
         self.ranges: list[str | None] = []
         self.auth: list[str | None] = []
+        self.drop_after: int | None = None  # bytes of the next file response before the connection is cut
+        self.slow = threading.Event()  # set: files are sent 1 MB per 0.2 s (a download to cancel)
         outer = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -107,6 +109,13 @@ class FakeHub:
                 self.send_header("ETag", f'"{size}-{id(src)}"')
                 self.send_header("Content-Length", str(end - start + 1))
                 self.end_headers()
+                if outer.drop_after is not None:  # a cut connection: part of the bytes, then nothing
+                    cut, outer.drop_after = outer.drop_after, None
+                    data = src.read_bytes() if isinstance(src, Path) else src
+                    self.wfile.write(memoryview(data)[start:start + cut])
+                    self.wfile.flush()
+                    self.close_connection = True
+                    return
                 try:
                     if isinstance(src, Path):
                         with open(src, "rb") as f:
@@ -115,6 +124,8 @@ class FakeHub:
                             while left > 0 and (block := f.read(min(left, 1 << 20))):
                                 self.wfile.write(block)
                                 left -= len(block)
+                                if outer.slow.is_set():
+                                    threading.Event().wait(0.2)
                     else:
                         self.wfile.write(memoryview(src)[start:end + 1])
                 except (BrokenPipeError, ConnectionResetError):
@@ -222,6 +233,7 @@ def test_gemma_header_has_no_chat_template_and_its_own_context(fake_hub, gemma_p
     local = gguf_info.read_model_facts(gemma_path)
     assert rf.header.chat_template is None and rf.header.facts.architecture == "gemma3"
     assert rf.header.context_length == local.context_length and rf.model.licence == "gemma"
+    assert rf.header.bytes_read > hub.FIRST_RANGE  # its 262k-token vocabulary needed more than the first range
 
 
 @pytest.mark.slow
@@ -276,11 +288,24 @@ def test_errors_in_words_unknown_repo_no_gguf_and_offline(fake_hub, paths, capsy
 
 
 def test_the_real_hub_is_never_contacted_unless_asked_and_then_only_its_host(monkeypatch, offline):
+    from assistant.core import netguard
+
     monkeypatch.delenv(hub.ENDPOINT_ENV, raising=False)
     monkeypatch.delenv("HF_ENDPOINT", raising=False)
     with pytest.raises(hub.HubError, match="blocked"):
         hub.search("qwen")  # the test suite's strict guard refuses even the hub
     assert offline.attempts and all("huggingface.co" in a for a in offline.attempts)
+    seen = []
+
+    def fake_get(url, what, token=None):
+        seen.append((url.split("?")[0], netguard._host_allowed("huggingface.co"),
+                     netguard._host_allowed("cdn-lfs.hf.co"), netguard._host_allowed("example.com")))
+        return []
+
+    monkeypatch.setattr(hub, "_get_json", fake_get)
+    hub.search("qwen")
+    assert seen == [("https://huggingface.co/api/models", True, False, False)]  # the API host, nothing else
+    assert not netguard._host_allowed("huggingface.co")  # closed again after the search
 
 
 def test_split_model_parts_are_downloaded_verified_and_registered_as_one(fake_hub, paths, smollm2_path):
@@ -298,3 +323,29 @@ def test_split_model_parts_are_downloaded_verified_and_registered_as_one(fake_hu
     assert [m.path for m in ModelRegistry(paths).list() if m.source != "embedded"] == [path]
     code = cli.main(["models", "get", "someone/split-missing-GGUF", "Q4_1"])
     assert code == 1
+
+
+def test_cli_json_search_and_files(fake_hub, capsys, smollm2_path):
+    code = cli.main(["models", "search", "smollm2", "--sort", "downloads", "--limit", "5", "--json"])
+    data = json.loads(capsys.readouterr().out)
+    assert code == 0 and data["models"][0]["id"] == "HuggingFaceTB/SmolLM2-135M-Instruct-GGUF"
+    assert data["models"][0]["downloads"] == 900 and data["models"][1]["gated"] == "manual"
+    code = cli.main(["models", "files", "HuggingFaceTB/SmolLM2-135M-Instruct-GGUF", "--json"])
+    data = json.loads(capsys.readouterr().out)
+    local = gguf_info.read_model_facts(smollm2_path)
+    [q] = data["quantisations"]
+    assert code == 0 and q["name"] == "Q4_1" and q["size_bytes"] == smollm2_path.stat().st_size
+    assert q["fit"]["verdict"] == "fits" and q["tokens_per_s"] > 0 and q["files"][0]["sha256"]
+    assert data["header"]["chat_template"] == local.chat_template and data["header"]["context_length"] == 8192
+    code = cli.main(["models", "files", "HuggingFaceTB/SmolLM2-135M-Instruct-GGUF"])
+    out = capsys.readouterr().out
+    assert code == 0 and "Q4_1" in out and "tokens/s" in out and "Fits" in out and "context 8,192" in out
+
+
+def test_a_cut_connection_is_resumed_from_where_it_stopped(fake_hub, paths, smollm2_path):
+    model, files = hub.model_files("HuggingFaceTB/SmolLM2-135M-Instruct-GGUF")
+    q = hub.find_quantisation(hub.group_files(files), "Q4_1")
+    fake_hub.drop_after = 10_000_000
+    path = hub.download_quantisation(model, q, paths=paths)
+    assert "bytes=10000000-" in fake_hub.ranges  # only the rest was fetched again
+    assert path.read_bytes() == smollm2_path.read_bytes()

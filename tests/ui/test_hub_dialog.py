@@ -93,3 +93,27 @@ def test_offline_search_fails_in_words(qtbot, hearth, fake_hub):
     qtbot.waitUntil(lambda: dlg.status.text().startswith("The search did not work"), timeout=30000)
     assert "cannot reach 127.0.0.1" in dlg.status.text() and "Traceback" not in dlg.status.text()
     assert dlg.search_button.isEnabled()
+
+
+def test_a_download_can_be_cancelled_and_resumes_on_the_next_click(qtbot, hearth, fake_hub, smollm2_path):
+    from assistant.core.models import download
+
+    w = make_window(qtbot, hearth)
+    dlg = w.open_model_manager().find_online()
+    _search(qtbot, dlg, "smollm2")
+    with qtbot.waitSignal(dlg.filesShown, timeout=60000):
+        dlg.results.selectRow(0)
+    fake_hub.slow.set()
+    dlg.download_button.click()
+    qtbot.waitUntil(lambda: dlg.progress.value() > 0, timeout=30000)
+    assert "MB" in dlg.progress.format() and not dlg.download_button.isEnabled()
+    dlg.cancel_button.click()
+    qtbot.waitUntil(lambda: dlg.status.text().startswith("The download did not finish"), timeout=30000)
+    assert "cancelled" in dlg.status.text() and not dlg.use_button.isVisible()
+    kept = download.part_path("SmolLM2-135M-Instruct.Q4_1.gguf", hearth.paths).stat().st_size
+    assert kept > 0
+    fake_hub.slow.clear()
+    with qtbot.waitSignal(dlg.downloaded, timeout=120000):
+        dlg.download_button.click()
+    assert f"bytes={kept}-" in fake_hub.ranges  # resumed, not started again
+    assert (hearth.paths.models / "SmolLM2-135M-Instruct.Q4_1.gguf").read_bytes() == smollm2_path.read_bytes()

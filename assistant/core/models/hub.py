@@ -72,10 +72,10 @@ def resolve_endpoint(endpoint: str | None = None) -> str:
     return url.rstrip("/")
 
 
-def hub_hosts(endpoint: str) -> tuple[str, ...]:
-    """The hosts a search or download on ``endpoint`` may reach: the hub's, and its file storage."""
+def hub_hosts(endpoint: str, files: bool = False) -> tuple[str, ...]:
+    """The hosts a call on ``endpoint`` may reach: the hub's API host; with ``files``, its file storage too."""
     host = (urllib.parse.urlsplit(endpoint).hostname or "").lower()
-    if host == "huggingface.co" or host.endswith(".huggingface.co"):
+    if files and (host == "huggingface.co" or host.endswith(".huggingface.co")):
         return netguard.HUB_HOSTS  # files are served from its CDNs (*.hf.co)
     return (host,)
 
@@ -369,7 +369,7 @@ def read_header(repo: str, path: str, *, revision: str = "main", size_bytes: int
     want = FIRST_RANGE
     data = b""
     total = size_bytes
-    with netguard.allow_hosts(hub_hosts(base)):
+    with netguard.allow_hosts(hub_hosts(base, files=True)):
         while True:
             if len(data) < want:
                 data, total = _fetch_more(url, data, want, total, token, f"{repo}/{path}")
