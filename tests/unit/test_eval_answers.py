@@ -194,3 +194,11 @@ def test_cli_unknown_key_is_a_clear_error(qa_set, capsys):
     assert main(["eval", "answers", "--set", str(qa_set), "--a", "colour=blue"]) == 1
     err = capsys.readouterr().err
     assert "configuration A: 'colour=blue': unknown key 'colour'" in err and "known keys: model, docs" in err
+
+
+def test_items_with_an_empty_question_are_left_out(qa_set):
+    # the CMRC 2018 trial set has two such lines (748 and 809): nothing to ask, so nothing to score
+    with open(qa_set / "questions.jsonl", "a", encoding="utf-8") as f:
+        f.write(json.dumps({"id": "blank", "question": " ", "answers": ["x"], "unanswerable": False}) + "\n")
+    s = load_set(qa_set)
+    assert [i.id for i in s.items] == ["q1", "q2", "q3", "q4"] and s.skipped == ["blank"]

@@ -54,6 +54,7 @@ class QASet:
     folder: Path
     docs_dir: Path
     items: list[QAItem]
+    skipped: list[str] = field(default_factory=list)  # ids of items left out (an empty question)
 
 
 def load_set(folder: str | Path) -> QASet:
@@ -72,6 +73,7 @@ def load_set(folder: str | Path) -> QASet:
             raise HearthError(f"{folder} is not a QA set: {need.name} is missing",
                               fix="a QA set folder holds docs/ (the documents) and questions.jsonl")
     items: list[QAItem] = []
+    skipped: list[str] = []
     seen: set[str] = set()
     with open(qfile, encoding="utf-8") as f:
         for n, line in enumerate(f, 1):
@@ -87,8 +89,10 @@ def load_set(folder: str | Path) -> QASet:
                 raise HearthError(f"{qfile}, line {n}: not a question ({type(e).__name__}: {e})",
                                   fix='each line is {"id", "question", "answers": [...], "unanswerable", "lang"}') \
                     from None
-            if not item.question.strip():
-                raise HearthError(f"{qfile}, line {n}: the question is empty")
+            if not item.question.strip():  # real sets have these (CMRC 2018 trial, line 748): nothing to ask
+                log.warning("%s, line %d: the question is empty; item %s left out", qfile, n, item.id)
+                skipped.append(item.id)
+                continue
             if not item.unanswerable and not answers:
                 raise HearthError(f"{qfile}, line {n}: an answerable question needs reference answers")
             if item.id in seen:
@@ -97,7 +101,7 @@ def load_set(folder: str | Path) -> QASet:
             items.append(item)
     if not items:
         raise HearthError(f"{qfile} holds no questions")
-    return QASet(name=folder.name, folder=folder, docs_dir=docs, items=items)
+    return QASet(name=folder.name, folder=folder, docs_dir=docs, items=items, skipped=skipped)
 
 
 def sample_items(items: list[QAItem], limit: int | None, seed: int) -> list[QAItem]:
@@ -246,7 +250,7 @@ class AnswerRun:
         m = self.metrics()
         p = self.paired()
         n = len(self.done())
-        return {"set": str(self.qaset.folder), "n": n, "a": m.get("a"), "b": m.get("b"),
+        return {"set": str(self.qaset.folder), "n": n, "skipped": self.qaset.skipped, "a": m.get("a"), "b": m.get("b"),
                 "paired": p.as_dict() if p else None, "report": report, "interrupted": self.interrupted,
                 "seed": self.seed, "seconds": round(self.seconds, 1),
                 "items_per_minute": round(n * 60 / self.seconds, 2) if self.seconds and n else None,
