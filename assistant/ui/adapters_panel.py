@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (QCheckBox, QFileDialog, QHBoxLayout, QLabel, QMes
 
 from assistant.core.adapters.registry import SCALE_MAX, SCALE_MIN, Adapter, AdapterRegistry
 from assistant.core.engine.types import AdapterError, AdapterSpec
-from assistant.ui.chat_delegate import plain_tooltip
+from assistant.ui.plaintext import plain_tooltip
 
 log = logging.getLogger("assistant.ui")
 

@@ -38,9 +38,7 @@ class App:
             from assistant.core.app import Hearth
 
             hearth = Hearth()
-        from assistant.ui.core_view import wrap
-
-        self.hearth = wrap(hearth)
+        self.hearth = hearth
         self.warm_up = warm_up
         i18n.install(self.qapp, hearth.settings.language)  # type: ignore[arg-type]
         apply_theme(self.qapp, hearth.settings.theme)  # type: ignore[arg-type]
@@ -63,7 +61,7 @@ class App:
             self.window.add_paths(list(paths))
 
     def make_window(self) -> Any:
-        from assistant.ui.bridge import Bridge, Tasks
+        from assistant.ui.background import Bridge, Tasks
         from assistant.ui.errors import CrashHandler
         from assistant.ui.main_window import MainWindow
 

@@ -12,7 +12,6 @@ except small inline ``data:`` images. Text that reaches a tooltip goes through
 from __future__ import annotations
 
 import base64
-import html
 import logging
 import os
 import re
@@ -28,6 +27,7 @@ from PySide6.QtGui import (QAbstractTextDocumentLayout, QColor, QFont, QFontMetr
 from PySide6.QtWidgets import QApplication, QStyle, QStyledItemDelegate, QStyleOptionViewItem, QToolTip
 
 from assistant.ui.chat_model import ChatItem, ItemRole
+from assistant.ui.plaintext import plain_tooltip
 
 log = logging.getLogger("assistant.ui")
 
@@ -146,17 +146,6 @@ def _rename_images(doc: QTextDocument) -> None:
                     cur.setCharFormat(img)
             it += 1
         block = block.next()
-
-
-def plain_tooltip(text: str) -> str:
-    """``text`` as a tooltip that is shown literally.
-
-    Qt shows tooltip text that looks like HTML as rich text (and loads its ``<img>``s), so
-    text from files, models or chats is escaped and wrapped in an explicit rich-text tag.
-    """
-    if not text:
-        return ""
-    return "<qt>" + html.escape(text).replace("\n", "<br>") + "</qt>"
 
 
 def code_blocks(markdown: str) -> list[str]:

@@ -15,7 +15,7 @@ from PySide6.QtGui import QDesktopServices, QGuiApplication, QKeyEvent
 from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QInputDialog, QLabel, QListView,
                                QMenu, QMessageBox, QPlainTextEdit, QPushButton, QVBoxLayout, QWidget)
 
-from assistant.ui.bridge import Bridge, Tasks
+from assistant.ui.background import Bridge, Tasks
 from assistant.core.conversations.sources import openable_source
 from assistant.ui.chat_delegate import MessageDelegate, citation_page, code_blocks
 from assistant.ui.chat_model import ChatItem, ItemRole, TranscriptModel
@@ -200,7 +200,6 @@ class ChatView(QWidget):
         self.view.scrollToBottom()
         self._update_empty()
         stop = threading.Event()
-        self._stop_flag = stop
         self._job, self._reply, self._reply_conv = stop, None, conv
         self._set_busy(True)
         self.status.setText(self.tr("Thinking…"))
@@ -250,7 +249,7 @@ class ChatView(QWidget):
     def stop(self) -> None:
         """Stop the answer being written (the part already written is kept)."""
         if self._job is not None:
-            self._stop_flag.set()
+            self._job.set()
             if self._reply is not None:
                 self._reply.cancel()
             self.status.setText(self.tr("Stopping…"))
@@ -412,11 +411,9 @@ class ChatView(QWidget):
 
     # templates -------------------------------------------------------------------------------
     def _attach_template_picker(self) -> None:
-        """The ``/`` template popup, when the prompts feature is installed."""
-        try:
-            from assistant.ui.template_picker import TemplatePicker
-        except ImportError:
-            return
+        """The ``/`` template popup."""
+        from assistant.ui.template_picker import TemplatePicker
+
         try:
             self.picker = TemplatePicker(self.backend.templates, self.composer,
                                          lambda: {"input": self.composer.toPlainText()})
@@ -431,16 +428,7 @@ class ChatView(QWidget):
             self.needConversation.emit()
             if self.conv_id is None:
                 return
-        cs = self.backend.store.get(self.conv_id).settings or {}
-        changes: dict[str, Any] = {"template": rendered.template_name,
-                                   "template_version": rendered.template_version}
-        if rendered.system_prompt:
-            changes["system_prompt"] = rendered.system_prompt
-        if rendered.sampling:
-            changes["sampling"] = {**(cs.get("sampling") or {}), **rendered.sampling}
-        if getattr(rendered, "collection", None):
-            changes["collection"] = rendered.collection
-        self.backend.store.update_settings(self.conv_id, **changes)
+        self.backend.apply_template(self.conv_id, rendered)  # the next answer is stamped with it
         self.templateApplied.emit(self.conv_id)
         if rendered.user_text and not getattr(rendered, "persona", False):
             self.composer.setPlainText(rendered.user_text)

@@ -9,23 +9,22 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QApplication, QComboBox, QFormLayout, QLabel, QPlainTextEdit, QPushButton, QSpinBox,
                                QVBoxLayout, QWidget)
 
-from assistant.ui.bridge import Tasks
-from assistant.ui.chat_delegate import plain_tooltip
+from assistant.core.app import ConversationSettings as ChatChoices
+from assistant.ui.background import Tasks
+from assistant.ui.plaintext import plain_tooltip
 
 log = logging.getLogger("assistant.ui")
 
 
 def installed_models(hearth: Any) -> list[tuple[str, str]]:
-    """(label, path) of the models the user can pick: the registry's, else the embedded one."""
-    out: list[tuple[str, str]] = []
-    try:
-        from assistant.core.models.registry import ModelRegistry
+    """(label, path) of the models the user can pick: the registry's, else the embedded one.
 
-        for m in ModelRegistry(hearth.paths).list():
-            facts = getattr(m, "facts", None)
-            out.append((getattr(facts, "name", "") or os.path.basename(str(m.path)), str(m.path)))
-    except (ImportError, AttributeError, TypeError) as e:
-        log.debug("model registry not available: %s", e)
+    Reads every model's GGUF header: call it from a worker.
+    """
+    out: list[tuple[str, str]] = []
+    for m in hearth.models.list():
+        out.append((m.facts.name if m.facts is not None and m.facts.name else os.path.basename(str(m.path)),
+                    str(m.path)))
     if not out:
         from assistant.core.models import embedded
 
@@ -98,12 +97,12 @@ class ConversationSettings(QWidget):
         self.setEnabled(conv_id is not None)
         if conv_id is None:
             return
-        cs = self.hearth.store.get(conv_id).settings or {}
+        cs = self.hearth.conversation_settings(conv_id)
         self._loading = True
         try:
             self.model_box.clear()
             models = list(self._models)
-            current = cs.get("model") or ""
+            current = cs.model
             if current and current not in [p for _l, p in models]:
                 models.append((os.path.basename(current), current))
             for label, path in models:
@@ -116,18 +115,17 @@ class ConversationSettings(QWidget):
             self.collection_box.clear()
             self.collection_box.addItem(self.tr("none"), "")
             names = list(self._collections)
-            if cs.get("collection") and cs["collection"] not in names:
-                names.append(cs["collection"])
+            if cs.collection and cs.collection not in names:
+                names.append(cs.collection)
             for n in names:
                 self.collection_box.addItem(n, n)
-            self.collection_box.setCurrentIndex(max(0, self.collection_box.findData(cs.get("collection") or "")))
-            tpl = cs.get("template")
+            self.collection_box.setCurrentIndex(max(0, self.collection_box.findData(cs.collection)))
+            tpl = cs.template
             self.template_label.setText(
-                f"{tpl} (v{cs.get('template_version')})" if tpl and cs.get("template_version") else
+                f"{tpl} (v{cs.template_version})" if tpl and cs.template_version else
                 (tpl or self.tr("none (type / in the message box to use one)")))
-            self.system.setPlainText(cs.get("system_prompt") or "")
-            self.max_tokens.setValue(int((cs.get("sampling") or {}).get("max_tokens")
-                                         or self.hearth.settings.sampling.max_tokens))
+            self.system.setPlainText(cs.system_prompt)
+            self.max_tokens.setValue(_max_tokens(cs, self.hearth.settings.sampling.max_tokens))
         finally:
             self._loading = False
 
@@ -141,10 +139,15 @@ class ConversationSettings(QWidget):
         """Save the edited settings of this conversation."""
         if self.conv_id is None:
             return
-        cs = self.hearth.store.get(self.conv_id).settings or {}
-        sampling = dict(cs.get("sampling") or {})
+        sampling = dict(self.hearth.conversation_settings(self.conv_id).sampling)
         sampling["max_tokens"] = self.max_tokens.value()
         self.changed.emit(self.conv_id, {"model": self.model_box.currentData() or "",
                                          "collection": self.collection_box.currentData() or "",
                                          "system_prompt": self.system.toPlainText().strip(),
                                          "sampling": sampling})
+
+
+def _max_tokens(cs: ChatChoices, default: int) -> int:
+    """The chat's longest answer, else the default (a hand-edited value that is no number too)."""
+    value = cs.sampling.get("max_tokens")
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else default

@@ -9,6 +9,9 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (QHBoxLayout, QInputDialog, QLabel, QLineEdit, QListWidget,
                                QListWidgetItem, QMenu, QPushButton, QVBoxLayout, QWidget)
 
+from assistant.core.app import NEW_CHAT_TITLE
+from assistant.ui.plaintext import plain_label, plain_message, plain_tooltip
+
 log = logging.getLogger("assistant.ui")
 IdRole = Qt.ItemDataRole.UserRole + 1
 
@@ -43,7 +46,7 @@ class ConversationList(QWidget):
         self.list.customContextMenuRequested.connect(self._menu)
         self.list.currentItemChanged.connect(self._current_changed)
         self.list.itemDoubleClicked.connect(lambda it: self.rename(it.data(IdRole)))
-        self.undo_label = QLabel(self)
+        self.undo_label = plain_label(QLabel(self))  # it quotes the chat title
         self.undo_button = QPushButton(self.tr("Undo"), self)
         self.undo_button.clicked.connect(self.undo_delete)
         undo_row = QHBoxLayout()
@@ -80,10 +83,10 @@ class ConversationList(QWidget):
         try:
             self.list.clear()
             for c in self.backend.store.list(query=self.search.text().strip(), limit=500):
-                title = c.title or self.tr("New chat")
+                title = self.tr("New chat") if c.title in ("", NEW_CHAT_TITLE) else c.title
                 it = QListWidgetItem(("📌 " if c.pinned else "") + title)
                 it.setData(IdRole, str(c.id))
-                it.setToolTip(title)
+                it.setToolTip(plain_tooltip(title))
                 self.list.addItem(it)
                 if str(c.id) == keep:
                     self.list.setCurrentItem(it)
@@ -204,7 +207,10 @@ class ConversationList(QWidget):
                 f.write(text)
         except OSError as e:
             log.warning("could not export %s to %s: %s", conv_id, path, e)
-            QMessageBox.warning(self, self.tr("Export chat"),
-                                self.tr("Could not write %1: %2").replace("%1", path).replace("%2", e.strerror or str(e)))
+            box = plain_message(QMessageBox(
+                QMessageBox.Icon.Warning, self.tr("Export chat"),
+                self.tr("Could not write %1: %2").replace("%1", path).replace("%2", e.strerror or str(e)),
+                QMessageBox.StandardButton.Ok, self))
+            box.open()
             return False
         return True

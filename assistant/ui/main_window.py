@@ -14,8 +14,7 @@ from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKe
 from PySide6.QtWidgets import (QLabel, QMainWindow, QMessageBox, QScrollArea, QSplitter, QTabWidget,
                                QWidget)
 
-from assistant.ui import core_view
-from assistant.ui.bridge import Bridge, Tasks, settle_heap
+from assistant.ui.background import Bridge, Tasks, settle_heap
 from assistant.ui.chat_view import ChatView
 from assistant.ui.conv_settings import ConversationSettings
 from assistant.ui.conversation_list import ConversationList
@@ -54,7 +53,7 @@ class MainWindow(QMainWindow):
 
     def __init__(self, hearth: Any, tasks: Tasks | None = None, *, warm_up: bool = True) -> None:
         super().__init__()
-        self.hearth = hearth = core_view.wrap(hearth)
+        self.hearth = hearth
         self.bridge = Bridge(self)
         self.tasks = tasks or Tasks(self.bridge)
         self.setWindowTitle("Hearth")
@@ -97,27 +96,25 @@ class MainWindow(QMainWindow):
 
     # layout -------------------------------------------------------------------------------------
     def _add_optional_panels(self) -> None:
-        """Prompt templates and adapters tabs, when those features are installed.
+        """The prompt templates and adapters tabs, added after the first paint.
 
         Their modules (and the template library and adapter registry behind them) are loaded
-        in a worker: importing them pulls in numpy and the GGUF reader, and the core facade may
-        be busy loading a model. Only the widgets are made on the GUI thread.
+        in a worker: importing them pulls in numpy and the GGUF reader, which would delay the
+        first paint. Only the widgets are made on the GUI thread.
         """
         import importlib
 
         hearth = self.hearth
 
         def load() -> dict[str, Any]:
-            found: dict[str, Any] = {}
-            for name, attr in (("prompts_panel", "templates"), ("adapters_panel", "adapters")):
-                try:
-                    found[name] = (importlib.import_module(f"assistant.ui.{name}"), getattr(hearth, attr))
-                except ImportError as e:
-                    log.info("%s not available: %s", name, e)
-            return found
+            return {name: (importlib.import_module(f"assistant.ui.{name}"), getattr(hearth, attr))
+                    for name, attr in (("prompts_panel", "templates"), ("adapters_panel", "adapters"))}
 
-        self.tasks.start(load, done=self._make_optional_panels,
-                         error=lambda e: log.warning("optional panels unavailable: %s", e, exc_info=True))
+        self.tasks.start(load, done=self._make_optional_panels, error=self._optional_panels_failed)
+
+    def _optional_panels_failed(self, e: BaseException) -> None:
+        log.warning("prompts and adapters tabs unavailable: %s", e, exc_info=True)
+        self.statusBar().showMessage(self.tr("The Prompts and Adapters tabs could not be opened: %s") % in_words(e))
 
     def _make_optional_panels(self, found: dict[str, Any]) -> None:
         if "prompts_panel" in found:
@@ -147,7 +144,7 @@ class MainWindow(QMainWindow):
     def _current_model_path(self) -> str | None:
         if self.chat.conv_id is None:
             return None
-        return (self.hearth.store.get(self.chat.conv_id).settings or {}).get("model") or None
+        return self.hearth.conversation_settings(self.chat.conv_id).model or None
 
     def _build_menus(self) -> None:
         mb = self.menuBar()
@@ -191,13 +188,12 @@ class MainWindow(QMainWindow):
 
     # conversations ------------------------------------------------------------------------------
     def new_conversation(self) -> str:
-        """Create an empty chat with the default model and open it."""
-        try:
-            model = self.hearth.default_model_path()
-        except Exception as e:  # no model yet: the chat still opens, sending explains what to do
-            log.info("no default model: %s", e)
-            model = ""
-        conv = self.hearth.store.create(self.tr("New chat"), {"model": model})
+        """Create an empty chat with the default model and open it.
+
+        With no model yet the chat still opens; sending explains what to do. The core names it
+        after its first question (:meth:`Hearth.auto_title`).
+        """
+        conv = self.hearth.new_conversation()
         self.conversations.search.clear()
         self.conversations.select(conv.id)
         self.chat.composer.setFocus()
@@ -212,12 +208,9 @@ class MainWindow(QMainWindow):
             self.qsettings.setValue("last_conversation", conv_id)
 
     def _after_send(self, conv_id: str) -> None:
-        conv = self.hearth.store.get(conv_id)
-        if conv.title in ("", "New chat", self.tr("New chat")):
-            first = next((m.content for m in self.hearth.store.thread(conv_id) if m.role == "user"), "")
-            title = " ".join(first.split())[:48]
-            if title:
-                self.hearth.store.rename(conv_id, title)
+        # The core names a new chat when its answer completes; naming it now shows the title
+        # in the list while the answer is written (the same rule, so nothing changes at the end).
+        self.hearth.auto_title(conv_id)
         self.conversations.refresh()
 
     def _conv_settings_changed(self, conv_id: str, changes: dict) -> None:
@@ -240,8 +233,7 @@ class MainWindow(QMainWindow):
         if panel is None:
             return
         cid = self.chat.conv_id
-        panel.show_chat(None if cid is None else list((self.hearth.store.get(cid).settings or {})
-                                                      .get("adapters") or []))
+        panel.show_chat(None if cid is None else list(self.hearth.conversation_settings(cid).adapters))
 
     def _adapters_changed(self, specs: list) -> None:
         from dataclasses import asdict, is_dataclass
@@ -294,7 +286,7 @@ class MainWindow(QMainWindow):
 
     def load_model(self, path: str | None = None) -> None:
         """Load (in the background) the model of the open chat, or ``path``."""
-        cs = self.hearth.store.get(self.chat.conv_id).settings if self.chat.conv_id else {}
+        cs = self.hearth.conversation_settings(self.chat.conv_id) if self.chat.conv_id else None
         self.model_label.setText(self.tr("Model: loading…"))
         self.tasks.start(lambda: self.hearth.ensure_model(path, cs), done=self._model_loaded,
                          error=self._model_failed)

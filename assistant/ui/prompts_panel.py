@@ -8,13 +8,14 @@ from typing import Any, Callable
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QComboBox, QFileDialog, QFormLayout, QHBoxLayout, QInputDialog, QLabel,
-                               QLineEdit, QListWidget, QListWidgetItem, QMessageBox, QPlainTextEdit,
+                               QLineEdit, QListWidget, QListWidgetItem, QPlainTextEdit,
                                QPushButton, QSplitter, QVBoxLayout, QWidget)
 
 from assistant.core.errors import in_words
 from assistant.core.prompts import PromptTemplate, TemplateError, TemplateExists, TemplateLibrary
 from assistant.core.prompts.pack import read_pack_file
-from assistant.ui.bridge import Bridge, Tasks
+from assistant.ui.background import Bridge, Tasks
+from assistant.ui.plaintext import ask_plain, plain_label, plain_tooltip
 from assistant.ui.template_picker import render_off_gui
 
 log = logging.getLogger("assistant.ui")
@@ -67,8 +68,7 @@ class PromptsPanel(QWidget):
         self.tasks = tasks or Tasks(Bridge(self), max_threads=1)
         self._render_id = 0
         self._cancel = threading.Event()
-        self.ask = ask or (lambda title, text: QMessageBox.question(self, title, text)
-                           == QMessageBox.StandardButton.Yes)
+        self.ask = ask or (lambda title, text: ask_plain(self, title, text))
         self.list = QListWidget()
         self.list.currentItemChanged.connect(lambda cur, _prev: self.show_template(
             cur.data(Qt.ItemDataRole.UserRole) if cur else None))
@@ -82,7 +82,7 @@ class PromptsPanel(QWidget):
         self.sampling.setPlaceholderText("temperature = 0.2")
         for w in (self.system, self.variables, self.sampling):
             w.setMaximumHeight(70)
-        self.message = QLabel()
+        self.message = plain_label(QLabel())  # names, paths and errors from template files
         self.message.setWordWrap(True)
         form = QFormLayout()
         form.addRow(self.tr("Name"), self.name)
@@ -139,7 +139,7 @@ class PromptsPanel(QWidget):
         for t in self.library.list():
             item = QListWidgetItem(t.name + ("  (built-in)" if t.builtin else f"  v{t.version}"))
             item.setData(Qt.ItemDataRole.UserRole, t.name)
-            item.setToolTip(t.description)
+            item.setToolTip(plain_tooltip(t.description))
             self.list.addItem(item)
             if t.name == current:
                 self.list.setCurrentItem(item)

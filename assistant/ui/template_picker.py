@@ -10,6 +10,7 @@ within its 2 s bound, and the result or the error comes back through the bridge.
 """
 from __future__ import annotations
 
+import html
 import logging
 import threading
 from typing import Any, Callable
@@ -22,7 +23,8 @@ from PySide6.QtWidgets import (QFormLayout, QFrame, QLabel, QLineEdit, QListWidg
 from assistant.core.errors import in_words
 from assistant.core.prompts import PromptTemplate, TemplateError, TemplateLibrary
 from assistant.core.prompts.template import PromptTooCostly
-from assistant.ui.bridge import Bridge, Tasks
+from assistant.ui.background import Bridge, Tasks
+from assistant.ui.plaintext import plain_label
 
 log = logging.getLogger("assistant.ui")
 
@@ -100,8 +102,9 @@ class TemplatePicker(QFrame):
         form_page = QWidget()
         v = QVBoxLayout(form_page)
         self.title = QLabel()
+        self.title.setTextFormat(Qt.TextFormat.RichText)  # our <b>; the name and description are escaped
         self.form = QFormLayout()
-        self.error = QLabel()
+        self.error = plain_label(QLabel())  # errors quote the template's text
         self.error.setObjectName("templateError")
         self.error.setWordWrap(True)
         self.error.setStyleSheet("color: #b00020")
@@ -227,12 +230,12 @@ class TemplatePicker(QFrame):
             edit = QLineEdit(known.get(var, t.variables.get(var, "")))
             edit.setObjectName(f"var_{var}")
             edit.returnPressed.connect(self.submit)
-            self.form.addRow(var, edit)
+            self.form.addRow(plain_label(QLabel(var)), edit)
             self._fields[var] = edit
         if not names:
             self.submit()
             return
-        self.title.setText(f"<b>{t.name}</b> {t.description}")
+        self.title.setText(f"<b>{html.escape(t.name)}</b> {html.escape(t.description)}")
         self.error.clear()
         self.pages.setCurrentIndex(1)
         self.adjustSize()

@@ -16,9 +16,9 @@ from PySide6.QtGui import QColor, QDesktopServices, QImage, QPainter, QPalette
 from PySide6.QtWidgets import QMessageBox, QStyleOptionViewItem
 
 from assistant.core.app import Hearth
-from assistant.ui.chat_delegate import (MAX_IMAGE_BYTES, MessageDelegate, citation_label, plain_tooltip,
-                                        stats_line)
+from assistant.ui.chat_delegate import MAX_IMAGE_BYTES, MessageDelegate, citation_label, stats_line
 from assistant.ui.chat_model import ChatItem, TranscriptModel
+from assistant.ui.plaintext import plain_tooltip
 from tests.ui.conftest_helpers import close_all, click_action, make_window, wait_answer
 from tests.ui.fakes import ScriptedEngine
 

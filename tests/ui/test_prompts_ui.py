@@ -133,3 +133,44 @@ def test_prompts_panel_edit_history_restore_import(qtbot, lib, tmp_path):
     with qtbot.waitSignal(panel.personaChosen, timeout=1000) as sig:
         panel.buttons["persona"].click()
     assert "concise expert" in sig.args[0].system_prompt
+
+
+def shown(text: str, fmt: Qt.TextFormat = Qt.TextFormat.AutoText) -> str:
+    """What a label or tooltip with ``text`` shows: Qt guesses rich text from the text itself."""
+    from PySide6 import QtGui
+    from PySide6.QtGui import QTextDocument
+
+    if fmt == Qt.TextFormat.PlainText or (fmt == Qt.TextFormat.AutoText and not QtGui.Qt.mightBeRichText(text)):
+        return text
+    # shown as rich text: a raw <img> in it is loaded (<img src="/dev/zero"> reads until memory runs out)
+    assert "<img" not in text.lower(), f"markup shown as rich text: {text!r}"
+    doc = QTextDocument()
+    doc.setHtml(text)
+    return doc.toPlainText()
+
+
+def test_markup_in_a_template_name_or_description_shows_literally(qtbot, chat, lib, tmp_path):
+    from PySide6.QtGui import QImage
+
+    from assistant.ui.prompts_panel import PromptsPanel
+
+    # a small real image, so that a regression fails here instead of exhausting memory on /dev/zero
+    pixel = tmp_path / "pixel.png"
+    QImage(1, 1, QImage.Format.Format_RGB32).save(str(pixel))
+    IMG = f'<img src="{pixel}">'
+    name = '<img src="pixel.png">'  # a name may not contain "/"
+    lib.save(PromptTemplate(name=name, body="About {{input}}", description=IMG))
+    editor, picker = chat
+    picker.pick(name)
+    assert picker.pages.currentIndex() == 1  # the form, titled with the template
+    assert shown(picker.title.text(), picker.title.textFormat()) == f"{name} {IMG}"
+
+    panel = PromptsPanel(lib, ask=lambda title, text: True)
+    qtbot.addWidget(panel)
+    panel.reload(select=name)
+    item = panel.list.currentItem()
+    assert item.data(Qt.ItemDataRole.UserRole) == name
+    assert shown(item.toolTip()) == IMG
+    with qtbot.waitSignal(panel.templateSaved, timeout=1000):
+        panel.buttons["save"].click()
+    assert shown(panel.message.text(), panel.message.textFormat()) == f"Saved {name} as version 2"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from assistant.core.app import Hearth
-from assistant.ui.bridge import Bridge, Tasks
+from assistant.ui.background import Bridge, Tasks
 from assistant.ui.remote_dialog import RemoteServerDialog
 from tests.unit.test_remote_engine import box  # noqa: F401 - the scripted OpenAI-compatible server fixture
 

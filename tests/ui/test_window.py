@@ -44,6 +44,24 @@ def test_enter_sends_and_the_answer_streams_into_the_list_and_the_store(qtbot, h
     assert w.conversations.list.item(0).text() == "What is a hearth?"
 
 
+def test_a_chat_title_that_looks_like_markup_shows_literally(qtbot, hearth):
+    from PySide6 import QtGui
+    from PySide6.QtGui import QTextDocument
+
+    w = make_window(qtbot, hearth)
+    conv = hearth.store.create('<img src="pixel.png"> plans')
+    w.conversations.refresh()
+    tip = w.conversations.list.item(0).toolTip()
+    if QtGui.Qt.mightBeRichText(tip):  # Qt shows it as rich text: the markup must be escaped
+        assert "<img" not in tip
+        doc = QTextDocument()
+        doc.setHtml(tip)
+        tip = doc.toPlainText()
+    assert tip == '<img src="pixel.png"> plans'
+    w.conversations.delete(conv.id)
+    assert w.conversations.undo_label.textFormat() == Qt.TextFormat.PlainText  # "Deleted “<img…”."
+
+
 def test_shift_enter_adds_a_line_instead_of_sending(qtbot, hearth):
     w = make_window(qtbot, hearth)
     w.chat.composer.setFocus()
@@ -293,6 +311,11 @@ def test_prompts_and_adapters_tabs_appear_and_a_template_drives_the_chat(qtbot, 
     assert w.chat.model.item(0).content == "Summarise: the sea is wide."
     assert hearth.engine.last_messages[0].content == "You summarise."  # the system prompt was used
     assert "summarise (v3)" in w.conv_settings.template_label.text()
+    answer = hearth.store.thread(conv)[-1]
+    assert (answer.meta["template"], str(answer.meta["template_version"])) == ("summarise", "3")  # stamped
+    send(qtbot, w, "And the sky?")
+    wait_answer(qtbot, w)
+    assert "template" not in (hearth.store.thread(conv)[-1].meta or {})  # only the templated answer
 
 
 def test_file_menu_opens_the_bin_of_deleted_chats_and_restores_one(qtbot, hearth):
