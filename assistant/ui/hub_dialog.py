@@ -8,11 +8,10 @@ import logging
 import threading
 from typing import Any
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDialog, QHBoxLayout, QHeaderView, QLabel,
                                QLineEdit, QProgressBar, QPushButton, QSplitter, QTableWidget, QTableWidgetItem,
                                QVBoxLayout, QWidget)
-from PySide6.QtCore import Qt
 
 from assistant.ui.errors import in_words
 from assistant.ui.models_table import human_size

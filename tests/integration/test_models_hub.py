@@ -8,7 +8,6 @@ import hashlib
 import http.server
 import json
 import re
-import shutil
 import threading
 import urllib.parse
 from pathlib import Path
@@ -308,21 +307,56 @@ def test_the_real_hub_is_never_contacted_unless_asked_and_then_only_its_host(mon
     assert not netguard._host_allowed("huggingface.co")  # closed again after the search
 
 
-def test_split_model_parts_are_downloaded_verified_and_registered_as_one(fake_hub, paths, smollm2_path):
-    first = smollm2_path.read_bytes()
-    fake_hub.add("someone/split-GGUF", {"m-Q4_1-00001-of-00002.gguf": first,
-                                        "m-Q4_1-00002-of-00002.gguf": b"second part " * 1000})
-    fake_hub.add("someone/split-missing-GGUF", {"m-Q4_1-00001-of-00002.gguf": first})
-    rf = hub.repo_files("someone/split-GGUF", read_header_too=False)
+@pytest.fixture(scope="module")
+def split_smollm2(smollm2_path, tmp_path_factory):
+    """SmolLM2 rewritten as a real two-part split GGUF (the way llama.cpp's gguf-split writes it)."""
+    import math
+
+    import gguf
+
+    out = tmp_path_factory.mktemp("split") / "m-Q4_1.gguf"
+    r = gguf.GGUFReader(smollm2_path)
+    w = gguf.GGUFWriter(out, r.fields["general.architecture"].contents(),
+                        split_max_tensors=math.ceil(len(r.tensors) / 2))
+    for f in r.fields.values():
+        if f.name == gguf.Keys.General.ARCHITECTURE or f.name.startswith("GGUF."):
+            continue
+        vt = f.types[0]
+        w.add_key_value(f.name, f.contents(), vt, sub_type=f.types[-1] if vt == gguf.GGUFValueType.ARRAY else None)
+    for t in r.tensors:
+        w.add_tensor(t.name, t.data, raw_dtype=t.tensor_type)
+    w.write_header_to_file()
+    w.write_kv_data_to_file()
+    w.write_tensors_to_file()
+    w.close()
+    parts = sorted(out.parent.glob("m-Q4_1-0000*-of-00002.gguf"))
+    assert len(parts) == 2
+    return parts
+
+
+@pytest.mark.slow
+def test_a_split_model_is_downloaded_part_by_part_registered_as_one_and_answers(fake_hub, paths, split_smollm2,
+                                                                                capsys):
+    fake_hub.add("someone/split-GGUF", {p.name: p for p in split_smollm2})
+    fake_hub.add("someone/split-missing-GGUF", {split_smollm2[0].name: split_smollm2[0]})
+    rf = hub.repo_files("someone/split-GGUF")
     [q] = rf.quantisations
-    assert (q.label, len(q.files), q.size_bytes) == ("m-Q4_1.gguf", 2, len(first) + 12000)
+    total = sum(p.stat().st_size for p in split_smollm2)
+    assert (q.label, len(q.files), q.size_bytes) == ("m-Q4_1.gguf", 2, total)
+    assert rf.header is not None and rf.header.context_length == 8192  # read from the first part
     seen = []
     path = hub.download_quantisation(rf.model, q, paths=paths, progress=lambda d, t: seen.append((d, t)))
     assert path == paths.models / "m-Q4_1" / "m-Q4_1-00001-of-00002.gguf"
-    assert (path.parent / "m-Q4_1-00002-of-00002.gguf").exists() and seen[-1] == (q.size_bytes, q.size_bytes)
+    assert (path.parent / "m-Q4_1-00002-of-00002.gguf").read_bytes() == split_smollm2[1].read_bytes()
+    assert seen[-1] == (total, total) and all(t == total for _d, t in seen)  # one bar for both parts
     assert [m.path for m in ModelRegistry(paths).list() if m.source != "embedded"] == [path]
+    code = cli.main(["ask", "What is the capital of France?", "--model", str(path), "--json",
+                     "--system", "You are a helpful assistant named Hearth.", "--max-tokens", "24"])
+    data = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert code == 0 and "Paris" in data["answer"]
     code = cli.main(["models", "get", "someone/split-missing-GGUF", "Q4_1"])
-    assert code == 1
+    err = capsys.readouterr().err
+    assert code == 1 and "part(s) 2 are missing" in err
 
 
 def test_cli_json_search_and_files(fake_hub, capsys, smollm2_path):
