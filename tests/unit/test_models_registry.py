@@ -168,3 +168,17 @@ def test_two_hearth_processes_adding_models_keep_both(paths, smollm2_path, tmp_p
     assert [p.exitcode for p in procs] == [0, 0]
     added = sorted(m.path.name for m in ModelRegistry(paths).list() if m.source == "added")
     assert added == ["a.gguf", "b.gguf"]
+
+
+def test_a_model_file_changed_on_disk_is_read_again(paths, smollm2_path, tmp_path):
+    """Facts are kept per file size and time (model lists are read often), never past a change."""
+    mine = tmp_path / "changing.gguf"
+    shutil.copyfile(smollm2_path, mine)
+    ModelRegistry().add_from_disk(mine)
+    first = [m for m in ModelRegistry().list() if m.source == "added"][0]
+    assert first.facts is not None and first.problem is None
+    first.facts.name = "changed by a caller"  # callers get their own copy
+    assert [m for m in ModelRegistry().list() if m.source == "added"][0].facts.name != "changed by a caller"
+    mine.write_bytes(b"GGUF" + b"\0" * 64)  # damaged in place
+    again = [m for m in ModelRegistry().list() if m.source == "added"][0]
+    assert again.facts is None and again.problem

@@ -9,6 +9,7 @@ moment are both kept.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import logging
 import os
@@ -95,10 +96,30 @@ def _exclusive(file: Path) -> Iterator[None]:
             _unlock_file(lf)
 
 
+_facts_cache: dict[tuple[str, int, int], ModelFacts] = {}
+_facts_cache_lock = threading.Lock()
+
+
 def _facts(path: Path) -> ModelFacts:
+    """The file's facts, read once per (path, size, modification time): a GGUF header with its
+    vocabulary takes tens of milliseconds to parse, and model lists are read often."""
     from assistant.core.models import gguf_info
 
-    return gguf_info.read_model_facts(path)
+    try:
+        st = path.stat()
+    except OSError:
+        return gguf_info.read_model_facts(path)  # raises ModelError in words
+    key = (str(path), st.st_size, st.st_mtime_ns)
+    with _facts_cache_lock:
+        cached = _facts_cache.get(key)
+    if cached is not None:
+        return dataclasses.replace(cached)
+    facts = gguf_info.read_model_facts(path)
+    with _facts_cache_lock:
+        if len(_facts_cache) > 256:
+            _facts_cache.clear()
+        _facts_cache[key] = facts
+    return dataclasses.replace(facts)
 
 
 class ModelRegistry:
