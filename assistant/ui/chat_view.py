@@ -17,9 +17,11 @@ from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QInputDialog, QLa
 
 from assistant.ui.background import Bridge, Tasks
 from assistant.core.conversations.sources import openable_source
+from assistant.core.engine.remote_servers import NeedsConsent
 from assistant.ui.chat_delegate import MessageDelegate, citation_page, code_blocks
 from assistant.ui.chat_model import ChatItem, ItemRole, TranscriptModel
 from assistant.ui.errors import in_words
+from assistant.ui.model_picker import ModelPicker
 
 log = logging.getLogger("assistant.ui")
 
@@ -63,6 +65,8 @@ class ChatView(QWidget):
         super().__init__(parent)
         self.backend, self.tasks, self.bridge = backend, tasks, bridge
         self.conv_id: str | None = None
+        self.model_picker = ModelPicker(backend, tasks, self)
+        self.model_picker.setObjectName("chatHeader")
         self.model = TranscriptModel(self)
         self.view = QListView(self)
         self.view.setObjectName("transcript")
@@ -105,6 +109,7 @@ class ChatView(QWidget):
         row.addLayout(col)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self.model_picker)
         lay.addWidget(self.view, 1)
         lay.addWidget(self.empty_label, 1)
         lay.addWidget(self.status)
@@ -134,6 +139,14 @@ class ChatView(QWidget):
         """Show a conversation (None: the empty state)."""
         self.conv_id = conv_id
         self.reload()
+        self.show_model()
+
+    def show_model(self) -> None:
+        """The header shows the open chat's model."""
+        model = ""
+        if self.conv_id is not None:
+            model = self.backend.conversation_settings(self.conv_id).model
+        self.model_picker.set_model(model)
 
     def reload(self) -> None:
         """Re-read the active branch from the store."""
@@ -210,6 +223,10 @@ class ChatView(QWidget):
         def run() -> None:
             reply = backend.reply(conv, text, regenerate_of=regenerate_of, edit_of=edit_of)
             made.append(reply)
+            model = str(getattr(reply, "model", "") or "")
+            if model and model != self.model_picker.loaded:
+                bridge.to_main(self.model_picker.set_loading, model)
+            reply.on_start = lambda: bridge.to_main(self.model_picker.model_ready, model)
             bridge.to_main(self._started, reply, regenerate_of is not None or edit_of is not None)
             # Read to the end even after a stop: the reply then stores the partial answer as
             # "stopped" (breaking out would close it as failed).
@@ -276,6 +293,8 @@ class ChatView(QWidget):
             self.show_error(in_words(error))
         else:
             self.status.setText("")
+        if isinstance(error, NeedsConsent) and reply is not None and reply.message_id is not None:
+            QTimer.singleShot(0, self, lambda: self.ask_consent(error, str(reply.message_id), conv))
         if conv == self.conv_id:
             if reply is None:  # the turn could not even be stored or prepared
                 self.reload()
@@ -290,6 +309,33 @@ class ChatView(QWidget):
                 elif row >= 0:
                     self.model.update(row, status="error" if error else "complete")
         self.answerFinished.emit(conv or "")
+
+    def ask_consent(self, error: NeedsConsent, message_id: str, conv: str | None) -> QMessageBox:
+        """Ask once per server before a chat is sent off this machine; Yes records it and answers again."""
+        box = QMessageBox(QMessageBox.Icon.Question, self.tr("Send to another computer?"),
+                          self.tr("Send this chat to %s?") % error.host + "\n\n" +
+                          self.tr("Your messages in this chat, and passages from your documents, would be sent to "
+                                  "the model server %s. Hearth asks once for each server.") % error.server.name,
+                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self)
+        box.setObjectName("consentBox")
+        box.setTextFormat(Qt.TextFormat.PlainText)  # the host and name are the user's text
+        box.setDefaultButton(QMessageBox.StandardButton.No)
+
+        def answered(result: int) -> None:
+            if result != QMessageBox.StandardButton.Yes:
+                self.status.setText(self.tr("Nothing was sent to %s.") % error.host)
+                return
+            try:
+                self.backend.remote_servers.allow(error.server.name)
+            except Exception as e:  # the file of servers cannot be written: say so
+                self.show_error(in_words(e))
+                return
+            if conv == self.conv_id:
+                self.regenerate(message_id)
+
+        box.finished.connect(answered)
+        box.open()
+        return box
 
     def _stored(self, message_id: Any) -> Any:
         try:

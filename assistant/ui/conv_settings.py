@@ -6,7 +6,7 @@ import os
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QApplication, QComboBox, QFormLayout, QLabel, QPlainTextEdit, QPushButton, QSpinBox,
+from PySide6.QtWidgets import (QComboBox, QFormLayout, QLabel, QPlainTextEdit, QPushButton, QSpinBox,
                                QVBoxLayout, QWidget)
 
 from assistant.core.app import ConversationSettings as ChatChoices
@@ -21,17 +21,9 @@ def installed_models(hearth: Any) -> list[tuple[str, str]]:
 
     Reads every model's GGUF header: call it from a worker.
     """
-    out: list[tuple[str, str]] = []
-    for m in hearth.models.list():
-        out.append((m.facts.name if m.facts is not None and m.facts.name else os.path.basename(str(m.path)),
-                    str(m.path)))
-    if not out:
-        from assistant.core.models import embedded
+    from assistant.ui.model_picker import list_choices
 
-        p = embedded.default_chat_model()
-        if p is not None:
-            out.append((QApplication.translate("ChatSettings", "SmolLM2 135M (built in)"), str(p)))
-    return out
+    return [(c.label, c.model) for c in list_choices(hearth)]
 
 
 class ConversationSettings(QWidget):

@@ -86,6 +86,9 @@ class MainWindow(QMainWindow):
         self.chat.messageSent.connect(self._after_send)
         self.chat.answerFinished.connect(lambda _c: self.conversations.refresh())
         self.chat.templateApplied.connect(self.conv_settings.set_conversation)
+        self.chat.model_picker.modelChosen.connect(self._model_chosen)
+        self.chat.model_picker.addServerRequested.connect(self.add_server)
+        self.chat.model_picker.findOnlineRequested.connect(self.find_online)
         self.conv_settings.changed.connect(self._conv_settings_changed)
         self.documents.collectionChosen.connect(self._use_collection)
         self.documents.collectionsChanged.connect(self.conv_settings.set_collections)
@@ -163,6 +166,8 @@ class MainWindow(QMainWindow):
         self._action(m, self.tr("&Search chats"), self.focus_search, QKeySequence("Ctrl+K"))
         m = mb.addMenu(self.tr("&Models"))
         self._action(m, self.tr("&Model manager…"), self.open_model_manager, QKeySequence("Ctrl+M"))
+        self._action(m, self.tr("&Find online…"), self.find_online)
+        self._action(m, self.tr("Add a &server…"), self.add_server)
         m = mb.addMenu(self.tr("&Settings"))
         self._action(m, self.tr("&Settings…"), self.open_settings, QKeySequence("Ctrl+,"))
         m = mb.addMenu(self.tr("&Help"))
@@ -219,6 +224,7 @@ class MainWindow(QMainWindow):
             self.documents.set_conversation(conv_id)
         if "model" in changes:
             self._show_chat_adapters()  # the fits are checked against the chat's model
+            self.chat.show_model()
 
     def _use_collection(self, name: str) -> None:
         """Documents were added to a collection: this chat answers from it from now on."""
@@ -271,10 +277,30 @@ class MainWindow(QMainWindow):
             self.model_dialog = ModelManagerDialog(self.hearth, self.tasks, self)
             self.model_dialog.modelChosen.connect(self._model_chosen)
             self.model_dialog.refreshed.connect(self.conv_settings.refresh_models)
+            self.model_dialog.refreshed.connect(self.chat.model_picker.refresh)
         self.model_dialog.refresh()
         self.model_dialog.show()
         self.model_dialog.raise_()
         return self.model_dialog
+
+    def find_online(self) -> Any:
+        """Models → Find online…: search the hub for a model to download."""
+        return self.open_model_manager().find_online()
+
+    def add_server(self) -> Any:
+        """Models → Add a server…: a model server; once added, this chat uses it."""
+        from assistant.ui.remote_dialog import RemoteServerDialog
+
+        dlg = RemoteServerDialog(self.hearth, self.tasks, self)
+        dlg.serverAdded.connect(self._server_added)
+        dlg.open()
+        return dlg
+
+    def _server_added(self, name: str) -> None:
+        from assistant.core.engine.remote_servers import PREFIX
+
+        self.chat.model_picker.refresh()
+        self._model_chosen(name if name.startswith(PREFIX) else PREFIX + name)
 
     def _model_chosen(self, path: str) -> None:
         cid = self.chat.conv_id
@@ -282,22 +308,47 @@ class MainWindow(QMainWindow):
             self.hearth.store.update_settings(cid, model=path)
             self.conv_settings.set_conversation(cid)
             self._show_chat_adapters()
+            self.chat.show_model()
         self.load_model(path)
 
     def load_model(self, path: str | None = None) -> None:
         """Load (in the background) the model of the open chat, or ``path``."""
-        cs = self.hearth.conversation_settings(self.chat.conv_id) if self.chat.conv_id else None
-        self.model_label.setText(self.tr("Model: loading…"))
-        self.tasks.start(lambda: self.hearth.ensure_model(path, cs), done=self._model_loaded,
-                         error=self._model_failed)
+        from assistant.ui.model_picker import gpu_plan_of
 
-    def _model_loaded(self, facts: Any) -> None:
+        cs = self.hearth.conversation_settings(self.chat.conv_id) if self.chat.conv_id else None
+        model = path or (cs.model if cs is not None else "") or ""
+        self.model_label.setText(self.tr("Model: loading…"))
+        if model:
+            self.chat.model_picker.set_loading(model)
+        hearth = self.hearth
+
+        def load() -> tuple[Any, str, str]:
+            facts = hearth.ensure_model(path, cs)
+            try:
+                plan = gpu_plan_of(hearth, facts)
+            except Exception as e:  # the plan is a detail; the model is loaded
+                log.warning("cannot work out the GPU plan: %s", e)
+                plan = ""
+            return facts, plan, model or str(getattr(facts, "path", ""))
+
+        self.tasks.start(load, done=self._model_loaded, error=self._model_failed)
+
+    def _model_loaded(self, loaded: Any) -> None:
+        from assistant.core.models.naming import model_label
+
+        facts, plan, model = loaded if isinstance(loaded, tuple) else (loaded, "", "")
         settle_heap()
-        self.model_label.setText(self.tr("Model: %s") % getattr(facts, "name", "?"))
+        try:
+            name = model_label(facts)
+        except Exception:  # a remote server's facts may lack fields; its name is enough
+            name = getattr(facts, "name", "?")
+        self.model_label.setText(self.tr("Model: %s") % name)
+        self.chat.model_picker.set_loaded(model, plan)
         self.modelReady.emit(facts)
 
     def _model_failed(self, e: BaseException) -> None:
         self.model_label.setText(self.tr("Model: failed to load"))
+        self.chat.model_picker.set_failed(in_words(e))
         self.chat.show_error(in_words(e))
 
     def open_settings(self) -> Any:
@@ -402,6 +453,7 @@ class MainWindow(QMainWindow):
     def _after_first_paint(self) -> None:
         self._add_optional_panels()
         self.conv_settings.refresh_models()
+        self.chat.model_picker.refresh()
         if not self.hearth.settings.first_run_done:
             self.show_welcome()
         if self._warm_up:
