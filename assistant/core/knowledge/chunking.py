@@ -3,7 +3,8 @@
 Chunks respect paragraph and sentence boundaries where they can, never cross a section (a PDF
 page or a Markdown heading section), and keep their character span in the section's text, so a
 citation can point at the exact place. CJK text without spaces splits at 。！？ and, failing
-that, at character windows.
+that, at character windows. Text read by OCR is chunked the same way; each chunk carries its
+page's OCR confidence.
 """
 from __future__ import annotations
 
@@ -126,7 +127,7 @@ class Chunker:
                 start = s if sec.page is not None else sec.offset + s
                 out.append(T.Chunk(chunk_id=f"{file_sha256[:24]}-{path_tag}-{idx:05d}", index=idx,
                                    text=sec.text[s:e], page=sec.page, start=start, end=start + (e - s),
-                                   heading=sec.heading))
+                                   heading=sec.heading, confidence=sec.confidence))
         return out
 
 

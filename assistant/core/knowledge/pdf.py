@@ -20,7 +20,7 @@ from pathlib import Path
 
 from . import types as T
 from .garble import garbled_reason
-from .ocr import Cancelled, OcrUnavailable, Progress, read_pages, result_of, scale_for
+from .ocr import Cancelled, OcrUnavailable, Progress, short_error, read_pages, result_of, scale_for
 from .types import ParseResult
 
 log = logging.getLogger("assistant.knowledge")
@@ -129,10 +129,10 @@ class _Ocr:
                                    reason="; ".join(x for x in (before, f"{len(wanted)} pages are images ({e})") if x))
             return ParseResult(T.NEEDS_OCR, f"{before} ({e})" if before else str(e), password_used=self.used_password)
         except Exception as e:  # PDFium cannot open what pypdf could: keep what pypdf read
-            log.warning("PDFium cannot open %s for OCR: %s", self.p, e)
+            log.warning("PDFium cannot open %s for OCR: %s", self.p, short_error(e))
             if any(s.text.strip() for s in base):
                 return ParseResult(sections=base, password_used=self.used_password, reason=before, extractor="pypdf")
-            return ParseResult(T.NEEDS_OCR, f"{before} (the pages cannot be rendered for OCR: {e})",
+            return ParseResult(T.NEEDS_OCR, f"{before} (the pages cannot be rendered for OCR: {short_error(e)})",
                                password_used=self.used_password)
         return result_of(run, base, extractor=extractor, password_used=self.used_password, before=before)
 

@@ -137,6 +137,7 @@ class Chunk:
     start: int
     end: int
     heading: str
+    confidence: float | None = None  # OCR's mean confidence in its page's text; None for a text layer
 
 
 @dataclass
