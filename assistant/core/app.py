@@ -303,14 +303,18 @@ class Hearth:
             # only the answer the template asked for is attributed to it
             stamp = {"template": cs.template, "template_version": cs.template_version}
             store.update_settings(conv_id, template_pending=False)
+        from assistant.core.answers.reasoning import history_text
+
+        model = cs.model or self.default_model_path()
         history = []
         for m in store.thread(conv_id):
             if m.id == user_msg.id:
                 break
             if m.role in ("user", "assistant") and m.status not in ("error", "interrupted"):
-                # earlier turns are resent exactly as first sent, so llama.cpp reuses its cache
-                history.append(Message(m.role, (m.meta or {}).get("prompt_content") or m.content))
-        model = cs.model or self.default_model_path()
+                # earlier turns are resent exactly as first sent, so llama.cpp reuses its cache;
+                # an answer's reasoning only where the model's template keeps it
+                text = (m.meta or {}).get("prompt_content") or m.content
+                history.append(Message(m.role, history_text(text, model) if m.role == "assistant" else text))
         meta = {"model": model, **stamp, "adapters": cs.adapters}
         return Reply(self, cs, history, user_msg.content, system=self._system_for(cs),
                      sampling=self.sampling(cs, sampling), model=model, conversation_key=conv_id,

@@ -26,6 +26,7 @@ from PySide6.QtGui import (QAbstractTextDocumentLayout, QColor, QFont, QFontMetr
                            QTextDocument, QTextFormat)
 from PySide6.QtWidgets import QApplication, QStyle, QStyledItemDelegate, QStyleOptionViewItem, QToolTip
 
+from assistant.core.answers.reasoning import has_reasoning, split_reasoning, strip_reasoning
 from assistant.ui.chat_model import ChatItem, ItemRole
 from assistant.ui.plaintext import plain_tooltip
 
@@ -173,6 +174,21 @@ def stats_line(stats: dict[str, Any] | None) -> str:
     return " · ".join(parts)
 
 
+def thinking_label(item: ChatItem, reasoning: str) -> str:
+    """"▸ Thinking… (120 tokens, 3.4 s)": the collapsed reasoning's header."""
+    tokens = item.reasoning_tokens or max(1, round(len(reasoning) / 4))  # ~4 characters a token
+    parts = [QApplication.translate("Chat", "%d tokens") % tokens]
+    if item.reasoning_s:
+        parts.append(QApplication.translate("Chat", "%.1f s") % item.reasoning_s)
+    arrow = "▾" if item.thinking_open else "▸"
+    return f"{arrow} " + QApplication.translate("Chat", "Thinking…") + f" ({', '.join(parts)})"
+
+
+def answer_text(item: ChatItem) -> str:
+    """What a message shows (and Copy copies) as its answer: the reasoning taken out."""
+    return strip_reasoning(item.content) if item.role == "assistant" else item.content
+
+
 def is_cited(c: dict[str, Any]) -> bool:
     """Whether the answer cites this passage ([n] in its text), or it was only retrieved."""
     return c.get("cited", True) is not False
@@ -223,6 +239,9 @@ class _Layout:
     doc: QTextDocument
     header: str
     doc_top: int
+    thinking: str = ""  # the header of the reasoning section ("" when the message has none)
+    thinking_rect: QRect | None = None
+    thinking_doc: QTextDocument | None = None  # laid out only while expanded
     cite_rects: list[tuple[QRect, int]] = field(default_factory=list)
     uncited_y: int = -1  # where the "Retrieved, not cited" label is drawn (-1: none)
     stats: str = ""
@@ -262,7 +281,7 @@ class MessageDelegate(QStyledItemDelegate):
 
     def _actions_for(self, item: ChatItem) -> list[tuple[str, str]]:
         acts = [("copy", QApplication.translate("Chat", "Copy"))]
-        if item.role == "assistant" and code_blocks(item.content):
+        if item.role == "assistant" and code_blocks(answer_text(item)):
             acts.append(("copy_code", QApplication.translate("Chat", "Copy code")))
         if item.status != "streaming":
             if item.role == "assistant":
@@ -278,7 +297,8 @@ class MessageDelegate(QStyledItemDelegate):
     def _key(self, item: ChatItem, width: int) -> tuple[Any, ...]:
         # The key is the content itself, so reloading the same messages reuses their layouts.
         return (item.id, hash(item.content), item.status, item.branch, item.branches,
-                tuple(is_cited(c) for c in item.citations), stats_line(item.stats), item.error, width)
+                tuple(is_cited(c) for c in item.citations), stats_line(item.stats), item.error, width,
+                item.thinking_open, item.reasoning_tokens, round(item.reasoning_s, 1))
 
     def size_for(self, item: ChatItem) -> QSize:
         """The row's size at the view's current width (served as the model's SizeHintRole).
@@ -301,11 +321,15 @@ class MessageDelegate(QStyledItemDelegate):
             return lay
         inner = width - 2 * MARGIN - 2 * PAD
         fm = QFontMetrics(font)
+        content, reasoning = item.content, ""
+        if item.role == "assistant" and has_reasoning(content):
+            sp = split_reasoning(content)
+            content, reasoning = sp.answer, sp.reasoning or " "
         doc = SafeTextDocument()
         doc.setDefaultFont(font)
         doc.setDocumentMargin(0)
-        doc.set_message_markdown(item.content or (QApplication.translate("Chat", "…")
-                                                  if item.status == "streaming" else ""))
+        doc.set_message_markdown(content or (QApplication.translate("Chat", "…")
+                                             if item.status == "streaming" and not reasoning else ""))
         _style_code_blocks(doc)
         doc.setTextWidth(inner)
         header = QApplication.translate("Chat", "You") if item.role == "user" else QApplication.translate("Chat", "Hearth")
@@ -316,11 +340,26 @@ class MessageDelegate(QStyledItemDelegate):
         elif item.status == "interrupted":
             header += "  · " + QApplication.translate("Chat", "interrupted (Hearth closed while writing it)")
         y = MARGIN + PAD
-        doc_top = y + fm.height() + GAP
-        y = doc_top + int(doc.size().height()) + GAP
-        lay = _Layout(height=0, doc=doc, header=header, doc_top=doc_top)
         x0 = MARGIN + PAD
         small = QFontMetrics(_small(font))
+        thinking, thinking_rect, thinking_doc = "", None, None
+        y += fm.height() + GAP
+        if reasoning:
+            # Reasoning is collapsed above the answer; expanded, it is shown as plain text.
+            thinking = thinking_label(item, reasoning)
+            thinking_rect = QRect(x0, y, min(inner, small.horizontalAdvance(thinking) + 8), small.height() + 4)
+            y += small.height() + 4 + GAP
+            if item.thinking_open:
+                thinking_doc = QTextDocument()
+                thinking_doc.setDefaultFont(_small(font))
+                thinking_doc.setDocumentMargin(0)
+                thinking_doc.setPlainText(reasoning.strip())
+                thinking_doc.setTextWidth(inner - 12)
+                y += int(thinking_doc.size().height()) + 2 * GAP
+        doc_top = y
+        y = doc_top + int(doc.size().height()) + GAP
+        lay = _Layout(height=0, doc=doc, header=header, doc_top=doc_top, thinking=thinking,
+                      thinking_rect=thinking_rect, thinking_doc=thinking_doc)
         # Cited passages first; passages the model was given but did not cite follow under
         # their own label, drawn muted, so they are not taken for sources of the answer.
         cited = [i for i, c in enumerate(item.citations) if is_cited(c)]
@@ -380,6 +419,20 @@ class MessageDelegate(QStyledItemDelegate):
         painter.setPen(text_col)
         fm = QFontMetrics(bold)
         painter.drawText(QPointF(ox + MARGIN + PAD, oy + MARGIN + PAD + fm.ascent()), lay.header)
+        if lay.thinking_rect is not None:
+            painter.setFont(_small(option.font))
+            painter.setPen(_mix(base, text_col, 0.7))
+            tr = lay.thinking_rect.translated(ox, oy)
+            painter.drawText(tr, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, lay.thinking)
+            if lay.thinking_doc is not None:
+                top = tr.bottom() + GAP
+                painter.fillRect(QRect(tr.left(), top, 3, int(lay.thinking_doc.size().height())),
+                                 _mix(base, text_col, 0.25))
+                painter.translate(tr.left() + 12, top)
+                tctx = QAbstractTextDocumentLayout.PaintContext()
+                tctx.palette.setColor(QPalette.ColorRole.Text, _mix(base, text_col, 0.7))
+                lay.thinking_doc.documentLayout().draw(painter, tctx)
+                painter.translate(-(tr.left() + 12), -top)
         painter.translate(ox + MARGIN + PAD, oy + lay.doc_top)
         ctx = QAbstractTextDocumentLayout.PaintContext()
         ctx.palette.setColor(QPalette.ColorRole.Text, text_col)
@@ -452,6 +505,8 @@ class MessageDelegate(QStyledItemDelegate):
     def hit(self, item: ChatItem, pos: Any, width: int, font: QFont) -> tuple[str, int] | None:
         """What is under ``pos`` (relative to the row): (action, argument) or None."""
         lay = self.layout_for(item, width, font)
+        if lay.thinking_rect is not None and lay.thinking_rect.contains(pos):
+            return ("toggle_thinking", 0)
         for rect, i in lay.cite_rects:
             if rect.contains(pos):
                 return ("citation", i)
@@ -465,6 +520,8 @@ class MessageDelegate(QStyledItemDelegate):
     def action_rect(self, item: ChatItem, name: str, width: int, font: QFont) -> QRect | None:
         """Where an action is drawn (tests click it)."""
         lay = self.layout_for(item, width, font)
+        if name == "toggle_thinking":
+            return lay.thinking_rect
         if name == "citation":
             return lay.cite_rects[0][0] if lay.cite_rects else None
         if name.startswith("citation:"):  # "citation:N": the citation at index N of the message

@@ -33,6 +33,9 @@ class ChatItem:
     branches: int = 1
     version: int = 0
     error: str = ""
+    thinking_open: bool = False  # the reasoning section is expanded
+    reasoning_tokens: int = 0  # counted while it streamed (0: estimated from the text)
+    reasoning_s: float = 0.0
     # the row's size as last laid out, and the width it was laid out for (see TranscriptModel.data)
     size: Any = field(default=None, repr=False, compare=False)
     size_width: int = field(default=0, repr=False, compare=False)
@@ -41,8 +44,11 @@ class ChatItem:
     def from_stored(cls, m: Any, branch: int = 1, branches: int = 1) -> "ChatItem":
         cites = [c if isinstance(c, dict) else dataclasses.asdict(c) for c in (m.citations or [])]
         stats = m.stats if isinstance(m.stats, dict) or m.stats is None else dataclasses.asdict(m.stats)
+        meta = getattr(m, "meta", None) or {}
         return cls(id=str(m.id), role=m.role, content=m.content or "", status=m.status or "complete",
-                   stats=stats, citations=cites, branch=branch, branches=branches)
+                   stats=stats, citations=cites, branch=branch, branches=branches,
+                   reasoning_tokens=int(meta.get("reasoning_tokens") or 0),
+                   reasoning_s=float(meta.get("reasoning_s") or 0.0))
 
 
 class TranscriptModel(QAbstractListModel):

@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, QUrl, Signal
@@ -18,7 +19,8 @@ from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QInputDialog, QLa
 from assistant.ui.background import Bridge, Tasks
 from assistant.core.conversations.sources import openable_source
 from assistant.core.engine.remote_servers import NeedsConsent
-from assistant.ui.chat_delegate import MessageDelegate, citation_page, code_blocks
+from assistant.core.answers.reasoning import ReasoningSplitter, has_reasoning
+from assistant.ui.chat_delegate import MessageDelegate, answer_text, citation_page, code_blocks
 from assistant.ui.chat_model import ChatItem, ItemRole, TranscriptModel
 from assistant.ui.errors import in_words
 from assistant.ui.model_picker import ModelPicker
@@ -115,6 +117,7 @@ class ChatView(QWidget):
         lay.addWidget(self.status)
         lay.addLayout(row)
         self._pending: list[str] = []
+        self._thinking: tuple[int, float] | None = None  # (reasoning tokens, seconds) of the answer being written
         self._pending_lock = threading.Lock()
         self._flush = QTimer(self)
         self._flush.setInterval(self.FLUSH_MS)
@@ -214,6 +217,7 @@ class ChatView(QWidget):
         self._update_empty()
         stop = threading.Event()
         self._job, self._reply, self._reply_conv = stop, None, conv
+        self._thinking = None
         self._set_busy(True)
         self.status.setText(self.tr("Thinking…"))
         self._flush.start()
@@ -234,9 +238,15 @@ class ChatView(QWidget):
             if stop.is_set():
                 reply.cancel()
                 cancelled = True
+            splitter, began = ReasoningSplitter(), None
             for chunk in reply:
+                pieces = splitter.feed(chunk)
+                thinking = splitter.in_reasoning or any(k == "reasoning" for k, _t in pieces)
                 with self._pending_lock:
                     self._pending.append(chunk)
+                    if thinking:  # streamed chunks are tokens: count them and time the reasoning
+                        began = began if began is not None else time.monotonic()
+                        self._thinking = (splitter.reasoning_chunks, time.monotonic() - began)
                 if stop.is_set() and not cancelled:
                     reply.cancel()
                     cancelled = True
@@ -274,6 +284,10 @@ class ChatView(QWidget):
     def _drain(self) -> None:
         with self._pending_lock:
             text, self._pending = "".join(self._pending), []
+            thinking = self._thinking
+        if thinking and self._reply_conv == self.conv_id and self.model.rowCount():
+            last = self.model.item(self.model.rowCount() - 1)
+            last.reasoning_tokens, last.reasoning_s = thinking
         if text and self._reply_conv == self.conv_id and self.model.rowCount():
             bar = self.view.verticalScrollBar()
             at_bottom = bar.value() >= bar.maximum() - 4
@@ -299,12 +313,16 @@ class ChatView(QWidget):
             if reply is None:  # the turn could not even be stored or prepared
                 self.reload()
             else:
+                if self._thinking and reply.message_id is not None:
+                    self._save_thinking(str(reply.message_id), *self._thinking)
                 row = self.model.row_of(str(reply.message_id))
                 stored = self._stored(reply.message_id)
                 if row >= 0 and stored is not None:
                     item = self.model.item(row)
                     fresh = ChatItem.from_stored(stored, item.branch, item.branches)
                     self.model.update(row, content=fresh.content, status=fresh.status, stats=fresh.stats,
+                                      reasoning_tokens=fresh.reasoning_tokens or item.reasoning_tokens,
+                                      reasoning_s=fresh.reasoning_s or item.reasoning_s,
                                       citations=fresh.citations, error=in_words(error) if error else "")
                 elif row >= 0:
                     self.model.update(row, status="error" if error else "complete")
@@ -337,6 +355,14 @@ class ChatView(QWidget):
         box.open()
         return box
 
+    def _save_thinking(self, message_id: str, tokens: int, seconds: float) -> None:
+        """Keep the reasoning's token count and time with the message (shown again after a restart)."""
+        try:
+            self.backend.store.update_message(message_id, meta={"reasoning_tokens": tokens,
+                                                                "reasoning_s": round(seconds, 2)})
+        except (KeyError, OSError) as e:  # the message was deleted meanwhile; the figures are a detail
+            log.warning("could not keep the reasoning figures: %s", e)
+
     def _stored(self, message_id: Any) -> Any:
         try:
             return self.backend.store.message(str(message_id))
@@ -363,10 +389,15 @@ class ChatView(QWidget):
         item = self.model.item(row)
         store = self.backend.store
         if name == "copy":
-            QGuiApplication.clipboard().setText(item.content)
+            QGuiApplication.clipboard().setText(answer_text(item))  # the reasoning only when asked
             self.status.setText(self.tr("Copied."))
+        elif name == "copy_with_thinking":
+            QGuiApplication.clipboard().setText(item.content)
+            self.status.setText(self.tr("Copied with the thinking."))
+        elif name == "toggle_thinking":
+            self.model.update(row, thinking_open=not item.thinking_open)
         elif name == "copy_code":
-            QGuiApplication.clipboard().setText("\n\n".join(code_blocks(item.content)))
+            QGuiApplication.clipboard().setText("\n\n".join(code_blocks(answer_text(item))))
             self.status.setText(self.tr("Code copied."))
         elif name == "regenerate":
             self.regenerate(message_id)
@@ -451,6 +482,8 @@ class ChatView(QWidget):
             if name != "branch_label":
                 act = menu.addAction(label, lambda n=name: self.on_action(n, item.id, 0))
                 act.setEnabled(not (self.generating and name in self.delegate.BUSY_ACTIONS))
+        if item.role == "assistant" and has_reasoning(item.content):
+            menu.addAction(self.tr("Copy with thinking"), lambda: self.on_action("copy_with_thinking", item.id, 0))
         for i, c in enumerate(item.citations):
             menu.addAction(self.tr("Show passage %d") % (i + 1), lambda c=c: self.show_passage(c))
         menu.popup(self.view.viewport().mapToGlobal(pos))
