@@ -28,6 +28,7 @@ from PySide6.QtWidgets import QApplication, QStyle, QStyledItemDelegate, QStyleO
 
 from assistant.core.answers.reasoning import has_reasoning, split_reasoning, strip_reasoning
 from assistant.ui.chat_model import ChatItem, ItemRole
+from assistant.ui.code_highlight import highlight, widest_line
 from assistant.ui.plaintext import plain_tooltip
 
 log = logging.getLogger("assistant.ui")
@@ -242,6 +243,8 @@ class _Layout:
     thinking: str = ""  # the header of the reasoning section ("" when the message has none)
     thinking_rect: QRect | None = None
     thinking_doc: QTextDocument | None = None  # laid out only while expanded
+    # fenced code: (copy button, the block's area, its text, whether long lines are cut off)
+    code: list[tuple[QRect, QRect, str, bool]] = field(default_factory=list)
     cite_rects: list[tuple[QRect, int]] = field(default_factory=list)
     uncited_y: int = -1  # where the "Retrieved, not cited" label is drawn (-1: none)
     stats: str = ""
@@ -267,6 +270,16 @@ class MessageDelegate(QStyledItemDelegate):
         self._cache: OrderedDict[tuple[Any, ...], _Layout] = OrderedDict()
         self._heights: dict[tuple[Any, ...], int] = {}
         self.busy = False  # while generating, "Regenerate" and "Edit" are not offered
+
+    def _dark(self) -> bool:
+        view = self._view
+        pal = view.palette() if view is not None else QApplication.palette()
+        return pal.color(QPalette.ColorRole.Base).lightness() < 128
+
+    def code_text(self, item: ChatItem, n: int) -> str:
+        """The text of the message's n-th code block, as shown."""
+        code = self.layout_for(item, self._width(None), self._view.font() if self._view is not None else QFont()).code
+        return code[n][2] if 0 <= n < len(code) else ""
 
     def clear_cache(self) -> None:
         self._cache.clear()
@@ -296,7 +309,7 @@ class MessageDelegate(QStyledItemDelegate):
 
     def _key(self, item: ChatItem, width: int) -> tuple[Any, ...]:
         # The key is the content itself, so reloading the same messages reuses their layouts.
-        return (item.id, hash(item.content), item.status, item.branch, item.branches,
+        return (item.id, hash(item.content), item.status, item.branch, item.branches, self._dark(),
                 tuple(is_cited(c) for c in item.citations), stats_line(item.stats), item.error, width,
                 item.thinking_open, item.reasoning_tokens, round(item.reasoning_s, 1))
 
@@ -331,6 +344,7 @@ class MessageDelegate(QStyledItemDelegate):
         doc.set_message_markdown(content or (QApplication.translate("Chat", "…")
                                              if item.status == "streaming" and not reasoning else ""))
         _style_code_blocks(doc)
+        groups = highlight(doc, self._dark(), code_blocks(content))
         doc.setTextWidth(inner)
         header = QApplication.translate("Chat", "You") if item.role == "user" else QApplication.translate("Chat", "Hearth")
         if item.status == "stopped":
@@ -360,6 +374,14 @@ class MessageDelegate(QStyledItemDelegate):
         y = doc_top + int(doc.size().height()) + GAP
         lay = _Layout(height=0, doc=doc, header=header, doc_top=doc_top, thinking=thinking,
                       thinking_rect=thinking_rect, thinking_doc=thinking_doc)
+        copy_word = QApplication.translate("Chat", "Copy")
+        for g in groups:
+            dl = doc.documentLayout()
+            top, bottom = dl.blockBoundingRect(g.first).top(), dl.blockBoundingRect(g.last).bottom()
+            area = QRect(x0, doc_top + int(top), inner, max(1, int(bottom - top)))
+            bw = small.horizontalAdvance(copy_word) + 12
+            button = QRect(x0 + inner - bw - 2, area.top() + 2, bw, small.height() + 2)
+            lay.code.append((button, area, g.text, widest_line(g) > inner - bw - 8))
         # Cited passages first; passages the model was given but did not cite follow under
         # their own label, drawn muted, so they are not taken for sources of the answer.
         cited = [i for i, c in enumerate(item.citations) if is_cited(c)]
@@ -437,8 +459,21 @@ class MessageDelegate(QStyledItemDelegate):
         ctx = QAbstractTextDocumentLayout.PaintContext()
         ctx.palette.setColor(QPalette.ColorRole.Text, text_col)
         ctx.palette.setColor(QPalette.ColorRole.Link, pal.color(QPalette.ColorRole.Link))
+        painter.save()
+        # Code lines never wrap: what passes the bubble is cut off (hover shows it, Copy copies it)
+        painter.setClipRect(QRectF(0, 0, r.width() - 2 * (MARGIN + PAD), lay.doc.size().height() + 1))
         lay.doc.documentLayout().draw(painter, ctx)
+        painter.restore()
         painter.translate(-(ox + MARGIN + PAD), -(oy + lay.doc_top))
+        if lay.code:
+            painter.setFont(_small(option.font))
+            for button, _area, _text, _clipped in lay.code:
+                b = QRectF(button.translated(ox, oy))
+                painter.setPen(Qt.PenStyle.NoPen)
+                painter.setBrush(_mix(base, text_col, 0.12))
+                painter.drawRoundedRect(b, 4, 4)
+                painter.setPen(pal.color(QPalette.ColorRole.Link))
+                painter.drawText(b, Qt.AlignmentFlag.AlignCenter, QApplication.translate("Chat", "Copy"))
         small = _small(option.font)
         painter.setFont(small)
         sfm = QFontMetrics(small)
@@ -500,6 +535,11 @@ class MessageDelegate(QStyledItemDelegate):
         hit = self.hit(item, pos, width, font)
         if hit is not None and hit[0] == "citation" and 0 <= hit[1] < len(item.citations):
             return citation_tooltip(item.citations[hit[1]])
+        if hit is not None and hit[0] == "copy_block":
+            return QApplication.translate("Chat", "Copy this code")
+        for _button, area, text, clipped in self.layout_for(item, width, font).code:
+            if clipped and area.contains(pos):
+                return text  # lines too long for the bubble are cut off: the whole block is here
         return ""
 
     def hit(self, item: ChatItem, pos: Any, width: int, font: QFont) -> tuple[str, int] | None:
@@ -507,6 +547,9 @@ class MessageDelegate(QStyledItemDelegate):
         lay = self.layout_for(item, width, font)
         if lay.thinking_rect is not None and lay.thinking_rect.contains(pos):
             return ("toggle_thinking", 0)
+        for i, (button, _area, _text, _clipped) in enumerate(lay.code):
+            if button.contains(pos):
+                return ("copy_block", i)
         for rect, i in lay.cite_rects:
             if rect.contains(pos):
                 return ("citation", i)
@@ -522,6 +565,9 @@ class MessageDelegate(QStyledItemDelegate):
         lay = self.layout_for(item, width, font)
         if name == "toggle_thinking":
             return lay.thinking_rect
+        if name.startswith("copy_block:"):  # "copy_block:N": the copy button of the N-th code block
+            n = int(name.split(":", 1)[1])
+            return lay.code[n][0] if n < len(lay.code) else None
         if name == "citation":
             return lay.cite_rects[0][0] if lay.cite_rects else None
         if name.startswith("citation:"):  # "citation:N": the citation at index N of the message

@@ -394,6 +394,9 @@ class ChatView(QWidget):
         elif name == "copy_with_thinking":
             QGuiApplication.clipboard().setText(item.content)
             self.status.setText(self.tr("Copied with the thinking."))
+        elif name == "copy_block":
+            QGuiApplication.clipboard().setText(self.delegate.code_text(item, arg))
+            self.status.setText(self.tr("Code copied."))
         elif name == "toggle_thinking":
             self.model.update(row, thinking_open=not item.thinking_open)
         elif name == "copy_code":
