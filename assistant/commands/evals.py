@@ -25,7 +25,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         description="Index the set's docs/, ask each question as a chat would, score the answers (SQuAD/CMRC "
                     "exact and F1, abstentions, citation and retrieval hits, speed) and compare A with B.",
         epilog="configuration keys: model=PATH|NAME, docs=on|off, k=N, retrieval=hybrid|dense|bm25, "
-               "template=NAME[@VERSION], system=TEXT, adapter=PATH[:SCALE] (repeatable), temperature=T, max_tokens=N")
+               "template=NAME[@VERSION], system=TEXT, adapter=PATH[:SCALE] (repeatable), temperature=T, max_tokens=N, "
+               "grounding=off|balanced|strict")
     a.add_argument("--set", dest="set_dir", type=Path, required=True, metavar="DIR",
                    help="QA set folder: docs/ and questions.jsonl")
     a.add_argument("--limit", type=int, default=None, metavar="N", help="evaluate N items drawn with --seed")

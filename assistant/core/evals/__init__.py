@@ -1,1 +1,1 @@
-"""Evaluation of retrieval (BEIR format) and shared code for benchmarks."""
+"""Evaluation: retrieval (BEIR format), answers to QA sets (metrics, A/B, reports) and user feedback."""

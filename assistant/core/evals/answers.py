@@ -300,7 +300,8 @@ def answer_item(hearth: Any, cfg: AnswerConfig, item: QAItem, *, model: str, col
     reply.run()
     seconds = time.monotonic() - t0
     texts = [p.text for p in reply.passages]
-    cited = [texts[c["number"] - 1] for c in reply.citations if c.get("cited") and 1 <= c.get("number", 0) <= len(texts)]
+    cited = [texts[c["number"] - 1] for c in reply.citations
+             if c.get("cited") and 1 <= c.get("number", 0) <= len(texts)]
     r = score(item, reply.text, texts, cited)
     r.seconds = seconds
     if reply.stats is not None:

@@ -177,8 +177,8 @@ _ABSTAIN_EN = re.compile("|".join([
     rf"\b(?:not|never) (?:mentioned|stated|specified|provided|given|included|found|discussed|covered|"
     rf"addressed|described|available|present)\b[^.!?\n]{{0,30}}\b(?:in|within|by|from) (?:the |any |these |those )?"
     rf"(?:provided |given |indexed |available )?{_SOURCE_EN}",
-    rf"\bno (?:information|mention|details?|relevant)\b[^.!?\n]{{0,60}}"
-    rf"\b(?:in|within|from|about|regarding|on)\b",
+    r"\bno (?:information|mention|details?|relevant)\b[^.!?\n]{0,60}"
+    r"\b(?:in|within|from|about|regarding|on)\b",
     rf"\bnone of the (?:indexed |provided |given )?{_SOURCE_EN}",
     r"\b(?:not enough|insufficient) (?:information|context|details)",
     r"\bi (?:do ?n[o']t|don't) know\b",

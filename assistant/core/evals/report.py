@@ -25,8 +25,9 @@ RATE_METRICS: dict[str, Callable[[QAItem, ItemResult], float | None]] = {
     "citation_hit": lambda it, r: None if r.citation_hit is None else float(r.citation_hit),
     "retrieval_hit": lambda it, r: None if r.retrieval_hit is None else float(r.retrieval_hit),
 }
-OTHER_METRICS = ("ttft_p50_s", "tokens_per_s", "s_per_item", "n", "errors")
-HIGHER_IS_BETTER = {"exact", "f1", "abstain_unanswerable", "citation_hit", "retrieval_hit", "tokens_per_s"}
+OTHER_METRICS = ("supported_share", "unsupported_numbers", "ttft_p50_s", "tokens_per_s", "s_per_item", "n", "errors")
+HIGHER_IS_BETTER = {"exact", "f1", "abstain_unanswerable", "citation_hit", "retrieval_hit", "tokens_per_s",
+                    "supported_share"}
 
 
 def items_path(report: Path) -> Path:
