@@ -205,14 +205,30 @@ def citation_page(c: dict[str, Any]) -> int | None:
 
 
 def citation_label(c: dict[str, Any]) -> str:
-    """"[1] report.pdf, page 3" (the number only for passages the answer cites)."""
+    """"[1] report.pdf, page 3 · “The first line of the passage…”" (or the section heading for a
+    text file), so sources from one file can be told apart; the number only for cited passages."""
     name = os.path.basename(str(c.get("source_path", ""))) or "?"
     num = c.get("number") if is_cited(c) else None
     label = f"[{num}] {name}" if num else name
     page = citation_page(c)
+    heading = " ".join(str(c.get("heading") or "").split())
     if page:
         label += QApplication.translate("Chat", ", page %d") % page
+    elif heading:
+        label += " › " + (heading[:60] + "…" if len(heading) > 60 else heading)
+    first = first_line(str(c.get("snippet") or ""))
+    if first:
+        label += " · “" + first + "”"
     return label
+
+
+def first_line(passage: str, limit: int = 90) -> str:
+    """The passage's first line (cut at a word, with "…" when longer than ``limit``)."""
+    lines = [ln.strip() for ln in passage.splitlines() if ln.strip() and not ln.strip().startswith("#")]
+    line = " ".join((lines[0] if lines else "").split())
+    if len(line) > limit:
+        line = line[:limit].rsplit(" ", 1)[0] + "…"
+    return line
 
 
 def citation_tooltip(c: dict[str, Any]) -> str:
@@ -489,7 +505,7 @@ class MessageDelegate(QStyledItemDelegate):
             painter.setFont(small if cited else italic)
             painter.setPen(link if cited else muted)
             painter.drawText(rect.translated(ox, oy), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-                             sfm.elidedText(citation_label(item.citations[i]), Qt.TextElideMode.ElideMiddle,
+                             sfm.elidedText(citation_label(item.citations[i]), Qt.TextElideMode.ElideRight,
                                             rect.width()))
         painter.setFont(small)
         if lay.stats:

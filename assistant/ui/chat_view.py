@@ -9,10 +9,11 @@ import logging
 import os
 import threading
 import time
+from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer, QUrl, Signal
-from PySide6.QtGui import QDesktopServices, QGuiApplication, QKeyEvent
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QGuiApplication, QKeyEvent
 from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QInputDialog, QLabel, QListView,
                                QMenu, QMessageBox, QPlainTextEdit, QPushButton, QVBoxLayout, QWidget)
 
@@ -125,6 +126,7 @@ class ChatView(QWidget):
         self._job: threading.Event | None = None  # set while an answer is being prepared or written
         self._reply: Any = None
         self._reply_conv: str | None = None
+        self.viewer: Any = None  # the last source viewer opened (a citation clicked)
         self._attach_template_picker()
         self._update_empty()
 
@@ -447,17 +449,15 @@ class ChatView(QWidget):
             self.show_passage(c, self.tr("This file is not in any of your document collections, so Hearth "
                                          "does not open it. The passage:"))
             return
-        url = QUrl.fromLocalFile(known)
+        from assistant.ui.source_viewer import SourceViewer
+
         page = citation_page(c)
-        if known.lower().endswith(".pdf") and page:
-            url.setFragment(f"page={page}")
-        if QDesktopServices.openUrl(url):
-            name = os.path.basename(known)
-            self.status.setText(self.tr("Opened %s: the passage is on page %d.") % (name, page) if page
-                                else self.tr("Opened %s.") % name)
-            self.citationOpened.emit(known, page or 0)
-            return
-        self.show_passage(c)
+        name = os.path.basename(known)
+        self.viewer = SourceViewer(Path(known), c, self.tasks, self)
+        self.viewer.open()
+        self.status.setText(self.tr("Opened %s at page %d, the passage highlighted.") % (name, page) if page
+                            else self.tr("Opened %s at the passage.") % name)
+        self.citationOpened.emit(known, page or 0)
 
     def _open_failed(self, e: BaseException, c: dict[str, Any]) -> None:
         log.warning("cannot look up the cited file: %s", e, exc_info=True)

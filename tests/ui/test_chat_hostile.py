@@ -243,8 +243,8 @@ def test_uncited_passages_are_labelled_and_drawn_apart_from_citations(qtbot, pat
     (r_cited, i_cited), (r_other, i_other) = lay.cite_rects
     assert (i_cited, i_other) == (1, 0)
     assert r_cited.bottom() < lay.uncited_y < r_other.top()
-    assert citation_label(cited) == "[1] report.pdf, page 3"
-    assert citation_label(other) == "notes.txt"  # no [n]: the answer does not refer to it
+    assert citation_label(cited) == "[1] report.pdf, page 3 · “cited text”"  # file, page, first line
+    assert citation_label(other) == "notes.txt · “only retrieved”"  # no [n]: the answer does not refer to it
     assert "does not cite" in delegate.tooltip_at(item, r_other.center(), 600, qtbot_font())
     # what the user sees: the cited file in the link colour, the other one not
     img = _render(delegate, item)

@@ -114,10 +114,13 @@ def test_clicking_a_citation_opens_the_pdf_at_its_page(qtbot, paths, shared_eval
                             ChatItem(id="a", role="assistant", content="See [1].", citations=[cite])])
     w.chat._update_empty()
     click_action(qtbot, w.chat, 1, "citation")
-    qtbot.waitUntil(lambda: len(opened) == 1)
-    assert opened[0].toLocalFile() == str(pdf.resolve()) and opened[0].fragment() == "page=3"
-    # most viewers ignore #page=: the window says where the passage is
+    qtbot.waitUntil(lambda: w.chat.viewer is not None and w.chat.viewer.page is not None)
+    assert w.chat.viewer.page.page == 3 and opened == []  # the built-in viewer, at the page
     assert "page 3" in w.chat.status.text()
+    # "Open in the system app" stays, at the page
+    w.chat.viewer.open_in_system_app()
+    assert opened[0].toLocalFile() == str(pdf.resolve()) and opened[0].fragment() == "page=3"
+    w.chat.viewer.close()
     # a document that is gone: the passage is shown instead, with its page
     shown = []
     monkeypatch.setattr(QMessageBox, "open", lambda box: shown.append(box.text()))
