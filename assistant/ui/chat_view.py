@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QGuiApplication, QKeyEvent
+from PySide6.QtGui import QGuiApplication, QKeyEvent, QTextCursor
 from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QInputDialog, QLabel, QListView,
                                QMenu, QMessageBox, QPlainTextEdit, QPushButton, QVBoxLayout, QWidget)
 
@@ -34,11 +34,16 @@ class Composer(QPlainTextEdit):
 
     Signals:
         submitted(): the user pressed Enter.
+        upInEmpty(): Up was pressed in the empty box (the chat offers the last question to edit).
     """
 
     submitted = Signal()
+    upInEmpty = Signal()
 
     def keyPressEvent(self, e: QKeyEvent) -> None:
+        if e.key() == Qt.Key.Key_Up and not e.modifiers() and not self.toPlainText():
+            self.upInEmpty.emit()
+            return
         if e.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and not (
                 e.modifiers() & Qt.KeyboardModifier.ShiftModifier):
             self.submitted.emit()
@@ -97,6 +102,8 @@ class ChatView(QWidget):
         self.composer.setPlaceholderText(self.tr("Message Hearth (Enter to send, Shift+Enter for a new line, / for templates)"))
         self.composer.setMaximumHeight(120)
         self.composer.submitted.connect(self.send)
+        self.composer.upInEmpty.connect(self.edit_last_question)
+        self._editing: str | None = None  # the question being edited in the composer (its id)
         self.send_button = QPushButton(self.tr("Send"), self)
         self.send_button.clicked.connect(self.send)
         self.stop_button = QPushButton(self.tr("Stop"), self)
@@ -142,6 +149,8 @@ class ChatView(QWidget):
 
     def set_conversation(self, conv_id: str | None) -> None:
         """Show a conversation (None: the empty state)."""
+        if self._editing is not None:
+            self.cancel_edit()
         self.conv_id = conv_id
         self.reload()
         self.show_model()
@@ -188,8 +197,46 @@ class ChatView(QWidget):
             self.needConversation.emit()
             if self.conv_id is None:
                 return
+        editing, self._editing = self._editing, None
         self.composer.clear()
+        if editing is not None and self.model.row_of(editing) >= 0:
+            self._start(text, edit_of=editing)  # the edited question goes on a new branch
+            return
         self._start(text)
+
+    def edit_last_question(self) -> bool:
+        """Put the last question in the message box to edit it (sending answers it on a new branch)."""
+        if self.generating:
+            return False
+        rows = [i for i in range(self.model.rowCount()) if self.model.item(i).role == "user"]
+        if not rows or self.model.item(rows[-1]).id.startswith("pending"):
+            return False
+        item = self.model.item(rows[-1])
+        self._editing = item.id
+        self.composer.setPlainText(item.content)
+        self.composer.moveCursor(QTextCursor.MoveOperation.End)
+        self.status.setText(self.tr("Editing your last question: Enter answers it again on a new branch, "
+                                    "Esc cancels."))
+        return True
+
+    def cancel_edit(self) -> bool:
+        """Leave editing the last question (the message box is emptied)."""
+        if self._editing is None:
+            return False
+        self._editing = None
+        self.composer.clear()
+        self.status.setText("")
+        return True
+
+    def copy_last_answer(self) -> bool:
+        """Copy the last answer (without its reasoning) to the clipboard."""
+        for i in range(self.model.rowCount() - 1, -1, -1):
+            item = self.model.item(i)
+            if item.role == "assistant" and item.content:
+                QGuiApplication.clipboard().setText(answer_text(item))
+                self.status.setText(self.tr("Last answer copied."))
+                return True
+        return False
 
     def regenerate(self, message_id: str) -> None:
         """Answer again; the old answer stays as a branch."""
@@ -276,7 +323,9 @@ class ChatView(QWidget):
         self.messageSent.emit(self._reply_conv or "")
 
     def stop(self) -> None:
-        """Stop the answer being written (the part already written is kept)."""
+        """Stop the answer being written (the part already written is kept); else leave an edit."""
+        if self._job is None:
+            self.cancel_edit()
         if self._job is not None:
             self._job.set()
             if self._reply is not None:

@@ -164,6 +164,11 @@ class MainWindow(QMainWindow):
         self.act_side.setCheckable(True)
         self.act_side.setChecked(True)
         self._action(m, self.tr("&Search chats"), self.focus_search, QKeySequence("Ctrl+K"))
+        m = mb.addMenu(self.tr("&Chat"))
+        self.act_copy_answer = self._action(m, self.tr("&Copy last answer"), self.chat.copy_last_answer,
+                                            QKeySequence("Ctrl+Shift+C"))
+        self._action(m, self.tr("&Edit last question\tUp"), self.chat.edit_last_question)
+        self._action(m, self.tr("&Stop the answer\tEsc"), self.chat.stop)
         m = mb.addMenu(self.tr("&Models"))
         self._action(m, self.tr("&Model manager…"), self.open_model_manager, QKeySequence("Ctrl+M"))
         self._action(m, self.tr("&Find online…"), self.find_online)
@@ -172,6 +177,7 @@ class MainWindow(QMainWindow):
         self._action(m, self.tr("&Settings…"), self.open_settings, QKeySequence("Ctrl+,"))
         m = mb.addMenu(self.tr("&Help"))
         self._action(m, self.tr("&Welcome"), self.show_welcome)
+        self._action(m, self.tr("&Keyboard shortcuts"), self.show_shortcuts)
         QShortcut(QKeySequence(Qt.Key.Key_Escape), self, activated=self.chat.stop,
                   context=Qt.ShortcutContext.WindowShortcut)
 
@@ -368,6 +374,13 @@ class MainWindow(QMainWindow):
         apply_theme(QApplication.instance(), theme)  # type: ignore[arg-type]
         self.chat.delegate.clear_cache()
         self.chat.view.viewport().update()
+
+    def show_shortcuts(self) -> Any:
+        from assistant.ui.shortcuts import ShortcutsDialog
+
+        dlg = ShortcutsDialog(self)
+        dlg.open()
+        return dlg
 
     def show_welcome(self) -> Any:
         from assistant.ui.welcome import WelcomeDialog
