@@ -16,8 +16,8 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
-COMMAND_MODULES = ("doctor", "chat", "conversations", "index", "evals", "templates", "adapters", "models",
-                   "serve", "remote", "gui")
+COMMAND_MODULES = ("doctor", "chat", "conversations", "feedback", "index", "evals", "templates", "adapters",
+                   "models", "serve", "remote", "gui")
 
 EXIT_CODES_HELP = """exit codes:
   0  done
