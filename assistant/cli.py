@@ -19,6 +19,8 @@ os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 COMMAND_MODULES = ("doctor", "chat", "conversations", "feedback", "index", "evals", "templates", "adapters",
                    "models", "serve", "remote", "gui")
 
+_STRICT_GUARD = None  # the network guard of HEARTH_BLOCK_NETWORK=1
+
 EXIT_CODES_HELP = """exit codes:
   0  done
   1  the request cannot be done as asked (a missing file, an unknown name, bad input)
@@ -57,7 +59,10 @@ def main(argv: list[str] | None = None) -> int:
 
     if os.environ.get("HEARTH_BLOCK_NETWORK") == "1":
         # strict offline mode (used by the bundle smoke test): refuse every non-loopback connection
-        netguard.guard(block=True, allow_loopback=True).__enter__()
+        # kept for the life of the process: an unreferenced guard would be undone at once
+        global _STRICT_GUARD
+        _STRICT_GUARD = netguard.guard(block=True, allow_loopback=True, strict=True)
+        _STRICT_GUARD.__enter__()
     p = paths.resolve().ensure()
     logs.setup(p.log_file, console=args.verbose)
     if not args.command:

@@ -21,6 +21,10 @@ def run(args: argparse.Namespace) -> int:
     # Only Qt and the light core here: the window imports the heavy parts after it is painted.
     if getattr(args, "smoke_test", False):
         os.environ["HEARTH_REPORT_FIRST_PAINT"] = "quit"
+    # numpy first, on this thread: two workers importing it for the first time at once (the GGUF
+    # reader, Chroma) can fail with "partially initialized module numpy._typing"
+    import numpy  # noqa: F401
+
     from assistant.ui.app import App
 
     app = App(warm_up=not getattr(args, "no_warm_up", False),

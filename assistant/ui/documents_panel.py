@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QHBoxLayout, Q
                                QLabel, QLineEdit, QMenu, QMessageBox, QProgressBar, QPushButton, QSizePolicy,
                                QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget)
 
-from assistant.ui.bridge import Bridge, Tasks, settle_heap
+from assistant.ui.background import Bridge, Tasks, settle_heap
 from assistant.ui.errors import in_words
 
 log = logging.getLogger("assistant.ui")
@@ -187,7 +187,7 @@ class DocumentsPanel(QWidget):
     def _conv_collection(self) -> str:
         if self.conv_id is None:
             return ""
-        return (self.hearth.store.get(self.conv_id).settings or {}).get("collection") or ""
+        return self.hearth.conversation_settings(self.conv_id).collection
 
     def current_collection(self) -> str:
         return self.collection_box.currentData() or ""

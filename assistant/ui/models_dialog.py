@@ -13,7 +13,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDialog, QFileDialo
                                QTableView, QTableWidget, QTableWidgetItem, QTabWidget, QVBoxLayout,
                                QWidget)
 
-from assistant.ui.bridge import Tasks
+from assistant.ui.background import Tasks
 from assistant.ui.errors import in_words
 from assistant.ui.models_table import InstalledModelsModel, human_size, rows_from_registry
 
