@@ -25,7 +25,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         if name == "ask":
             p.add_argument("question", help="the question")
             p.add_argument("--json", action="store_true",
-                           help="print one JSON object: answer, model, stats, citations, conversation_id")
+                           help="print one JSON object: answer, model, stats, citations, support (per sentence), "
+                                "grounding, conversation_id")
         else:
             group = p.add_mutually_exclusive_group()
             group.add_argument("-c", "--continue", dest="resume_latest", action="store_true",
@@ -109,7 +110,27 @@ def settings_from_args(hearth: Any, args: argparse.Namespace, greedy: bool, base
 def print_sources(citations: list[dict]) -> None:
     for c in citations:
         where = f"{c['source_path']}" + (f", page {c['page']}" if c.get("page") else "")
-        print(f"  [{c['number']}] {where}{'' if c.get('cited') else ' (retrieved, not cited)'}")
+        note = "" if c.get("cited") else " (closest passage)"
+        if c.get("injection"):
+            note += " (an instruction to the assistant in it was withheld)"
+        print(f"  [{c['number']}] {where}{note}")
+
+
+def print_support(reply: Any) -> None:
+    """After an answer from documents: the checked answer if it differs from what streamed, and a count line."""
+    support = getattr(reply, "support", None)
+    if not support:
+        return
+    if reply.raw_text and reply.text != reply.raw_text:
+        print(f"checked against your documents: {reply.text}")
+    for s in reply.sentences:
+        if s["checked"] and not s["supported"]:
+            print(f"  not found in your documents: {' '.join(s['text'].split())}")
+    if support.get("not_found"):
+        print(f"support: the documents do not contain the answer (grounding {support['mode']})")
+    else:
+        print(f"support: {support['supported']} of {support['sentences']} sentences found in your documents "
+              f"(grounding {support['mode']})")
 
 
 def stream_reply(reply: Any, echo: bool) -> bool:
@@ -155,9 +176,14 @@ def cmd_ask(args: argparse.Namespace) -> int:
             if cs.collection:
                 out["collection"] = cs.collection
                 out["citations"] = reply.citations
+                out["support"] = reply.sentences
+                out["grounding"] = reply.support
+                if reply.raw_text != reply.text:
+                    out["raw_answer"] = reply.raw_text
             print(json.dumps(out, ensure_ascii=False))
         else:
             print()
+            print_support(reply)
             print_sources(reply.citations)
         return 0
     finally:
@@ -225,6 +251,7 @@ def cmd_chat(args: argparse.Namespace) -> int:
                 print(f"\nhearth: {e.in_words()}")
                 continue
             print()
+            print_support(reply)
             print_sources(reply.citations)
             if args.no_log:
                 # the turn is kept exactly as sent (passages included), so the next prompt extends it

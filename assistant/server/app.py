@@ -10,7 +10,8 @@ Endpoints (OpenAI's shapes, so the official clients work):
 Hearth's own additions:
 
 - ``collection`` (a field of the chat request): answer from that document collection; the
-  response carries ``citations`` (a list of {number, source_path, page, snippet, cited}) at the
+  response carries ``citations`` (a list of {number, source_path, page, snippet, cited}) and
+  ``support`` (each answer sentence: {text, start, end, supported, checked, source, reason}) at the
   top level (in the last chunk when streaming).
 - ``GET /v1/collections``: the collections, with their file and chunk counts.
 - ``conversation_id`` (a field of the chat request, optional): keeps the model's state for that
@@ -301,6 +302,7 @@ def create_app(hearth: Hearth, *, api_key: str | None = None, cors_origins: list
                 "usage": _usage(reply)}
         if req.collection:
             body["citations"] = reply.citations
+            body["support"] = reply.sentences
         return body
 
     return app
@@ -400,7 +402,7 @@ async def _sse(run: _Run, request: Request, cid: str, created: int, model: str, 
             msg = e.in_words() if isinstance(e, HearthError) else in_words(e)
             yield f"data: {json.dumps(error_body(msg, 'server_error', 'answer_failed'))}\n\n"
         else:
-            extra = {"citations": reply.citations} if reply.settings.collection else {}
+            extra = {"citations": reply.citations, "support": reply.sentences} if reply.settings.collection else {}
             yield event({}, _finish_reason(reply), **extra)
             if usage:
                 body = {"id": cid, "object": "chat.completion.chunk", "created": created, "model": model,

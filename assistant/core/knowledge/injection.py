@@ -51,6 +51,8 @@ _EN_PATTERNS = [
     r"\b(?:include|say|write|add|put|mention|insert|append)\b",
     r"\b(?:include|add|insert|append|put)\b[^.!?\n]{0,40}\b(?:in|to|into|at the end of) (?:your|every|each|the) "
     r"(?:answer|response|reply|output)s?\b",
+    r"\b(?:always|never)?\s*(?:end|start|begin|finish|close|sign)\s+(?:your |every |each |all |the )?(?:answers?|"
+    r"responses?|replies|reply|messages?|outputs?)\s+(?:with|by)\b",
     # the system prompt
     r"\b(?:reveal|print|show|repeat|output|disclose|leak|display|recite|tell (?:me|us|the user))\b[^.!?\n]{0,30}"
     r"\b(?:system prompt|system message|(?:hidden|initial|original|secret) (?:prompt|instructions?)|your "
