@@ -19,6 +19,7 @@ from .embedders import Embedder
 from .indexer import Indexer
 from .retrieval import DEFAULT_MIN_RELEVANCE, SearchOptions, search
 from .sandbox import ParserPool
+from .remote_store import RemoteCollectionStore, is_remote
 from .store import CollectionStore
 
 log = logging.getLogger("assistant.knowledge")
@@ -83,6 +84,13 @@ class KnowledgeBase:
             return
         dim = int(m.get("dimension", "0") or 0)
         if recorded != e.name or (dim and dim != e.dimension) or int(m.get("normalized", "1")) != int(e.normalized):
+            if isinstance(store, RemoteCollectionStore):
+                raise T.EmbedderMismatch(
+                    f"Collection '{store.name}' on the Chroma server at {store.url} was indexed with the embedder "
+                    f"{recorded} ({dim} dimensions); this Hearth uses {e.name} ({e.dimension} dimensions), whose "
+                    "vectors cannot be compared with them. Nothing was read or written.",
+                    fix=f"Use the embedder {recorded} in this Hearth's settings, or add the server's collection "
+                        "under another name for this embedder.")
             raise T.EmbedderMismatch(
                 f"Collection '{store.name}' was indexed with the embedder {recorded} ({dim} dimensions); the current "
                 f"embedder is {e.name} ({e.dimension} dimensions). Re-index it to use the new embedder "
@@ -92,7 +100,11 @@ class KnowledgeBase:
     def _all_stores(self) -> list[CollectionStore]:
         with self._lock:
             for d in sorted(self.root.iterdir()) if self.root.is_dir() else []:
-                if d.is_dir() and (d / "manifest.sqlite3").exists() and d.name not in self._stores:
+                if not d.is_dir() or d.name in self._stores:
+                    continue
+                if is_remote(d):
+                    self._stores[d.name] = RemoteCollectionStore(d)
+                elif (d / "manifest.sqlite3").exists():
                     self._stores[d.name] = CollectionStore(d)
             return [s for s in self._stores.values() if s.folder.exists()]
 
@@ -114,9 +126,61 @@ class KnowledgeBase:
                                 dimension=int(s.manifest.get("dimension", "0") or 0), files=files, chunks=chunks,
                                 watched=s.manifest.watched())
 
+    def _info_or_unreachable(self, s: CollectionStore) -> T.CollectionInfo:
+        try:
+            return self._info(s)
+        except T.KnowledgeError as e:
+            if not isinstance(s, RemoteCollectionStore):
+                raise
+            log.warning("collection %s: %s", s.name, e)
+            return T.CollectionInfo(id=s.id, name=s.name, embedder="", dimension=0, files=0, chunks=0,
+                                    watched=s.manifest.watched())
+
     def list_collections(self) -> list[T.CollectionInfo]:
-        """All collections, by name."""
-        return sorted((self._info(s) for s in self._all_stores()), key=lambda c: c.name.casefold())
+        """All collections, by name (a remote one whose server does not answer shows no files)."""
+        return sorted((self._info_or_unreachable(s) for s in self._all_stores()), key=lambda c: c.name.casefold())
+
+    def remote_url(self, name: str) -> str | None:
+        """The Chroma server address of a remote collection, None for a local one."""
+        s = self._get(name)
+        return s.url if isinstance(s, RemoteCollectionStore) else None
+
+    def add_remote_collection(self, name: str, url: str, token: str | None = None) -> T.CollectionInfo:
+        """Use a collection kept on a Chroma server (``chroma run``); created there if missing.
+
+        Every Hearth that adds the same name on the same server shares its files and chunks.
+
+        Args:
+            name: the collection's name (also its name on the server when Chroma accepts it).
+            url: the server, ``http://HOST:PORT``.
+            token: sent as a bearer token; kept in the system keyring, never in a file.
+
+        Raises:
+            KnowledgeError: the name is taken here, or the server does not answer (nothing is added).
+            NoKeyringError: a token was given but there is no keyring to keep it.
+        """
+        from assistant.core import secrets
+
+        from .remote_store import token_secret
+
+        name = name.strip()
+        if not name:
+            raise T.KnowledgeError("A collection needs a name.")
+        with self._lock:
+            if self._find(name) is not None:
+                raise T.KnowledgeError(f"A collection named '{name}' already exists.")
+            cid = "remote-" + uuid.uuid4().hex[:16]
+            s = RemoteCollectionStore.create(self.root / cid, name, url)
+            try:
+                if token:
+                    secrets.set_secret(token_secret(cid), token)
+                s.chroma  # connect now: a wrong address is said here, not at the first search
+                info = self._info(s)
+            except BaseException:
+                s.destroy()
+                raise
+            self._stores[cid] = s
+            return info
 
     def create_collection(self, name: str) -> T.CollectionInfo:
         """Create an empty collection; ``name`` can be anything the user likes (Chinese too)."""
@@ -193,6 +257,10 @@ class KnowledgeBase:
             # Skipped paths (FIFOs, links out of a folder) come back only through their folder's
             # scan: named one by one they would be judged as if the user had picked them.
             known = [Path(f.path) for f in s.manifest.files() if f.status != SKIPPED]
+            if rebuild and isinstance(s, RemoteCollectionStore):
+                raise T.KnowledgeError(
+                    f"Collection '{name}' is shared on the Chroma server at {s.url}; Hearth does not drop a shared "
+                    "index.", fix="Delete the collection on the server (or add one under another name), then index.")
             if rebuild:
                 watched = s.manifest.watched()
                 self.delete_collection(name)
