@@ -1,7 +1,12 @@
 """A BM25 keyword index over a collection's chunks (numpy + scipy sparse), cached on disk.
 
 Words are lowercased and lightly stemmed; CJK runs become character unigrams and bigrams, so
-Chinese and Japanese text without spaces matches. The index is rebuilt from the manifest when the
+Chinese and Japanese text without spaces matches. A CJK run is always its own run, also right
+after a digit or a Latin letter ("1998年", "iPhone手机"): before, such a run was swallowed into
+one long word that no query ever matched. On the CMRC Chinese set (1,104 passages, 1,002
+questions) whole-passage BM25 went from nDCG@10 0.938 to 0.982 with that fix; jieba search-mode
+words added to the characters scored 0.981 (0.980 with two-character words) and made indexing
+four times slower, so characters alone are kept. The index is rebuilt from the manifest when the
 collection's generation changes, and saved next to it so a restart does not pay the rebuild.
 """
 from __future__ import annotations
@@ -20,7 +25,10 @@ if TYPE_CHECKING:
 log = logging.getLogger("assistant.knowledge")
 
 _CJK = r"\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
-_TOKENS = re.compile(rf"[{_CJK}]+|[^\W_]+", re.UNICODE)
+# Word characters that are not CJK: a Latin/digit word stops where a CJK run starts.
+_TOKENS = re.compile(rf"[{_CJK}]+|[^\W_{_CJK}]+", re.UNICODE)
+# Bumped whenever ``tokenize`` changes: a cache built with other terms is rebuilt, not searched.
+TOKENIZER_VERSION = 2
 _CJK_RUN = re.compile(rf"[{_CJK}]")
 STOPWORDS = frozenset("""a an and are as at be but by for from has have in into is it its of on or that the their
 there these this those to was were which with what when where who whom why how do does did not no can
@@ -144,7 +152,7 @@ class BM25Index:
             return
         m = self.matrix
         meta = json.dumps({"ids": self.ids, "vocab": self.vocab, "generation": self.generation,
-                           "k1": self.k1, "b": self.b}).encode()
+                           "k1": self.k1, "b": self.b, "tokenizer": TOKENIZER_VERSION}).encode()
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".bm25-", suffix=".tmp")
         try:
             with os.fdopen(fd, "wb") as f:
@@ -174,6 +182,9 @@ class BM25Index:
         try:
             with np.load(path, allow_pickle=False) as z:
                 meta = json.loads(bytes(z["meta"]).decode())
+                if meta.get("tokenizer", 1) != TOKENIZER_VERSION:
+                    log.info("keyword index cache %s was built by an older tokenizer; rebuilding it", path)
+                    return None
                 shape = tuple(int(x) for x in z["shape"])
                 idx = cls(float(meta["k1"]), float(meta["b"]))
                 idx.matrix = sparse.csc_matrix((z["data"], z["indices"], z["indptr"]), shape=shape)
