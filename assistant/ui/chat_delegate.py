@@ -216,15 +216,19 @@ def citation_label(c: dict[str, Any]) -> str:
         label += QApplication.translate("Chat", ", page %d") % page
     elif heading:
         label += " › " + (heading[:60] + "…" if len(heading) > 60 else heading)
-    first = first_line(str(c.get("snippet") or ""))
+    first = first_line(str(c.get("snippet") or ""), heading)
     if first:
         label += " · “" + first + "”"
     return label
 
 
-def first_line(passage: str, limit: int = 90) -> str:
-    """The passage's first line (cut at a word, with "…" when longer than ``limit``)."""
-    lines = [ln.strip() for ln in passage.splitlines() if ln.strip() and not ln.strip().startswith("#")]
+def first_line(passage: str, heading: str = "", limit: int = 90) -> str:
+    """The passage's first line, its section title left out (cut at a word, "…" past ``limit``)."""
+    text = re.sub(r"^\s*#+\s*", "", passage)
+    title = heading.split(" > ")[-1].strip()
+    if title and text.startswith(title):
+        text = text[len(title):]
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
     line = " ".join((lines[0] if lines else "").split())
     if len(line) > limit:
         line = line[:limit].rsplit(" ", 1)[0] + "…"

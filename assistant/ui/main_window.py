@@ -87,6 +87,7 @@ class MainWindow(QMainWindow):
         self.chat.answerFinished.connect(lambda _c: self.conversations.refresh())
         self.chat.templateApplied.connect(self.conv_settings.set_conversation)
         self.chat.model_picker.modelChosen.connect(self._model_chosen)
+        self.chat.model_picker.modelLoaded.connect(lambda label: self.model_label.setText(self.tr("Model: %s") % label))
         self.chat.model_picker.addServerRequested.connect(self.add_server)
         self.chat.model_picker.findOnlineRequested.connect(self.find_online)
         self.conv_settings.changed.connect(self._conv_settings_changed)

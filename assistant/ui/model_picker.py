@@ -83,11 +83,13 @@ class ModelPicker(QWidget):
 
     Signals:
         modelChosen(str): the user picked another model for this chat (path or remote:NAME).
+        modelLoaded(str): the engine has a model loaded (its label).
         addServerRequested(): "Add a server…" was picked.
         findOnlineRequested(): "Find models online…" was picked.
     """
 
     modelChosen = Signal(str)
+    modelLoaded = Signal(str)
     addServerRequested = Signal()
     findOnlineRequested = Signal()
 
@@ -196,6 +198,8 @@ class ModelPicker(QWidget):
         self.busy.hide()
         self.loaded, self.gpu_plan = model, gpu_plan
         self._show_state()
+        if model:
+            self.modelLoaded.emit(self.label_for(model))
 
     def model_ready(self, model: str) -> None:
         """The engine has ``model`` loaded (an answer started): say so, then work out its GPU plan."""

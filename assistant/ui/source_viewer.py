@@ -195,8 +195,9 @@ class SourceViewer(QDialog):
         self._replace_stretch(self.scroll)
         where = self.tr("Page %d of %d.") % (page.page, page.pages)
         if page.rects:
-            top = min(r.top() for r in page.rects)
-            self.scroll.verticalScrollBar().setValue(max(0, int(top) - 80))
+            self._lay.activate()  # the scroll area gets its size now, so the scroll lands right
+            box = highlight_box(page)
+            self.scroll.ensureVisible(box.center().x(), box.top(), 40, min(box.height(), 200) + 80)
             self.where.setText(where + " " + self.tr("The passage is highlighted."))
         else:
             self.where.setText(where + " " + self.tr("The passage's text could not be found on the page "

@@ -60,6 +60,7 @@ def test_pdf_citation_opens_at_its_page_with_the_passage_highlighted(qtbot, path
     assert QRect(0, 0, img.width(), img.height()).contains(box)
     # the view is scrolled to it
     bar = viewer.scroll.verticalScrollBar()
+    qtbot.waitUntil(lambda: viewer.scroll.viewport().height() > 300)
     assert bar.value() <= box.top() <= bar.value() + viewer.scroll.viewport().height()
     assert "highlighted" in viewer.where.text()
     viewer.close()
