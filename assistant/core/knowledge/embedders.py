@@ -43,6 +43,7 @@ class HashEmbedder:
         self.name = name
         self.dimension = dimension
         self.normalized = True
+        self.languages: tuple[str, ...] | None = None  # hashes the words of any script alike
 
     def embed(self, texts: list[str]) -> "np.ndarray":
         import numpy as np
@@ -133,6 +134,8 @@ class SentenceTransformerEmbedder:
         self.batch_size = batch_size
         self.device = device
         self.normalized = True
+        # Languages the model was trained on (None: unknown, taken as all); retrieval weighs it by them.
+        self.languages: tuple[str, ...] | None = ("en",) if self.name == MINILM else None
         self._model = None
         self._dimension: int | None = None
         self._lock = threading.Lock()
