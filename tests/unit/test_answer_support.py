@@ -191,3 +191,9 @@ def test_chinese_question_gets_a_chinese_not_found(tmp_path):
 def test_grounding_setting_falls_back_to_balanced(bad):
     assert ConversationSettings.from_dict({"grounding": bad}).grounding == "balanced"
     assert ConversationSettings.from_dict({"grounding": "strict"}).grounding == "strict"
+
+
+def test_the_supporting_passage_must_hold_the_sentence_numbers():
+    # 1998 is in another passage: the census passage does not support a sentence claiming it
+    [s] = one("The 2021 census of Dovra counted 18,245 residents in 1998.", CENSUS, PRICE)
+    assert not s.supported and s.reason == "no passage"

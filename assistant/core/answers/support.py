@@ -5,7 +5,7 @@ sentence that makes a claim, looks for a passage that supports it:
 
 - **Strict tokens.** Every number (dates and amounts included: ``18,245`` = ``18245``), every URL
   and every name (a capitalised word inside a sentence, a run of capitals such as ``PWNED``)
-  must occur in some passage. One that occurs in none makes the sentence unsupported, whatever
+  must occur in some passage, and the supporting passage must hold all the sentence's numbers. One that occurs in none makes the sentence unsupported, whatever
   else it shares with the passages: a small model's typical invention is a wrong number in an
   otherwise well-worded sentence.
 - **Lexical coverage.** The share of the sentence's content words (stop words dropped; Chinese
@@ -171,6 +171,7 @@ class _Evidence:
     text: str
     tokens: set[str]
     sentences: list[tuple[int, int]]
+    numbers: set[str]
 
 
 def check_support(answer: str, passages: Sequence[Any], embed: Embed | None = None) -> list[SentenceSupport]:
@@ -191,7 +192,7 @@ def check_support(answer: str, passages: Sequence[Any], embed: Embed | None = No
         for s, e in reversed(spans):
             text = text[:s] + " " * (e - s) + text[e:]  # same offsets, no evidence
         evidence.append(_Evidence(i, p.citation, text, content_tokens(text),
-                                  [(s, e) for s, e in sentence_spans(text) if text[s:e].strip()]))
+                                  [(s, e) for s, e in sentence_spans(text) if text[s:e].strip()], _numbers(text)))
     all_text = "\n".join(ev.text for ev in evidence)
     known_numbers, known_lower = _numbers(all_text), all_text.lower()
     withheld_tokens = [content_tokens(w) for w in withheld]
@@ -226,9 +227,10 @@ def check_support(answer: str, passages: Sequence[Any], embed: Embed | None = No
     sims = _similarities([c[1] for c in claims], evidence, embed)
     for ci, (r, clean, tokens) in enumerate(claims):
         best: tuple[float, _Evidence, tuple[int, int]] | None = None
+        numbers = _numbers(clean)
         for ei, ev in enumerate(evidence):
-            if not ev.sentences:
-                continue
+            if not ev.sentences or not numbers <= ev.numbers:
+                continue  # the supporting passage holds every number of the sentence
             cov = len(tokens & ev.tokens) / len(tokens)
             row = sims[ci][ei] if sims is not None else [0.0] * len(ev.sentences)
             # the quote: the passage sentence sharing most words, similarity breaking ties
