@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -92,8 +93,8 @@ def main() -> None:
     out["ocr_pages_per_min"] = round(ocr_pages / ocr_s * 60, 2)
     out["text_pages_per_min"] = round(text_pages / text_s * 60, 1)
     out["ocr_vs_text_indexing_ratio"] = round(out["ocr_pages_per_min"] / out["text_pages_per_min"], 5)
-    out["ocr_partial_pages"] = sum(int(r.reason.split(" page")[0].rsplit("; ", 1)[-1])
-                                   for r in reports if "read only in part" in r.reason)
+    out["ocr_partial_pages"] = sum(int(m.group(1)) for r in reports
+                                   for m in [re.search(r"(\d+) pages? read only in part", r.reason)] if m)
     recovered, how = 0, {}
     for f in GARBLED_CJK:
         res = parse_file(str(PDFS / f))
