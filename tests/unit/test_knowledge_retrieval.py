@@ -52,3 +52,70 @@ def test_context_block_numbers_passages_and_answers_map_back():
     assert [(c.number, c.source_path) for c in cites] == [(3, "/d/faq.txt"), (1, "/d/manual.pdf")]
     assert build_context_block([]) == NO_RELEVANT_PASSAGES
     assert citations_in_answer("no markers here", ps) == []
+
+
+def test_readable_share_counts_the_letters_an_embedder_was_trained_on():
+    from assistant.core.knowledge.retrieval import readable_share
+
+    assert readable_share("鲁迅出生于哪里？", ("en",)) == 0.0
+    assert readable_share("Where was Lu Xun born?", ("en",)) == 1.0
+    assert readable_share("iPhone手机", ("en",)) == 0.75
+    assert readable_share("鲁迅出生于哪里？", ("en", "zh")) == 1.0
+    assert readable_share("鲁迅出生于哪里？", None) == 1.0  # an embedder that declares nothing reads all
+    assert readable_share("1998", ("en",)) == 1.0
+
+
+class _FakeStore:
+    """Just what ``search`` reads of a collection: Chroma's query/get, BM25 and the manifest's rows."""
+
+    def __init__(self, texts: dict[str, str], dense_order: list[str]):
+        import numpy as np
+
+        self.texts, self.dense_order = texts, dense_order
+        self.vecs = {c: np.eye(len(texts), dtype=np.float32)[i] for i, c in enumerate(texts)}
+        self._bm25 = BM25Index().build(texts.items())
+        store = self
+
+        class Chroma:
+            def count(self):
+                return len(store.texts)
+
+            def query(self, query_embeddings, n_results, include):
+                ids = store.dense_order[:n_results]
+                return {"ids": [ids], "distances": [[0.1 * (i + 1) for i in range(len(ids))]]}
+
+            def get(self, ids, include):
+                return {"ids": ids, "embeddings": [store.vecs[c] for c in ids]}
+
+        class Manifest:
+            def chunk_rows(self, ids):
+                return {c: (f"/d/{c}.md", 0, None, 0, 10, "", store.texts[c]) for c in ids if c in store.texts}
+
+        self.chroma, self.manifest = Chroma(), Manifest()
+
+    def bm25(self):
+        return self._bm25
+
+
+class _EnglishOnly:
+    name, dimension, normalized, languages = "english-only", 4, True, ("en",)
+
+    def embed(self, texts):
+        import numpy as np
+
+        return np.ones((len(texts), self.dimension), dtype=np.float32) / 2
+
+
+def test_an_english_only_embedder_does_not_outvote_keywords_on_a_chinese_question():
+    from assistant.core.knowledge.retrieval import SearchOptions, search
+
+    texts = {"lu": "鲁迅1881年出生于浙江绍兴。", "lake": "西湖位于杭州。", "wall": "长城是古代建筑。",
+             "en": "Lu Xun was a writer."}
+    # The dense side ranks the answer last (MiniLM's order of Chinese text is noise).
+    store = _FakeStore(texts, ["wall", "lake", "en", "lu"])
+    got = search(store, _EnglishOnly(), "鲁迅出生于哪里？", 2, SearchOptions(min_score=None))
+    assert [p.chunk_id for p in got] == ["lu", "lake"]  # plain fusion put "lake" first (both signals liked it)
+    # An English question keeps both signals: the dense order still counts.
+    store = _FakeStore(texts, ["en", "wall", "lake", "lu"])
+    got = search(store, _EnglishOnly(), "Where was the writer Lu Xun born?", 1, SearchOptions(min_score=None))
+    assert got[0].chunk_id == "en"
