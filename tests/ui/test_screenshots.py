@@ -1,8 +1,12 @@
 """Screenshots of the main states, taken from the real window under Xvfb (a real X server,
-real fonts): empty, welcome, chatting, documents, model manager, dark, Chinese.
+real fonts): empty, welcome, chatting, documents, model manager, dark, Chinese; and the README's
+picture from real use: the SQuAD articles folder indexed with the real MiniLM, a question
+answered by the real SmolLM2 with its sources.
 
 The test starts ``Xvfb``, runs this file as a script on that display, and checks the pictures;
 they are saved in ``screenshots/`` at the project root (git-ignored), or in ``$HEARTH_SCREENSHOTS``.
+With ``HEARTH_UPDATE_README_SCREENSHOT=1`` the README's picture is copied to
+``resources/screenshot.png``.
 """
 from __future__ import annotations
 
@@ -16,7 +20,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-STATES = ("01-empty", "02-welcome", "03-chatting", "04-documents", "05-model-manager", "06-dark", "07-chinese")
+README_QUESTION = "Who developed the concept of packet switching at the RAND Corporation?"
+STATES = ("00-readme", "01-empty", "02-welcome", "03-chatting", "04-documents", "05-model-manager", "06-dark", "07-chinese")
 
 ANSWER = """Here is a plan for your **reading list**:
 
@@ -61,6 +66,11 @@ def test_screenshots_of_the_main_states(tmp_path, shared_eval):
         run = subprocess.run([sys.executable, __file__, str(out), str(shared_eval)], env=env, cwd=ROOT,
                              capture_output=True, text=True, timeout=400)
         assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+        env["HEARTH_HOME"] = str(tmp_path / "readme-home")  # real engine, real embedder
+        run = subprocess.run([sys.executable, __file__, str(out), str(shared_eval), "readme"], env=env, cwd=ROOT,
+                             capture_output=True, text=True, timeout=600)
+        assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+        print(run.stdout)
     finally:
         server.terminate()
         server.wait(10)
@@ -74,6 +84,8 @@ def test_screenshots_of_the_main_states(tmp_path, shared_eval):
         assert len(colours) > 20, f"{state} looks blank"
     dark, light = QImage(str(out / "06-dark.png")), QImage(str(out / "03-chatting.png"))
     assert _brightness(dark) < 0.35 < _brightness(light)
+    if os.environ.get("HEARTH_UPDATE_README_SCREENSHOT") == "1":
+        shutil.copyfile(out / "00-readme.png", ROOT / "resources" / "screenshot.png")
 
 
 def _brightness(img) -> float:
@@ -165,5 +177,67 @@ def _drive(out: Path, shared_eval: Path) -> None:
     hearth.close()
 
 
+def _drive_readme(out: Path, shared_eval: Path) -> None:
+    """The README's picture: real use, real models (checks what it shows, then takes it)."""
+    sys.path.insert(0, str(ROOT))
+    from PySide6.QtCore import QCoreApplication
+
+    from assistant.core.app import Hearth
+    from assistant.core.paths import resolve
+    from assistant.ui.app import App
+
+    resolve().ensure()
+    hearth = Hearth()
+    hearth.settings.first_run_done = True
+    app = App(["hearth"], hearth=hearth, warm_up=False)
+    w = app.make_window()
+    w.resize(1280, 780)
+    w.show()
+
+    def settle(cond=lambda: True, timeout: float = 60) -> bool:
+        end = time.monotonic() + timeout
+        ok = False
+        while time.monotonic() < end:
+            QCoreApplication.processEvents()
+            if cond():
+                ok = True
+                break
+            time.sleep(0.02)
+        for _ in range(10):
+            QCoreApplication.processEvents()
+            time.sleep(0.02)
+        return ok
+
+    assert settle(lambda: w.side.count() >= 4, 30), "the side tabs did not appear"
+    w.new_conversation()
+    done: list = []
+    w.documents.jobFinished.connect(lambda *a: done.append(a))
+    t0 = time.monotonic()
+    w.documents.add_paths([shared_eval / "qa" / "squad2" / "docs"], collection="Wikipedia articles")
+    assert settle(lambda: bool(done), 400), "indexing did not finish"
+    print(f"indexed the SQuAD articles in {time.monotonic() - t0:.1f} s")
+    w.chat.composer.setPlainText(README_QUESTION)
+    t0 = time.monotonic()
+    w.chat.send()
+    assert settle(lambda: not w.chat.generating, 300), "no answer"
+    print(f"answered in {time.monotonic() - t0:.1f} s")
+    answer = w.chat.model.item(w.chat.model.rowCount() - 1)
+    print("answer:", answer.content[:300].replace("\n", " "))
+    assert answer.status == "complete", (answer.status, answer.error)
+    assert answer.citations, "no sources under the answer"
+    assert w.chat.model_picker.combo.currentText().startswith("SmolLM2 135M Instruct")
+    settle(lambda: "Ready" in w.chat.model_picker.state.text(), 20)
+    w.side.setCurrentWidget(w.documents)
+    w.chat.composer.clear()
+    w.chat.view.scrollToBottom()
+    settle()
+    w.grab().save(str(out / "00-readme.png"))
+    w.close()
+    hearth.close()
+
+
 if __name__ == "__main__":
-    _drive(Path(sys.argv[1]), Path(sys.argv[2]))
+    if sys.argv[3:] == ["readme"]:
+        _drive_readme(Path(sys.argv[1]), Path(sys.argv[2]))
+    else:
+        _drive(Path(sys.argv[1]), Path(sys.argv[2]))
