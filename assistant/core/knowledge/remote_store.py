@@ -41,6 +41,7 @@ SPEC_FILE = "remote.json"
 FILES_SUFFIX = ".hearth-files"
 PAGE = 1000
 _DUMMY = [1.0]  # companion records carry no meaning as vectors; Chroma needs one
+_FIXED = ("embedder", "dimension", "normalized")  # collection metadata that never changes once set
 _CHROMA_NAME = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9._-]{1,60}[a-zA-Z0-9]$")
 
 
@@ -124,6 +125,7 @@ class RemoteManifest:
         self.store = store
         self.lock = threading.RLock()
         self._pending: dict[str, set[str]] = {}  # pending record id -> ids it still covers
+        self._fixed: dict[str, Any] = {}  # the embedder's record, once the server has one
 
     # -- plumbing -----------------------------------------------------------------------------
     @property
@@ -173,7 +175,13 @@ class RemoteManifest:
     def get(self, key: str, default: str = "") -> str:
         if key == "name":
             return self.store.spec.data.get("name", default)
-        v = self._meta().get(key)
+        if key in _FIXED and self._fixed.get("embedder"):
+            v = self._fixed.get(key)
+            return default if v is None else str(v)
+        md = self._meta()
+        if md.get("embedder"):  # recorded once, never changed: no round trip per search for it
+            self._fixed = {k: md.get(k) for k in _FIXED}
+        v = md.get(key)
         return default if v is None else str(v)
 
     def set(self, **values: object) -> None:
@@ -186,6 +194,7 @@ class RemoteManifest:
                 md = self._meta()
                 md.update({k: str(v) for k, v in values.items()})
                 self._files_col.modify(metadata=md)
+                self._fixed = {}
 
     @property
     def generation(self) -> int:
