@@ -57,6 +57,7 @@ def load_options_for(settings: settings_mod.Settings,
         chat_template=cs.get("chat_template") or settings.chat_template_override or None,
         adapters=[AdapterSpec(**a) for a in cs.get("adapters") or []],
         state_cache_mb=settings.state_cache_mb,
+        prompt_lookup=settings.prompt_lookup if settings.prompt_lookup in ("auto", "on", "off") else "off",
     )
 
 

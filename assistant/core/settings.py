@@ -49,6 +49,7 @@ class Settings:
     language: str = "en"  # "en" or "zh_CN"
     theme: str = "system"  # "system", "light", "dark"
     state_cache_mb: int = 2048
+    prompt_lookup: str = "off"  # draft answer tokens from the prompt: "auto" (answers from documents), "on", "off"
     server_enabled: bool = False  # the window serves the OpenAI-compatible API (Settings → Local server)
     server_port: int = 8765
     first_run_done: bool = False

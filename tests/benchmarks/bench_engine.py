@@ -10,6 +10,10 @@ user waits for). The last line is one JSON object:
   a continuing turn, with the state cache (goal <= 2)
 * ``ttft_return_over_continue_uncached``: the same without the state cache, for comparison
 * ``ttft_return_over_continue_disk``: the same with the state restored from the disk cache
+* ``prompt_lookup_speedup``: decode tokens/s of answers from documents (4 passages of a SQuAD v2
+  document + one of its questions, greedy) with prompt-lookup drafting / without, the two
+  interleaved question by question (goal >= 1.3); ``prompt_lookup_acceptance`` is the share
+  of drafted tokens the model kept, ``prompt_lookup_same_text`` the share of identical answers
 
 Time-to-first-token ratios use the fastest of ``--reps`` runs of each measurement: on a shared
 machine a run is only ever slowed down by others, so the minimum is the best estimate of the
@@ -139,6 +143,62 @@ def return_vs_continue(engine: EngineProcess, reps: int) -> tuple[list[float], l
     return ret, cont, size
 
 
+SQUAD = Path(__file__).resolve().parents[2].parent / "shared" / "eval" / "qa" / "squad2"
+
+
+def document_prompts(n: int) -> list[list[Message]]:
+    """``n`` answers from documents: 4 passages of a SQuAD document (fenced as retrieval does) + a question."""
+    import random
+
+    from assistant.core.knowledge.citations import CLOSE, OPEN
+
+    questions = [json.loads(line) for line in (SQUAD / "questions.jsonl").read_text(encoding="utf-8").splitlines()]
+    out = []
+    for q in random.Random(1).sample([q for q in questions if not q["unanswerable"]], n):
+        paras = [p for p in (SQUAD / q["doc"]).read_text(encoding="utf-8").split("\n\n") if len(p) > 200]
+        first = random.Random(q["id"]).randrange(max(1, len(paras) - 3))
+        blocks = "\n\n".join(f"[{i}] ({Path(q['doc']).name})\n{OPEN}\n{p}\n{CLOSE}"
+                              for i, p in enumerate(paras[first:first + 4], 1))
+        out.append([SYSTEM, Message("user", "Answer using only the numbered passages below. After each statement, "
+                                            f"cite the passage it comes from as [n].\n\n{blocks}\n\n"
+                                            f"Question: {q['question']}")])
+    return out
+
+
+def prompt_lookup_speedup(model: str, gpu_layers: int | str, n_questions: int) -> dict[str, float]:
+    """Decode tokens/s with prompt lookup / without on answers from documents, interleaved per question."""
+    from assistant.core.engine.runtime import ModelRuntime
+
+    rt = ModelRuntime()
+    rt.load(model, LoadOptions(n_ctx=N_CTX, n_gpu_layers=gpu_layers, state_cache=False))
+    sp = SamplingParams(temperature=0.0, max_tokens=GEN_TOKENS, seed=1)
+    on_tps, off_tps, drafted, accepted, same = [], [], 0, 0, 0
+    for i, msgs in enumerate(document_prompts(n_questions)):
+        texts = {}
+        for mode in (("off", "on") if i % 2 == 0 else ("on", "off")):  # alternate which goes first
+            rt.options.prompt_lookup = mode
+            text, stats = "", None
+            for item in rt.chat(msgs, sp, lambda: False):
+                if isinstance(item, str):
+                    text += item
+                else:
+                    stats = item
+            texts[mode] = text
+            if stats.generated_tokens > 8:
+                (on_tps if mode == "on" else off_tps).append(stats.tokens_per_s)
+            if mode == "on":
+                drafted += stats.drafted_tokens
+                accepted += stats.accepted_tokens
+        same += texts["on"] == texts["off"]
+        print(f"document answer {i}: {len(texts['off'])} chars, same text: {texts['on'] == texts['off']}")
+    rt.unload()
+    on, off = statistics.median(on_tps), statistics.median(off_tps)
+    print(f"prompt lookup: {on:.1f} tok/s with, {off:.1f} without; {accepted}/{drafted} drafted tokens kept")
+    return {"prompt_lookup_tokens_per_s": round(on, 1), "plain_tokens_per_s": round(off, 1),
+            "prompt_lookup_speedup": round(on / off, 3), "prompt_lookup_acceptance": round(accepted / max(1, drafted), 3),
+            "prompt_lookup_same_text": round(same / n_questions, 3)}
+
+
 def main() -> int:
     from assistant.core.models import embedded
 
@@ -146,6 +206,8 @@ def main() -> int:
     ap.add_argument("--model", default=str(embedded.default_chat_model() or ""))
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--n-gpu-layers", default="0", help='"auto", a count, or 0 for CPU (the default here)')
+    ap.add_argument("--questions", type=int, default=12, help="answers from documents for prompt_lookup_speedup")
+    ap.add_argument("--only", choices=("all", "prompt-lookup"), default="all")
     args = ap.parse_args()
     gpu_layers = args.n_gpu_layers if args.n_gpu_layers == "auto" else int(args.n_gpu_layers)
     os.environ.setdefault("HEARTH_HOME", tempfile.mkdtemp(prefix="hearth-bench-"))
@@ -154,6 +216,10 @@ def main() -> int:
     logs.setup(paths.resolve().ensure().log_file)
     logs.route_llama_logs()  # llama.cpp's load chatter goes to the log, not the terminal
     results: dict[str, object] = {"model": Path(args.model).name, "n_ctx": N_CTX}
+    results.update(prompt_lookup_speedup(args.model, gpu_layers, args.questions))
+    if args.only == "prompt-lookup":
+        print(json.dumps(results))
+        return 0
 
     with tempfile.TemporaryDirectory(prefix="hearth-bench-state-") as state_dir:
         opts = LoadOptions(n_ctx=N_CTX, n_gpu_layers=gpu_layers, state_cache_dir=state_dir)

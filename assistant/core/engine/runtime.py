@@ -26,6 +26,8 @@ log = logging.getLogger("assistant.engine")
 
 CancelCheck = Callable[[], bool]
 PROMPT_SLICE = 256  # prompt tokens evaluated between two cancel checks
+PROMPT_LOOKUP_MODES = ("auto", "on", "off")
+DOCUMENT_FENCE = "<document>"  # knowledge.citations.OPEN: retrieved passages are in the prompt
 
 
 def default_threads() -> int:
@@ -37,6 +39,55 @@ def default_threads() -> int:
     threads and 0.5-0.8 s with 1.
     """
     return max(1, (os.cpu_count() or 2) // 2)
+
+
+class PromptLookup:
+    """Draft tokens for prompt-lookup decoding: what followed the last few tokens earlier on.
+
+    Answers from documents copy phrases from the passages: when the answer's last 3 (else 2)
+    tokens occurred before, in the prompt or the answer, the tokens that followed them the last
+    time are proposed, up to ``max_draft``; after a 1-token match, 2 tokens. There is always a
+    draft (the newest token itself when nothing matches), so every step evaluates a batch of at
+    least two tokens: llama.cpp computes logits with one kernel for a single token and another
+    for batches, and keeping to batches makes the answer exactly the model's own greedy choice
+    under one kernel, whatever was drafted.
+
+    Args:
+        tokens: the prompt's tokens.
+        max_draft: the most tokens proposed at once.
+    """
+
+    NGRAMS = (3, 2, 1)
+    MAX_DRAFT = 8
+    ONE_TOKEN_MATCH_DRAFT = 2  # a single matching token predicts little: propose less
+
+    def __init__(self, tokens: list[int], max_draft: int | None = None) -> None:
+        self.tokens: list[int] = []
+        self.max_draft = self.MAX_DRAFT if max_draft is None else max_draft
+        self._next: dict[tuple[int, ...], int] = {}  # n-gram -> where its latest continuation starts
+        for t in tokens:
+            self.append(t)
+
+    def append(self, token: int) -> None:
+        """Add one token (of the prompt or the answer)."""
+        toks = self.tokens
+        j = len(toks)
+        toks.append(token)
+        for n in self.NGRAMS:  # the n-grams ending just before this token now have a continuation
+            if j >= n:
+                self._next[tuple(toks[j - n:j])] = j
+
+    def draft(self, limit: int) -> list[int]:
+        """Up to ``limit`` tokens that followed the latest earlier occurrence of the last tokens."""
+        toks = self.tokens
+        if limit <= 0 or not toks:
+            return []
+        for n in self.NGRAMS:
+            start = self._next.get(tuple(toks[-n:])) if len(toks) > n else None
+            if start is not None:
+                k = self.max_draft if n > 1 else min(self.max_draft, self.ONE_TOKEN_MATCH_DRAFT)
+                return toks[start:start + min(limit, k)]
+        return toks[-1:]
 
 
 class ModelRuntime:
@@ -288,8 +339,11 @@ class ModelRuntime:
         pending, generated, answer = "", 0, []
         stats.finish_reason = "length"
         t_first = None
-        gen = llm.generate(tokens, top_k=sampling.top_k, top_p=sampling.top_p, min_p=sampling.min_p,
-                           temp=sampling.temperature, repeat_penalty=sampling.repeat_penalty, reset=True)
+        sampler = llm._init_sampler(top_k=sampling.top_k, top_p=sampling.top_p, min_p=sampling.min_p,
+                                    temp=sampling.temperature, repeat_penalty=sampling.repeat_penalty)
+        lookup = PromptLookup(tokens) if self._use_prompt_lookup(fit.messages) else None
+        stats.prompt_lookup = lookup is not None
+        gen = self._decode(sampler, lookup, stats)
         history = list(tokens)
         try:
             for tok in gen:
@@ -336,6 +390,55 @@ class ModelRuntime:
         stats.total_s = end - t0
         stats.context_used = llm.n_tokens
         yield stats
+
+    def _use_prompt_lookup(self, messages: list[Message]) -> bool:
+        """Whether this answer drafts from its prompt (``LoadOptions.prompt_lookup``)."""
+        mode = self.options.prompt_lookup
+        if mode == "on" or mode == "off":
+            return mode == "on"
+        # auto: answers from documents, which copy phrases from the passages in the newest turn
+        return bool(messages) and messages[-1].role == "user" and DOCUMENT_FENCE in messages[-1].content
+
+    def _decode(self, sampler: Any, lookup: PromptLookup | None, stats: AnswerStats) -> Iterator[int]:
+        """Yield the answer's tokens one by one, the prompt having been evaluated.
+
+        With ``lookup``, the tokens it drafts are evaluated in one batch after the newest token,
+        and kept as long as each is the token the sampler chooses there; the sampler sees each
+        position's logits in order, once, as without drafts. The logits come from llama.cpp's
+        batch kernel, which can differ from its one-token kernel by up to ~1 logit on a CPU, so
+        a greedy answer is the model's own choice at every token but may differ from the answer
+        without drafts where two tokens are nearly tied. Only tokens that were yielded stay in
+        the cache, however the caller stops.
+        """
+        llm = self.llm
+        ctx, n_ctx = llm._ctx, llm.n_ctx()
+        room_batch = max(0, llm.n_batch - 1)
+        tok = sampler.sample(ctx, -1)
+        try:
+            while True:
+                yield tok
+                draft: list[int] = []
+                if lookup is not None:
+                    lookup.append(tok)
+                    draft = lookup.draft(min(room_batch, n_ctx - llm.n_tokens - 2))
+                    stats.drafted_tokens += len(draft)
+                n_past = llm.n_tokens
+                batch = [tok] + draft
+                ctx.kv_cache_seq_rm(-1, n_past, -1)  # the draft tokens rejected last round
+                llm._batch.set_batch(batch, n_past, logits_all=bool(draft))
+                ctx.decode(llm._batch)
+                llm.input_ids[n_past:n_past + len(batch)] = batch
+                llm.n_tokens = n_past + 1
+                for i in range(len(batch)):
+                    tok = sampler.sample(ctx, i if draft else -1)
+                    if i == len(draft) or tok != draft[i]:
+                        break  # the model's own token: evaluated next round
+                    llm.n_tokens += 1  # the draft token in the cache is the model's choice: kept
+                    stats.accepted_tokens += 1
+                    lookup.append(tok)
+                    yield tok
+        finally:
+            ctx.kv_cache_seq_rm(-1, llm.n_tokens, -1)  # drop rejected (or unread) draft tokens
 
     def next_token_logits(self, prompt: str) -> list[float]:
         """The model's logits for the token after ``prompt`` (for comparing adapters)."""

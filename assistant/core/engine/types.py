@@ -52,6 +52,10 @@ class LoadOptions:
     state_ram_mb: int = 1024
     state_cache_mb: int = 2048  # disk cap (settings.state_cache_mb)
     state_cache_dir: str | None = None  # default: paths.resolve().state_cache
+    # prompt-lookup drafting (runtime.PromptLookup): "auto" = for answers from documents (passages
+    # in the newest turn), "on" = every answer, "off" = never. Off by default: on a CPU a batch of
+    # drafts costs ~0.3-0.5 of a decode per token, more than SmolLM2's answers accept.
+    prompt_lookup: str = "off"
 
 
 @dataclass
@@ -72,3 +76,6 @@ class AnswerStats:
     state_restored: str = ""  # "", "ram" or "disk": a saved conversation state was restored
     truncated_user: bool = False  # the user's own (newest) message was cut to fit the context window
     restart_reason: str = ""  # why the model process was restarted just before this answer ("" = it was not)
+    prompt_lookup: bool = False  # tokens were drafted from the prompt and checked in batches
+    drafted_tokens: int = 0  # tokens proposed by prompt lookup
+    accepted_tokens: int = 0  # of those, the ones the model chose too (each saved one decode step)
