@@ -100,6 +100,189 @@ class FairLock:
         self.release()
 
 
+# -- ONNX Runtime path ------------------------------------------------------------------------------
+# The default embedder runs through ONNX Runtime: the same weights, exported once into Hearth's cache
+# folder, read without PyTorch at run time. The export keeps float32 weights (int8 quantisation changes
+# the vectors enough that they could not share a collection with PyTorch ones; see the benchmark notes).
+
+ONNX_FORMAT = 1  # bump when the exported graph changes: old exports are then made again
+_ONNX_MODEL_TYPES = {"bert"}  # encoders whose export is checked against PyTorch (others use PyTorch)
+_TOKEN_BUDGET = 8192  # tokens per ONNX batch: short texts go in bigger batches, a batch takes about as long
+
+
+def onnx_unsupported_reason(model_dir: Path) -> str | None:
+    """Why the model in ``model_dir`` cannot run through the ONNX path, or None when it can.
+
+    Only a Transformer + mean Pooling (+ Normalize) pipeline of a BERT-type encoder with a fast
+    tokenizer is exported: anything else (dense heads, CLS pooling, other architectures) keeps
+    PyTorch, so its vectors stay exactly what the model's authors meant.
+    """
+    import json
+
+    try:
+        modules = json.loads((model_dir / "modules.json").read_text(encoding="utf-8"))
+        kinds = [m["type"].rsplit(".", 1)[-1] for m in modules]
+        if kinds not in (["Transformer", "Pooling"], ["Transformer", "Pooling", "Normalize"]):
+            return f"its modules are {', '.join(kinds)}"
+        pool_dir = next(model_dir / m["path"] for m in modules if m["type"].endswith("Pooling"))
+        pooling = json.loads((pool_dir / "config.json").read_text(encoding="utf-8"))
+        modes = sorted(k for k, v in pooling.items() if k.startswith("pooling_mode") and v)
+        if modes != ["pooling_mode_mean_tokens"]:
+            return f"it pools with {', '.join(modes) or 'nothing'}, not mean pooling"
+        kind = json.loads((model_dir / "config.json").read_text(encoding="utf-8")).get("model_type")
+        if kind not in _ONNX_MODEL_TYPES:
+            return f"its architecture {kind!r} is not one the ONNX export is checked for"
+        if not (model_dir / "tokenizer.json").is_file():
+            return "it has no tokenizer.json"
+    except (OSError, ValueError, KeyError, StopIteration, TypeError, AttributeError) as e:
+        return f"its configuration could not be read ({e})"
+    return None
+
+
+def _max_seq_length(model_dir: Path) -> int:
+    import json
+
+    try:
+        cfg = json.loads((model_dir / "sentence_bert_config.json").read_text(encoding="utf-8"))
+        return int(cfg.get("max_seq_length") or 256)
+    except (OSError, ValueError, TypeError):
+        return 256
+
+
+def _fingerprint(model_dir: Path) -> str:
+    """Changes when the model's files do (config, modules, weights by size and time) or the export does."""
+    h = hashlib.sha256(f"onnx-format-{ONNX_FORMAT}".encode())
+    for p in sorted(model_dir.rglob("*")):
+        if p.is_file() and p.suffix in {".json", ".safetensors", ".bin", ".txt"}:
+            st = p.stat()
+            h.update(f"{p.relative_to(model_dir)}:{st.st_size}:{st.st_mtime_ns}\n".encode())
+    return h.hexdigest()[:16]
+
+
+def _file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def onnx_cache_dir(model_dir: Path, name: str, cache_root: Path) -> Path:
+    """Folder of the ONNX export of ``model_dir`` under ``cache_root`` (one per model version)."""
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-") or "embedder"
+    return cache_root / "embedders" / f"{safe}-onnx-{_fingerprint(model_dir)}"
+
+
+def _valid_export(folder: Path) -> bool:
+    """True when ``folder`` holds a complete export whose file matches the checksum written after it."""
+    import json
+
+    model, meta = folder / "model.onnx", folder / "export.json"
+    try:
+        info = json.loads(meta.read_text(encoding="utf-8"))
+        if info.get("format") != ONNX_FORMAT or model.stat().st_size != info.get("size"):
+            return False
+        return _file_sha256(model) == info.get("sha256")
+    except (OSError, ValueError, AttributeError):
+        return False
+
+
+def export_onnx(model_dir: Path, folder: Path) -> Path:
+    """Export the encoder + mean pooling + L2 normalisation of ``model_dir`` to ``folder/model.onnx``.
+
+    Offline (the weights are read from the folder) and crash-safe: the file is written beside its
+    final name and renamed, and ``export.json`` (its size and SHA-256) is written last, so a torn
+    or altered export is never trusted by :func:`_valid_export`.
+    """
+    import json
+    import os
+    import warnings
+
+    import torch
+    from transformers import AutoModel
+
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "export.json").unlink(missing_ok=True)
+    encoder = AutoModel.from_pretrained(str(model_dir), attn_implementation="eager").eval()
+
+    class Pooled(torch.nn.Module):
+        def __init__(self, enc) -> None:
+            super().__init__()
+            self.enc = enc
+
+        def forward(self, input_ids, attention_mask, token_type_ids):
+            h = self.enc(input_ids=input_ids, attention_mask=attention_mask,
+                         token_type_ids=token_type_ids).last_hidden_state
+            m = attention_mask.unsqueeze(-1).to(h.dtype)
+            v = (h * m).sum(1) / m.sum(1).clamp(min=1e-9)
+            return torch.nn.functional.normalize(v, p=2.0, dim=1)
+
+    example = torch.ones(2, 8, dtype=torch.long)
+    axes = {"input_ids": {0: "batch", 1: "tokens"}, "attention_mask": {0: "batch", 1: "tokens"},
+            "token_type_ids": {0: "batch", 1: "tokens"}, "embedding": {0: "batch"}}
+    tmp = folder / f"model.onnx.{os.getpid()}.part"
+    with warnings.catch_warnings(), torch.no_grad():
+        # The TorchScript exporter warns that it is legacy and about traced Python branches; the
+        # export is checked against PyTorch by the tests, so these are not the user's concern.
+        warnings.simplefilter("ignore")
+        torch.onnx.export(Pooled(encoder), (example, example, torch.zeros_like(example)), str(tmp),
+                          input_names=["input_ids", "attention_mask", "token_type_ids"],
+                          output_names=["embedding"], dynamic_axes=axes, opset_version=17, dynamo=False)
+    os.replace(tmp, folder / "model.onnx")
+    info = {"format": ONNX_FORMAT, "source": str(model_dir), "size": (folder / "model.onnx").stat().st_size,
+            "sha256": _file_sha256(folder / "model.onnx"), "torch": torch.__version__}
+    part = folder / f"export.json.{os.getpid()}.part"
+    part.write_text(json.dumps(info), encoding="utf-8")
+    os.replace(part, folder / "export.json")
+    return folder / "model.onnx"
+
+
+_ENCODERS: dict[str, "OnnxEncoder"] = {}  # one ONNX session per export folder in this process
+_ENCODERS_LOCK = threading.Lock()
+
+
+class OnnxEncoder:
+    """An exported encoder run by ONNX Runtime with the model's own fast tokenizer (no PyTorch)."""
+
+    def __init__(self, onnx_file: Path, model_dir: Path) -> None:
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
+
+        self.max_seq_length = _max_seq_length(model_dir)
+        self.tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
+        self.tokenizer.no_padding()
+        self.tokenizer.enable_truncation(self.max_seq_length)
+        self.counter = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
+        self.counter.no_padding()
+        self.counter.no_truncation()
+        opts = ort.SessionOptions()
+        opts.log_severity_level = 3
+        self.session = ort.InferenceSession(str(onnx_file), opts, providers=["CPUExecutionProvider"])
+        self.dimension = int(self.session.get_outputs()[0].shape[1])
+
+    def tokenize(self, texts: list[str]) -> list[list[int]]:
+        """Token ids (with the special tokens, truncated as the model reads them) of each text."""
+        return [e.ids for e in self.tokenizer.encode_batch(texts)]
+
+    def run(self, ids: list[list[int]]) -> "np.ndarray":
+        """Unit vectors of one batch of tokenised texts (padded here to the batch's longest)."""
+        import numpy as np
+
+        width = max(len(x) for x in ids)
+        input_ids = np.zeros((len(ids), width), dtype=np.int64)
+        mask = np.zeros((len(ids), width), dtype=np.int64)
+        for r, x in enumerate(ids):
+            input_ids[r, :len(x)] = x
+            mask[r, :len(x)] = 1
+        (out,) = self.session.run(None, {"input_ids": input_ids, "attention_mask": mask,
+                                         "token_type_ids": np.zeros_like(input_ids)})
+        return np.asarray(out, dtype=np.float32)
+
+    def count(self, texts: list[str]) -> list[int]:
+        """Token counts without special tokens or truncation."""
+        return [len(e.ids) for e in self.counter.encode_batch(texts, add_special_tokens=False)]
+
+
 MINILM = "all-MiniLM-L6-v2"
 _MINILM_NAMES = {"", "all-minilm-l6-v2", "sentence-transformers/all-minilm-l6-v2", "minilm"}
 
@@ -114,7 +297,8 @@ class SentenceTransformerEmbedder:
     """
 
     def __init__(self, model_dir: str | Path | None = None, *, name: str | None = None,
-                 batch_size: int = 32, device: str = "cpu") -> None:
+                 batch_size: int = 32, device: str = "cpu", backend: str = "auto",
+                 cache_dir: str | Path | None = None) -> None:
         is_default = model_dir is None
         if model_dir is None:
             from assistant.core.models import embedded
@@ -140,6 +324,63 @@ class SentenceTransformerEmbedder:
         self._dimension: int | None = None
         self._lock = threading.Lock()
         self._use = FairLock()
+        if backend not in ("auto", "onnx", "torch"):
+            raise ValueError(f"backend must be auto, onnx or torch, not {backend!r}")
+        self.requested_backend = backend
+        self._cache_dir = Path(cache_dir) if cache_dir is not None else None
+        self._onnx_encoder: OnnxEncoder | None = None
+        self._backend: str | None = None  # "onnx" or "torch" once decided
+        self.exported = False  # this instance made the ONNX export (not found in the cache)
+
+    @property
+    def backend(self) -> str:
+        """What computes the vectors: ``"onnx"`` (ONNX Runtime) or ``"torch"`` (decided on first use)."""
+        self._onnx()
+        return self._backend or "torch"
+
+    def _onnx(self) -> OnnxEncoder | None:
+        """The ONNX encoder, exporting the model into the cache on first use; None on the PyTorch path."""
+        with self._lock:
+            if self._backend is None:
+                self._backend = "torch"
+                if self.requested_backend != "torch":
+                    reason = onnx_unsupported_reason(self.model_dir)
+                    if reason is None:
+                        try:
+                            self._onnx_encoder = self._load_onnx()
+                            self._backend = "onnx"
+                        except Exception as e:  # noqa: BLE001 - any export/runtime failure: PyTorch, said in the log
+                            reason = f"the ONNX export could not be made or loaded ({type(e).__name__}: {e})"
+                    if reason is not None:
+                        if self.requested_backend == "onnx":
+                            from .types import KnowledgeError
+
+                            raise KnowledgeError(f"The embedding model in {self.model_dir} cannot run through "
+                                                 f"ONNX Runtime: {reason}.")
+                        # Same model, same vectors (to float precision): only speed differs, never quality.
+                        log.warning("embedder %s runs on PyTorch, not ONNX Runtime: %s", self.model_dir, reason)
+            return self._onnx_encoder
+
+    def _load_onnx(self) -> OnnxEncoder:
+        if self._cache_dir is None:
+            from assistant.core import paths
+
+            self._cache_dir = paths.resolve().cache
+        folder = onnx_cache_dir(self.model_dir, self.name, self._cache_dir)
+        key = str(folder.resolve())
+        with _ENCODERS_LOCK:
+            enc = _ENCODERS.get(key)
+            if enc is not None and _valid_export(folder):
+                return enc
+            if not _valid_export(folder):
+                if (folder / "model.onnx").exists() or (folder / "export.json").exists():
+                    log.warning("the ONNX export in %s is incomplete or altered: exporting it again", folder)
+                log.info("exporting embedder %s to ONNX into %s (once)", self.model_dir, folder)
+                export_onnx(self.model_dir, folder)
+                self.exported = True
+            log.info("embedder %s runs on ONNX Runtime (%s)", self.model_dir, folder / "model.onnx")
+            enc = _ENCODERS[key] = OnnxEncoder(folder / "model.onnx", self.model_dir)
+            return enc
 
     @property
     def model(self):
@@ -154,6 +395,8 @@ class SentenceTransformerEmbedder:
 
     @property
     def dimension(self) -> int:  # type: ignore[override]
+        if self._dimension is None and (enc := self._onnx()) is not None:
+            self._dimension = enc.dimension
         if self._dimension is None:
             m = self.model
             get = getattr(m, "get_embedding_dimension", None) or m.get_sentence_embedding_dimension
@@ -163,6 +406,8 @@ class SentenceTransformerEmbedder:
     @property
     def max_tokens(self) -> int:
         """Longest input the model reads (longer inputs are truncated), minus the two special tokens."""
+        if (enc := self._onnx()) is not None:
+            return enc.max_seq_length - 2
         return int(getattr(self.model, "max_seq_length", 256) or 256) - 2
 
     def embed(self, texts: list[str]) -> "np.ndarray":
@@ -170,6 +415,8 @@ class SentenceTransformerEmbedder:
 
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
+        if (enc := self._onnx()) is not None:
+            return self._embed_onnx(enc, texts)
         model = self.model
         # Longest first, in batches of batch_size, each under the lock (what encode does in one call,
         # but letting a search in between batches).
@@ -183,7 +430,28 @@ class SentenceTransformerEmbedder:
             out[part] = np.asarray(v, dtype=np.float32)
         return out
 
+    def _embed_onnx(self, enc: OnnxEncoder, texts: list[str]) -> "np.ndarray":
+        """Batches by token length: texts sorted by their token count, each batch padded only to its
+        longest, and sized to about ``_TOKEN_BUDGET`` tokens (so a search waits for one short batch)."""
+        import numpy as np
+
+        with self._use:
+            ids = enc.tokenize(texts)
+        order = sorted(range(len(texts)), key=lambda i: -len(ids[i]))
+        out = np.zeros((len(texts), enc.dimension), dtype=np.float32)
+        i = 0
+        while i < len(order):
+            size = max(1, min(4 * self.batch_size, _TOKEN_BUDGET // max(1, len(ids[order[i]]))))
+            part = order[i:i + size]
+            with self._use:
+                out[part] = enc.run([ids[j] for j in part])
+            i += size
+        return out
+
     def count_tokens(self, text: str) -> int:
+        if (enc := self._onnx()) is not None:
+            with self._use:
+                return enc.count([text])[0]
         tok = self.model.tokenizer
         with self._use:
             return len(tok(text, add_special_tokens=False, truncation=False, verbose=False)["input_ids"])
@@ -192,6 +460,9 @@ class SentenceTransformerEmbedder:
         """Token counts of many texts in one tokenizer call (much faster than one by one)."""
         if not texts:
             return []
+        if (enc := self._onnx()) is not None:
+            with self._use:
+                return enc.count(texts)
         tok = self.model.tokenizer
         with self._use:
             enc = tok(texts, add_special_tokens=False, truncation=False, verbose=False)["input_ids"]
