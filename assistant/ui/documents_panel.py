@@ -26,7 +26,7 @@ log = logging.getLogger("assistant.ui")
 DEFAULT_COLLECTION = "Documents"
 PathRole = Qt.ItemDataRole.UserRole + 1
 CollectionRole = Qt.ItemDataRole.UserRole + 2  # the collection a row's file belongs to
-OK_STATUSES = {"indexed", "unchanged"}
+OK_STATUSES = {"indexed", "indexed (OCR)", "unchanged"}
 PASSWORD_STATUSES = {"needs password", "wrong password"}
 SKIPPED_STATUSES = {"skipped", "not found"}  # never read: retrying would change nothing
 
@@ -268,6 +268,7 @@ class DocumentsPanel(QWidget):
 
     def _status_words(self, status: str) -> str:
         words = {"indexed": self.tr("indexed"), "unchanged": self.tr("indexed"),
+                 "indexed (OCR)": self.tr("indexed (OCR)"),
                  "needs password": self.tr("needs password"), "wrong password": self.tr("wrong password"),
                  "no text (scanned: needs OCR)": self.tr("no text (scanned: needs OCR)"),
                  "damaged": self.tr("damaged"), "unsupported": self.tr("unsupported"),

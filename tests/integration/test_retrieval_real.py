@@ -88,7 +88,8 @@ def test_cli_index_and_eval_report_json(tmp_path, shared_eval, capsys, offline):
     out, err = capsys.readouterr()
     rows = {r["path"].rsplit("/", 1)[-1]: r for r in json.loads(out)}
     assert rows["tea.md"]["status"] == "indexed" and rows["tea.md"]["chunks"] == 1
-    assert rows["scan.pdf"]["status"] == "no text (scanned: needs OCR)" and rows["scan.pdf"]["reason"]
+    # a scan is read by OCR now: indexed from its pixels, or empty when OCR finds no words
+    assert rows["scan.pdf"]["status"] in ("indexed (OCR)", "empty") and "OCR" in rows["scan.pdf"]["reason"]
     assert rows["locked.pdf"]["status"] == "indexed"
     assert "files" in err  # the progress bar goes to stderr
 

@@ -353,7 +353,7 @@ class Indexer:
 
     @staticmethod
     def _unchanged(row: T.SourceFile) -> T.FileReport:
-        if row.status == T.INDEXED:
+        if row.status in T.INDEXED_STATUSES:
             return T.FileReport(row.path, T.UNCHANGED, "", row.chunks)
         return T.FileReport(row.path, row.status, row.reason, 0)
 
@@ -407,7 +407,8 @@ class Indexer:
         vecs = np.concatenate(parts).astype(np.float32)
         self._write(group, vecs, remember)
         for job, chunks in group:
-            reports.append(T.FileReport(job.key, T.INDEXED, job.result.reason if job.result else "", len(chunks)))
+            status = job.result.shown_status if job.result else T.INDEXED  # "indexed (OCR)" when read from pixels
+            reports.append(T.FileReport(job.key, status, job.result.reason if job.result else "", len(chunks)))
             state["done"] += 1
             state["chunks"] += len(chunks)
         return True
@@ -432,7 +433,8 @@ class Indexer:
                           [job.key for job, chunks in group for _ in chunks])
         for job, chunks in group:
             reason = job.result.reason if job.result else ""
-            m.replace_file(T.SourceFile(job.key, job.size, job.mtime, job.sha256, T.INDEXED, reason, len(chunks),
+            status = job.result.shown_status if job.result else T.INDEXED
+            m.replace_file(T.SourceFile(job.key, job.size, job.mtime, job.sha256, status, reason, len(chunks),
                                         self.embedder.name, time.time()), chunks)
         if stale_all:
             self.store.delete(stale_all)
