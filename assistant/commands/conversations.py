@@ -27,12 +27,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     show = csub.add_parser("show", help="print a chat's visible thread")
     show.add_argument("id", help="conversation id (or a unique prefix)")
     show.add_argument("--json", action="store_true", help="print the whole chat (every branch) as JSON")
+    show.add_argument("--with-reasoning", action="store_true", help="include the model's thinking")
     show.set_defaults(func=run_show)
     ex = csub.add_parser("export", help="write a chat as Markdown or as JSON (File → Import reads the JSON)")
     ex.add_argument("id", help="conversation id (or a unique prefix)")
     ex.add_argument("--format", choices=("md", "json"), default="md", help="md (the visible thread) or json (all)")
     ex.add_argument("--output", "-o", metavar="FILE", help="write here instead of printing")
     ex.add_argument("--json", action="store_true", help="print a JSON summary of what was written")
+    ex.add_argument("--with-reasoning", action="store_true", help="include the model's thinking in Markdown")
     ex.set_defaults(func=run_export)
     rm = csub.add_parser("delete", help="move a chat to the bin (restore it within 30 days)")
     rm.add_argument("id", help="conversation id (or a unique prefix)")
@@ -99,7 +101,7 @@ def run_show(args: argparse.Namespace) -> int:
         if args.json:
             print(json.dumps(store.export_json(conv.id), indent=2, ensure_ascii=False))
         else:
-            sys.stdout.write(store.export_markdown(conv.id))
+            sys.stdout.write(_markdown(store, conv.id, args.with_reasoning))
     return 0
 
 
@@ -116,13 +118,19 @@ def _write_atomic(path: Path, text: str) -> None:
         raise
 
 
-def export_text(store: Any, conv_id: str, fmt: str) -> str:
+def _markdown(store: Any, conv_id: str, with_reasoning: bool) -> str:
+    from assistant.core.app import Hearth
+
+    return Hearth(store=store).export_markdown(conv_id, with_reasoning=with_reasoning)
+
+
+def export_text(store: Any, conv_id: str, fmt: str, with_reasoning: bool = False) -> str:
     """A chat as the text of an export file: "md" (the visible thread) or "json" (everything)."""
     from assistant.core.conversations import export
 
     if fmt == "json":
         return export.dumps(store.export_json(conv_id))
-    return store.export_markdown(conv_id)
+    return _markdown(store, conv_id, with_reasoning)
 
 
 def run_export(args: argparse.Namespace) -> int:
@@ -130,7 +138,7 @@ def run_export(args: argparse.Namespace) -> int:
 
     with _store() as store:
         conv = _find(store, args.id)
-        text = export_text(store, conv.id, args.format)
+        text = export_text(store, conv.id, args.format, args.with_reasoning)
         if not args.output:
             sys.stdout.write(text)
             return 0

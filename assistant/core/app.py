@@ -259,6 +259,15 @@ class Hearth:
         """The conversation with this id, or the only one whose id starts with it (the bin included)."""
         return self.store.get(self.store.resolve_id(id_or_prefix))
 
+    def export_markdown(self, conv_id: str, with_reasoning: bool = False) -> str:
+        """A chat as Markdown; a model's reasoning ("thinking") is left out unless asked for."""
+        from assistant.core.answers.reasoning import strip_reasoning
+
+        if with_reasoning:
+            return self.store.export_markdown(conv_id)
+        return self.store.export_markdown(
+            conv_id, lambda m: strip_reasoning(m.content) if m.role == "assistant" else m.content)
+
     def conversation_settings(self, conv_id: str) -> ConversationSettings:
         return ConversationSettings.from_dict(self.store.get(conv_id).settings)
 

@@ -200,7 +200,7 @@ class ConversationList(QWidget):
             path, _f = QFileDialog.getSaveFileName(self, self.tr("Export chat"), name, filt)
             if not path:
                 return False
-        text = self.backend.store.export_markdown(conv_id) if kind == "md" else \
+        text = self.backend.export_markdown(conv_id) if kind == "md" else \
             export.dumps(self.backend.store.export_json(conv_id))
         try:
             with open(path, "w", encoding="utf-8", newline="\n") as f:

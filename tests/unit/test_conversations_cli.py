@@ -90,3 +90,18 @@ def test_unknown_or_ambiguous_ids_are_refused_in_words(capsys, paths):
     assert e.value.fix and "hearth conversations list" in e.value.fix
     with pytest.raises(ConversationNotFound, match="no conversation with an id starting with 'nope'"):
         run(capsys, "export", "nope")
+
+
+def test_markdown_export_leaves_out_the_models_thinking_unless_asked(capsys, paths):
+    from assistant import cli
+    from assistant.core.conversations import ConversationStore
+
+    with ConversationStore(paths.conversations_db) as store:
+        conv = store.create("Thinking chat")
+        q = store.add_message(conv.id, "user", "What is 2+2?")
+        store.add_message(conv.id, "assistant", "<think>two and two make four</think>It is 4.", parent_id=q.id)
+    assert cli.main(["conversations", "show", conv.id[:8]]) == 0
+    out = capsys.readouterr().out
+    assert "It is 4." in out and "two and two" not in out
+    assert cli.main(["conversations", "show", conv.id[:8], "--with-reasoning"]) == 0
+    assert "two and two make four" in capsys.readouterr().out

@@ -14,7 +14,7 @@ import json
 import math
 import ntpath
 import posixpath
-from typing import TYPE_CHECKING, Any
+from typing import Callable, TYPE_CHECKING, Any
 
 from assistant.core.errors import HearthError
 
@@ -53,15 +53,22 @@ class ImportProblem(HearthError, ValueError):
     """The file is not a conversation Hearth can import; the message says exactly what is wrong."""
 
 
-def to_markdown(conv: "Conversation", thread: list["StoredMessage"]) -> str:
-    """The visible thread as Markdown: a title, then each message under its speaker's name."""
+def to_markdown(conv: "Conversation", thread: list["StoredMessage"],
+                content_of: "Callable[[StoredMessage], str] | None" = None) -> str:
+    """The visible thread as Markdown: a title, then each message under its speaker's name.
+
+    Args:
+        content_of: the text shown for a message (default: as stored); the facade passes one
+            that leaves out a model's reasoning unless the user asks for it.
+    """
     when = _dt.datetime.fromtimestamp(conv.created).strftime("%Y-%m-%d %H:%M")
     out = [f"# {conv.title}", "", f"*{when}*"]
     model = conv.settings.get("model")
     if model:
         out[-1] += f" · model `{file_name(model)}`"  # the name, not where it lives on this machine
     for m in thread:
-        out += ["", f"## {_SPEAKERS.get(m.role, m.role)}", "", m.content.rstrip()]
+        text = content_of(m) if content_of is not None else m.content
+        out += ["", f"## {_SPEAKERS.get(m.role, m.role)}", "", text.rstrip()]
         if m.status in _NOTES:
             out += ["", _NOTES[m.status]]
         if m.citations:

@@ -565,11 +565,11 @@ class ConversationStore:
         return len(gone)
 
     # -- export -----------------------------------------------------------------------------
-    def export_markdown(self, conv_id: str) -> str:
-        """The visible thread as Markdown."""
+    def export_markdown(self, conv_id: str, content_of: Any = None) -> str:
+        """The visible thread as Markdown (``content_of``: see :func:`export.to_markdown`)."""
         from assistant.core.conversations import export
 
-        return export.to_markdown(self.get(conv_id), self.thread(conv_id))
+        return export.to_markdown(self.get(conv_id), self.thread(conv_id), content_of)
 
     def export_json(self, conv_id: str) -> dict:
         """The whole conversation, every branch, as a JSON-ready dict."""
