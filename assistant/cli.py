@@ -17,7 +17,7 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
 COMMAND_MODULES = ("doctor", "chat", "conversations", "feedback", "index", "evals", "templates", "adapters",
-                   "models", "serve", "remote", "collections", "gui")
+                   "models", "serve", "remote", "collections", "search", "gui")
 
 _STRICT_GUARD = None  # the network guard of HEARTH_BLOCK_NETWORK=1
 
