@@ -10,6 +10,12 @@ Prints progress, then ONE JSON object as the last line with:
   + passage lookup) over 100,000 chunks. The chunks are SYNTHESISED: texts are random mixes of
   SciFact sentences (so BM25 sees real vocabulary), vectors are random unit vectors (embedding
   100k real chunks would take ~1.5 h on 2 cores). Queries are real SciFact queries, embedded for real.
+- ``embed_chunks_per_s_ratio``: chunks/s of the embedder's own path (ONNX Runtime, batches by token
+  length) divided by bare PyTorch ``SentenceTransformer.encode`` on the same SciFact chunk texts, the
+  two timed in alternation in the same process (best of the rounds each); ``..._cpu`` is the same
+  ratio in process CPU time, which other people's load on a shared machine does not move.
+- ``scifact_ndcg10_onnx`` / ``scifact_ndcg10_torch``: dense-only nDCG@10 on a SciFact subset indexed
+  once with each backend (``--onnx-limit`` documents, default 1000), and their difference.
 - ``scifact_ndcg10`` (fused), ``scifact_ndcg10_dense_only``, ``scifact_ndcg10_bm25_only``: the
   SciFact train split over the full corpus, through the real indexing and retrieval path.
 """
@@ -66,6 +72,62 @@ def bench_index_ratio(kb, embedder, n_docs: int, work: Path) -> dict:
     return {"index_ratio": round((n / index_s) / (n / bare_s), 3), "index_ratio_cpu": round(bare_cpu / index_cpu, 3),
             "index_chunks": n,
             "index_chunks_per_s": round(n / index_s, 2), "bare_encode_chunks_per_s": round(n / bare_s, 2)}
+
+
+def bench_embed_ratio(embedder, n_docs: int, rounds: int = 3) -> dict:
+    """New embedding path ÷ bare PyTorch encode, alternated round by round on the same texts."""
+    from assistant.core.evals.beir import load_beir
+    from assistant.core.knowledge import types as T
+    from assistant.core.knowledge.chunking import Chunker
+
+    data = load_beir(SCIFACT, "train")
+    chunker = Chunker(embedder.count_tokens_batch, embedder.max_tokens, 32)
+    texts: list[str] = []
+    for doc_id in list(data.corpus)[:n_docs]:
+        body = data.corpus[doc_id][1]
+        texts += [body[a:b] for a, b in chunker.chunk_section(T.Section(body))]
+    torch_model = embedder.model
+    embedder.embed(["warm up"]), torch_model.encode(["warm up"])
+    runs = {"new": [], "torch": []}
+    for _ in range(rounds):
+        for name, fn in (("torch", lambda: torch_model.encode(texts, batch_size=embedder.batch_size,
+                                                              normalize_embeddings=True, show_progress_bar=False)),
+                         ("new", lambda: embedder.embed(texts))):
+            t, c = time.perf_counter(), time.process_time()
+            fn()
+            runs[name].append((time.perf_counter() - t, time.process_time() - c))
+    n = len(texts)
+    wall = {k: min(w for w, _ in v) for k, v in runs.items()}
+    cpu = {k: min(c for _, c in v) for k, v in runs.items()}
+    log(f"embed {n} chunks: {embedder.backend} {n / wall['new']:.1f}/s, bare PyTorch encode {n / wall['torch']:.1f}/s "
+        f"(CPU s: {cpu['new']:.1f} vs {cpu['torch']:.1f})")
+    return {"embed_chunks_per_s_ratio": round(wall["torch"] / wall["new"], 3),
+            "embed_chunks_per_s_ratio_cpu": round(cpu["torch"] / cpu["new"], 3),
+            "embed_backend": embedder.backend, "embed_chunks": n,
+            "embed_chunks_per_s": round(n / wall["new"], 2), "embed_torch_chunks_per_s": round(n / wall["torch"], 2)}
+
+
+def bench_onnx_quality(home: Path, limit: int) -> dict:
+    """Dense nDCG@10 on a SciFact subset, indexed once through ONNX Runtime and once through PyTorch."""
+    from assistant.core import paths as P
+    from assistant.core.evals.beir import run_beir
+    from assistant.core.knowledge import KnowledgeBase
+    from assistant.core.knowledge.embedders import SentenceTransformerEmbedder
+
+    out = {}
+    for backend in ("onnx", "torch"):
+        kb = KnowledgeBase(P.resolve(home / backend).ensure(), SentenceTransformerEmbedder(backend=backend))
+        try:
+            t = time.perf_counter()
+            s = run_beir(SCIFACT, "train", limit=limit, kb=kb, modes=("dense",))["dense"]
+            log(f"SciFact subset ({limit} docs, {s.queries} queries) via {backend}: dense nDCG@10 {s.ndcg10:.4f} "
+                f"in {time.perf_counter() - t:.0f} s")
+            out[f"scifact_ndcg10_{backend}"] = round(s.ndcg10, 4)
+        finally:
+            kb.close()
+    out["scifact_ndcg10_onnx_delta"] = round(out["scifact_ndcg10_onnx"] - out["scifact_ndcg10_torch"], 4)
+    out["scifact_onnx_docs_limit"] = limit
+    return out
 
 
 def bench_query_latency(kb, n_chunks: int, queries: list[str]) -> dict:
@@ -138,7 +200,10 @@ def main() -> None:
     ap.add_argument("--ratio-docs", type=int, default=800)
     ap.add_argument("--synthetic", type=int, default=100_000)
     ap.add_argument("--scifact-limit", type=int, default=None, help="documents (default: the full corpus)")
-    ap.add_argument("--skip", default="", help="comma list of parts to skip: ratio,latency,scifact")
+    ap.add_argument("--embed-docs", type=int, default=300, help="SciFact documents chunked for the embed ratio")
+    ap.add_argument("--onnx-limit", type=int, default=1000, help="SciFact documents for the ONNX/PyTorch nDCG")
+    ap.add_argument("--skip", default="",
+                    help="comma list of parts to skip: embed,onnx,ratio,latency,scifact")
     args = ap.parse_args()
     from assistant.core import paths as P
     from assistant.core.evals.beir import load_beir
@@ -152,6 +217,10 @@ def main() -> None:
         embedder = SentenceTransformerEmbedder()
         kb = KnowledgeBase(P.resolve(work / "home").ensure(), embedder)
         try:
+            if "embed" not in skip:
+                out.update(bench_embed_ratio(embedder, args.embed_docs))
+            if "onnx" not in skip:
+                out.update(bench_onnx_quality(work / "onnx-quality", args.onnx_limit))
             if "ratio" not in skip:
                 out.update(bench_index_ratio(kb, embedder, args.ratio_docs, work))
             if "latency" not in skip:
