@@ -27,7 +27,7 @@ import re
 from dataclasses import asdict, dataclass
 from typing import Any, Callable, Sequence
 
-from assistant.core.knowledge.injection import find_instructions, sentence_spans, strip_control
+from assistant.core.knowledge.injection import PLACEHOLDER, find_instructions, sentence_spans, strip_control
 
 LEXICAL_MIN = 0.6
 EMBEDDING_MIN = 0.6
@@ -184,7 +184,7 @@ def check_support(answer: str, passages: Sequence[Any], embed: Embed | None = No
             checks words only.
     """
     evidence: list[_Evidence] = []
-    withheld: list[str] = []
+    withheld: list[str] = [PLACEHOLDER]  # a model may copy the placeholder itself
     for i, p in enumerate(passages, 1):
         text, _ = strip_control(p.text)
         spans = find_instructions(text)
