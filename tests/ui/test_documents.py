@@ -18,7 +18,7 @@ pytestmark = [pytest.mark.qt_log_ignore("propagateSizeHints", "does not support 
 FILES = {
     "clean/samplefiles__001-trivial__minimal-document.pdf": "indexed",
     "encrypted_needs_pw/pypdf__crazyones-encrypted-256.pdf": "needs password",
-    "scanned/pdfjs__issue7200.pdf": "no text (scanned: needs OCR)",
+    "scanned/pdfjs__issue7200.pdf": "indexed (OCR)",  # a scan: its text is read from the pixels
     "malformed/pdfjs__bug1020226.pdf": None,  # a truncated file: anything but "indexed", with a reason
 }
 
