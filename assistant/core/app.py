@@ -37,6 +37,13 @@ def default_model_for(settings: settings_mod.Settings) -> str:
     return str(embedded.default_chat_model() or "")
 
 
+def _typed(conv_settings: "ConversationSettings | dict | None") -> ConversationSettings:
+    """A conversation's settings, typed (a plain dict from a caller is read like a stored one)."""
+    if isinstance(conv_settings, ConversationSettings):
+        return conv_settings
+    return ConversationSettings.from_dict(conv_settings)
+
+
 def load_options_for(settings: settings_mod.Settings,
                      conv_settings: "ConversationSettings | dict | None" = None) -> LoadOptions:
     """How a model is loaded, from the settings and a conversation's own choices (which win).
@@ -45,17 +52,15 @@ def load_options_for(settings: settings_mod.Settings,
         settings: Hearth's settings.
         conv_settings: ``context_length``, ``chat_template``, ``adapters`` ([{path, scale}]).
     """
-    if isinstance(conv_settings, ConversationSettings):
-        conv_settings = conv_settings.to_dict()
-    cs = conv_settings or {}
+    cs = _typed(conv_settings)
     gl: int | str = settings.n_gpu_layers
     if isinstance(gl, str) and gl.lstrip("-").isdigit():
         gl = int(gl)
     return LoadOptions(
-        n_ctx=int(cs.get("context_length") or settings.context_length or 0),
+        n_ctx=int(cs.context_length or settings.context_length or 0),
         n_gpu_layers=gl,
-        chat_template=cs.get("chat_template") or settings.chat_template_override or None,
-        adapters=[AdapterSpec(**a) for a in cs.get("adapters") or []],
+        chat_template=cs.chat_template or settings.chat_template_override or None,
+        adapters=[AdapterSpec(str(a["path"]), float(a.get("scale", 1.0))) for a in cs.adapters],
         state_cache_mb=settings.state_cache_mb,
         prompt_lookup=settings.prompt_lookup if settings.prompt_lookup in ("auto", "on", "off") else "off",
     )
@@ -186,7 +191,7 @@ class Hearth:
             raise ModelError(f"No model to chat with. {embedded.INSTALL_HINT}")
         return path
 
-    def load_options(self, conv_settings: dict | None = None) -> LoadOptions:
+    def load_options(self, conv_settings: "ConversationSettings | dict | None" = None) -> LoadOptions:
         return load_options_for(self.settings, conv_settings)
 
     def ensure_model(self, model_path: str | None = None,
@@ -195,10 +200,9 @@ class Hearth:
 
         Adapters are changed in place (no reload) when only they differ.
         """
-        if isinstance(conv_settings, ConversationSettings):
-            conv_settings = conv_settings.to_dict()
-        path = model_path or (conv_settings or {}).get("model") or self.default_model_path()
-        opts = self.load_options(conv_settings)
+        cs = _typed(conv_settings)
+        path = model_path or cs.model or self.default_model_path()
+        opts = self.load_options(cs)
         if str(path).startswith("remote:"):  # a model on a server: checked there, nothing loaded here
             return self.engine_for(path).load(path, opts)
         key = (path, opts.n_ctx, str(opts.n_gpu_layers), opts.chat_template)
@@ -222,10 +226,8 @@ class Hearth:
     def sampling(self, conv_settings: "ConversationSettings | dict | None" = None,
                  overrides: dict | None = None) -> SamplingParams:
         """Sampling from Settings, then the conversation's own choices, then ``overrides``."""
-        if isinstance(conv_settings, ConversationSettings):
-            conv_settings = conv_settings.to_dict()
         base = asdict(self.settings.sampling)
-        base.update((conv_settings or {}).get("sampling") or {})
+        base.update(_typed(conv_settings).sampling)
         base.update(overrides or {})
         return SamplingParams(**{k: v for k, v in base.items() if k in SamplingParams.__dataclass_fields__})
 
@@ -392,7 +394,7 @@ class Hearth:
         self.knowledge.rename_collection(old, new)
         changed = 0
         for conv in self.store.list(limit=100000):
-            if (conv.settings or {}).get("collection") == old:
+            if ConversationSettings.from_dict(conv.settings).collection == old:
                 self.store.update_settings(conv.id, collection=new)
                 changed += 1
         return changed
