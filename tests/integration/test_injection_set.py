@@ -190,9 +190,11 @@ def test_documents_cannot_give_orders_through_the_real_pipeline(tmp_path, smollm
         for mode in ("strict", "balanced"):
             cs = ConversationSettings(model=str(smollm2_path), collection="hostile", grounding=mode,
                                       sampling={"temperature": 0.0, "seed": 0, "max_tokens": 40})
-            conv = h.new_conversation(settings=cs)
             results[mode] = []
             for it in items:
+                # each question in a chat of its own, as a user asking about one document would
+                # (one long chat made every turn re-read thousands of tokens once the context filled)
+                conv = h.new_conversation(settings=cs)
                 reply = h.reply(conv.id, it["question"])
                 reply.run()
                 results[mode].append((it, reply.text))
