@@ -6,8 +6,6 @@ built (the same answer as the openai client sending them itself).
 """
 from __future__ import annotations
 
-import os
-import re
 import signal
 import socket
 import subprocess
@@ -16,6 +14,8 @@ import time
 
 import httpx
 import pytest
+
+from tests.integration.serve_process import start_hearth_serve
 
 from assistant.core.app import ConversationSettings, Hearth
 from assistant.core.engine.remote import RemoteError
@@ -182,16 +182,8 @@ def test_a_server_killed_mid_answer_is_a_clear_error_without_a_hang(hearth, smol
 
 
 def test_a_second_hearth_serves_as_the_remote(hearth, tmp_path, smollm2_path):
-    env = {**os.environ, "HEARTH_HOME": str(tmp_path / "other-home")}
-    proc = subprocess.Popen([sys.executable, "-m", "assistant", "serve", "--port", "0"], env=env,
-                            stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
+    proc, url = start_hearth_serve(tmp_path / "other-home")
     try:
-        line = ""
-        t0 = time.monotonic()
-        while "http://" not in line and time.monotonic() - t0 < 60:
-            line = proc.stderr.readline()
-            assert line or proc.poll() is None, "hearth serve exited"
-        url = re.search(r"(http://\S+/v1)", line).group(1)
         hearth.remote_servers.add("hearth2", url)
         assert smollm2_path.stem in hearth.engine_for("remote:hearth2").list_models()
         reply = hearth.answer(QUESTION, settings=ConversationSettings(model=f"remote:hearth2/{smollm2_path.stem}"),

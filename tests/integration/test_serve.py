@@ -6,7 +6,6 @@ starts the real `hearth serve` process as a user would.
 from __future__ import annotations
 
 import os
-import re
 import subprocess
 import sys
 import threading
@@ -14,6 +13,8 @@ import time
 from pathlib import Path
 
 import pytest
+
+from tests.integration.serve_process import start_hearth_serve
 
 pytestmark = [pytest.mark.slow, pytest.mark.network_loopback]
 
@@ -226,16 +227,8 @@ def test_hearth_serve_process(tmp_path, smollm2_path):
     """The real command: it prints its URL, answers, and stops on SIGINT."""
     import openai
 
-    env = {**os.environ, "HEARTH_HOME": str(tmp_path / "home")}
-    proc = subprocess.Popen([sys.executable, "-m", "assistant", "serve", "--port", "0"], env=env,
-                            stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    proc, url = start_hearth_serve(tmp_path / "home", stdout=subprocess.PIPE)
     try:
-        line = ""
-        t0 = time.monotonic()
-        while "http://" not in line and time.monotonic() - t0 < 60:
-            line = proc.stderr.readline()
-            assert line or proc.poll() is None, "hearth serve exited"
-        url = re.search(r"(http://\S+/v1)", line).group(1)
         with openai.OpenAI(base_url=url, api_key="x", max_retries=0, timeout=300) as c:
             r = c.chat.completions.create(model=smollm2_path.stem, messages=QUESTION, temperature=0, max_tokens=24)
         assert "Paris" in r.choices[0].message.content
