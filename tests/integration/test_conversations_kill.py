@@ -144,6 +144,9 @@ def test_kill_9_during_a_real_answer_then_restart_shows_it_interrupted(paths):
     with ConversationStore(paths.conversations_db) as store:  # the next start of Hearth
         question, answer = store.thread(conv_id)
         assert answer.status == "interrupted"
-        assert answer.content.strip() and shown.startswith(answer.content)  # the text saved so far is kept
+        # the text saved so far is kept: the last partial save may be behind what was shown, or ahead
+        # of it (the answer ran on while this test stopped reading, before the kill landed)
+        saved = answer.content
+        assert saved.strip() and (shown.startswith(saved) or saved.startswith(shown)), (saved, shown)
         exported = json.loads(json.dumps(store.export_json(conv_id)))
         assert exported["messages"][-1]["status"] == "interrupted"

@@ -31,7 +31,7 @@ SENTENCES = [
 @pytest.fixture(scope="module")
 def onnx_cache(tmp_path_factory):
     cache = tmp_path_factory.mktemp("onnx-cache")
-    e = E.SentenceTransformerEmbedder(cache_dir=cache)
+    e = E.SentenceTransformerEmbedder(cache_dir=cache, backend="onnx")  # says why if it cannot
     assert e.backend == "onnx" and e.exported
     return cache
 
