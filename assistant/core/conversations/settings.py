@@ -32,6 +32,9 @@ class ConversationSettings:
         template_pending: the next answer is the one the template asked for (stamped with it).
         grounding: how answers from documents are checked against them: "balanced" (default),
             "strict" (documents only) or "off"; see :mod:`assistant.core.answers.grounding`.
+        reflect: when an answer from documents has unsupported sentences, re-answer once from
+            the supporting passage sentences and keep the better-supported answer (both stored
+            as branches); see :mod:`assistant.core.answers.reflection`.
     """
 
     model: str = ""
@@ -47,6 +50,7 @@ class ConversationSettings:
     template_version: int | None = None
     template_pending: bool = False
     grounding: str = "balanced"
+    reflect: bool = False
     schema_version: int = SCHEMA_VERSION
 
     @classmethod
