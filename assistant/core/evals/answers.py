@@ -18,6 +18,7 @@ import logging
 import random
 import re
 import statistics
+import threading
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -284,9 +285,17 @@ def _prompt(hearth: Any, cfg: AnswerConfig, item: QAItem) -> tuple[str, str, dic
     return rendered.user_text, rendered.system_prompt or system, sampling
 
 
+class Stopped(Exception):
+    """The run's ``stop`` event was set while an answer was being written (that answer is not scored)."""
+
+
 def answer_item(hearth: Any, cfg: AnswerConfig, item: QAItem, *, model: str, collection: str | None,
-                seed: int) -> ItemResult:
-    """Ask one item through :meth:`Hearth.answer`, as a chat with these settings would, and score it."""
+                seed: int, stop: threading.Event | None = None) -> ItemResult:
+    """Ask one item through :meth:`Hearth.answer`, as a chat with these settings would, and score it.
+
+    Raises:
+        Stopped: ``stop`` was set before the answer was finished (the answer is cancelled).
+    """
     from assistant.core.app import ConversationSettings
     from assistant.core.engine.types import Message
 
@@ -297,7 +306,11 @@ def answer_item(hearth: Any, cfg: AnswerConfig, item: QAItem, *, model: str, col
                               system_prompt=system or "", grounding=cfg.grounding)
     t0 = time.monotonic()
     reply = hearth.answer([Message("user", question)], settings=cs, sampling=sampling)
-    reply.run()
+    for _chunk in reply:
+        if stop is not None and stop.is_set():
+            reply.cancel()
+    if stop is not None and stop.is_set():
+        raise Stopped(item.id)
     seconds = time.monotonic() - t0
     texts = [p.text for p in reply.passages]
     cited = [texts[c["number"] - 1] for c in reply.citations
@@ -318,7 +331,8 @@ def answer_item(hearth: Any, cfg: AnswerConfig, item: QAItem, *, model: str, col
 
 def run_answers(set_dir: str | Path, configs: list[AnswerConfig], *, limit: int | None = None, seed: int = 0,
                 hearth: Any = None, progress: Progress | None = None,
-                index_progress: Callable[[Any], None] | None = None) -> AnswerRun:
+                index_progress: Callable[[Any], None] | None = None,
+                stop: threading.Event | None = None) -> AnswerRun:
     """Evaluate one or two configurations on a QA set.
 
     Args:
@@ -329,9 +343,11 @@ def run_answers(set_dir: str | Path, configs: list[AnswerConfig], *, limit: int 
         hearth: the :class:`Hearth` to use (default: a new one, closed at the end).
         progress: called after each answer with (answers done, answers in all, seconds left).
         index_progress: called while the documents are indexed (:class:`IndexProgress`).
+        stop: set it (from another thread: the window's Stop) to end the run like Ctrl-C: the
+            answer being written is cancelled and left out, the finished ones are kept.
 
     Returns:
-        The run; ``interrupted`` is True when Ctrl-C stopped it (the finished answers are kept).
+        The run; ``interrupted`` is True when Ctrl-C or ``stop`` ended it (the finished answers are kept).
 
     Raises:
         HearthError: a bad set, configuration, template or model; or the first answer of a
@@ -354,19 +370,24 @@ def run_answers(set_dir: str | Path, configs: list[AnswerConfig], *, limit: int 
                 hearth.templates.get(c.template, c.template_version)  # a missing template fails now, not per item
             run.results[c.label] = {}
         if any(c.docs for c in configs):
-            run.collection = _index(hearth, qaset, index_progress)
-        _answer_all(hearth, run, progress)
+            run.collection = _index(hearth, qaset, index_progress, stop)
+        _answer_all(hearth, run, progress, stop)
+    except Stopped:  # stopped while the documents were being indexed: nothing answered yet
+        run.interrupted = True
     finally:
         if own:
             hearth.close()
     return run
 
 
-def _index(hearth: Any, qaset: QASet, progress: Callable[[Any], None] | None) -> str:
+def _index(hearth: Any, qaset: QASet, progress: Callable[[Any], None] | None,
+           stop: threading.Event | None = None) -> str:
     from assistant.core.knowledge.types import INDEXED, UNCHANGED
 
     name = collection_name(qaset)
-    reports = hearth.knowledge.index(name, [qaset.docs_dir], progress=progress)
+    reports = hearth.knowledge.index(name, [qaset.docs_dir], progress=progress, cancel=stop)
+    if stop is not None and stop.is_set():
+        raise Stopped()
     for r in reports:
         if r.status not in (INDEXED, UNCHANGED, "skipped"):
             log.warning("evaluation set %s: %s: %s %s", qaset.name, r.path, r.status, r.reason)
@@ -375,7 +396,8 @@ def _index(hearth: Any, qaset: QASet, progress: Callable[[Any], None] | None) ->
     return name
 
 
-def _answer_all(hearth: Any, run: AnswerRun, progress: Progress | None) -> None:
+def _answer_all(hearth: Any, run: AnswerRun, progress: Progress | None,
+                stop: threading.Event | None = None) -> None:
     configs, items = run.configs, run.items
     # Same base model: answer A and B item by item (an interruption leaves whole pairs, and
     # adapters switch without a reload). Different models: one configuration after the other,
@@ -386,9 +408,11 @@ def _answer_all(hearth: Any, run: AnswerRun, progress: Progress | None) -> None:
     total, t0 = len(order), time.monotonic()
     try:
         for done, (item, cfg) in enumerate(order, 1):
+            if stop is not None and stop.is_set():
+                raise Stopped()
             try:
                 r = answer_item(hearth, cfg, item, model=run.models[cfg.label], collection=run.collection,
-                                seed=run.seed)
+                                seed=run.seed, stop=stop)
             except HearthError as e:
                 if not run.results[cfg.label]:
                     raise  # the configuration does not work at all: say so instead of scoring errors
@@ -398,7 +422,7 @@ def _answer_all(hearth: Any, run: AnswerRun, progress: Progress | None) -> None:
             elapsed = time.monotonic() - t0
             if progress is not None:
                 progress(done, total, elapsed / done * (total - done))
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, Stopped):
         run.interrupted = True
         log.info("answer evaluation interrupted after %d of %d items", len(run.done()), len(items))
     finally:
