@@ -1,23 +1,192 @@
-"""The left panel: conversations, newest and pinned first, with search, rename, pin, export,
-delete (+ undo, and the bin: "Deleted chats…")."""
+"""The left panel: conversations grouped by date (Pinned, Today, Yesterday, Previous 7 days,
+Previous 30 days, Older), with search that shows the matching line, rename in place (F2 or a
+double-click), pin, export, delete (+ undo, and the bin: "Deleted chats…").
+
+The group headers are painted above the first chat of each group by :class:`ConversationDelegate`:
+they are not rows, so they can never be selected, and the rows stay one per chat.
+"""
 from __future__ import annotations
 
+import datetime as _dt
 import logging
-from typing import Any
+import time
+from typing import Any, Callable
 
-from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtWidgets import (QHBoxLayout, QInputDialog, QLabel, QLineEdit, QListWidget,
-                               QListWidgetItem, QMenu, QPushButton, QVBoxLayout, QWidget)
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QFont, QFontMetrics, QMouseEvent, QPainter, QPalette
+from PySide6.QtWidgets import (QAbstractItemView, QApplication, QHBoxLayout, QLabel, QLineEdit, QListWidget,
+                               QListWidgetItem, QMenu, QPushButton, QStyle, QStyledItemDelegate,
+                               QStyleOptionViewItem, QVBoxLayout, QWidget)
 
 from assistant.core.app import NEW_CHAT_TITLE
 from assistant.ui.plaintext import plain_label, plain_message, plain_tooltip
 
 log = logging.getLogger("assistant.ui")
 IdRole = Qt.ItemDataRole.UserRole + 1
+TitleRole = Qt.ItemDataRole.UserRole + 2  # the title alone (the text may start with a pin)
+HeaderRole = Qt.ItemDataRole.UserRole + 3  # the group's name on its first chat, else ""
+SnippetRole = Qt.ItemDataRole.UserRole + 4  # while searching: the line that matched
+GroupRole = Qt.ItemDataRole.UserRole + 5  # the group's key ("pinned", "today", ...)
+
+GROUPS = ("pinned", "today", "yesterday", "week", "month", "older")
+
+
+def date_group(updated: float, now: float) -> str:
+    """The date group of a chat last changed at ``updated`` (local calendar days before ``now``)."""
+    days = (_dt.date.fromtimestamp(now) - _dt.date.fromtimestamp(updated)).days
+    if days <= 0:
+        return "today"
+    if days == 1:
+        return "yesterday"
+    if days <= 7:
+        return "week"
+    if days <= 30:
+        return "month"
+    return "older"
+
+
+class ConversationDelegate(QStyledItemDelegate):
+    """Paints a chat: the group header above the first chat of a group, the title, and while
+    searching the matching line under it; edits the title in place (the core renames on Enter)."""
+
+    def __init__(self, renamed: Callable[[str, str], None], parent: Any = None) -> None:
+        super().__init__(parent)
+        self.renamed = renamed
+
+    @staticmethod
+    def _header_font(font: QFont) -> QFont:
+        f = QFont(font)
+        f.setBold(True)
+        if f.pointSizeF() > 0:
+            f.setPointSizeF(max(6.0, f.pointSizeF() * 0.9))
+        return f
+
+    @staticmethod
+    def _snippet_font(font: QFont) -> QFont:
+        f = QFont(font)
+        f.setItalic(True)
+        if f.pointSizeF() > 0:
+            f.setPointSizeF(max(6.0, f.pointSizeF() * 0.92))
+        return f
+
+    def header_height(self, index: QModelIndex | QPersistentModelIndex, font: QFont) -> int:
+        if not index.data(HeaderRole):
+            return 0
+        return QFontMetrics(self._header_font(font)).height() + 12
+
+    def snippet_height(self, index: QModelIndex | QPersistentModelIndex, font: QFont) -> int:
+        if not index.data(SnippetRole):
+            return 0
+        return QFontMetrics(self._snippet_font(font)).height() + 2
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> QSize:  # noqa: N802
+        size = super().sizeHint(option, index)
+        base = max(size.height(), QFontMetrics(option.font).height() + 10)
+        return QSize(size.width(), base + self.header_height(index, option.font)
+                     + self.snippet_height(index, option.font))
+
+    def item_rect(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> QRect:
+        """The chat's own part of the row (below its group header)."""
+        return option.rect.adjusted(0, self.header_height(index, option.font), 0, 0)
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem,
+              index: QModelIndex | QPersistentModelIndex) -> None:
+        header = index.data(HeaderRole)
+        painter.save()
+        if header:
+            f = self._header_font(option.font)
+            painter.setFont(f)
+            painter.setPen(option.palette.color(QPalette.ColorRole.WindowText))
+            band = QRect(option.rect.left() + 6, option.rect.top() + 6, option.rect.width() - 12,
+                         QFontMetrics(f).height())
+            painter.drawText(band, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),
+                             QFontMetrics(f).elidedText(header, Qt.TextElideMode.ElideRight, band.width()))
+        painter.restore()
+        opt = QStyleOptionViewItem(option)
+        self.initStyleOption(opt, index)
+        opt.rect = self.item_rect(option, index)
+        snippet = index.data(SnippetRole)
+        if not snippet:
+            style = opt.widget.style() if opt.widget is not None else QApplication.style()
+            style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, opt.widget)
+            return
+        text = opt.text
+        opt.text = ""
+        style = opt.widget.style() if opt.widget is not None else QApplication.style()
+        style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, opt.widget)
+        selected = bool(opt.state & QStyle.StateFlag.State_Selected)
+        color = opt.palette.color(QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text)
+        painter.save()
+        painter.setPen(color)
+        inner = opt.rect.adjusted(6, 4, -6, -4)
+        fm = QFontMetrics(opt.font)
+        painter.setFont(opt.font)
+        painter.drawText(QRect(inner.left(), inner.top(), inner.width(), fm.height()),
+                         int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),
+                         fm.elidedText(text, Qt.TextElideMode.ElideRight, inner.width()))
+        sf = self._snippet_font(opt.font)
+        painter.setFont(sf)
+        sfm = QFontMetrics(sf)
+        painter.drawText(QRect(inner.left(), inner.top() + fm.height() + 2, inner.width(), sfm.height()),
+                         int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),
+                         sfm.elidedText(snippet, Qt.TextElideMode.ElideRight, inner.width()))
+        painter.restore()
+
+    # editing the title in place ------------------------------------------------------------------
+    def createEditor(self, parent: QWidget, option: QStyleOptionViewItem,  # noqa: N802 (Qt API)
+                     index: QModelIndex | QPersistentModelIndex) -> QWidget:
+        editor = QLineEdit(parent)
+        editor.setObjectName("conversationTitleEditor")
+        editor.setAccessibleName(QApplication.translate("ConversationList", "Chat title"))
+        editor.setFrame(False)
+        return editor
+
+    def setEditorData(self, editor: QWidget, index: QModelIndex | QPersistentModelIndex) -> None:  # noqa: N802
+        assert isinstance(editor, QLineEdit)
+        editor.setText(index.data(TitleRole) or "")
+        editor.selectAll()
+
+    def setModelData(self, editor: QWidget, model: Any, index: QModelIndex | QPersistentModelIndex) -> None:  # noqa: N802
+        assert isinstance(editor, QLineEdit)
+        title = editor.text().strip()
+        if title and title != index.data(TitleRole):
+            self.renamed(str(index.data(IdRole)), title)
+
+    def updateEditorGeometry(self, editor: QWidget, option: QStyleOptionViewItem,  # noqa: N802
+                             index: QModelIndex | QPersistentModelIndex) -> None:
+        r = self.item_rect(option, index)
+        editor.setGeometry(r.adjusted(2, 2, -2, -(2 + self.snippet_height(index, option.font))))
+
+
+class _ChatList(QListWidget):
+    """The list itself: a click on a group header selects nothing."""
+
+    def _on_header(self, e: QMouseEvent) -> bool:
+        idx = self.indexAt(e.position().toPoint())
+        if not idx.isValid():
+            return False
+        delegate = self.itemDelegate()
+        top = self.visualRect(idx).top()
+        h = delegate.header_height(idx, self.font()) if isinstance(delegate, ConversationDelegate) else 0
+        return e.position().toPoint().y() < top + h
+
+    def mousePressEvent(self, e: QMouseEvent) -> None:  # noqa: N802 (Qt API)
+        if self._on_header(e):
+            e.accept()
+            return
+        super().mousePressEvent(e)
+
+    def mouseDoubleClickEvent(self, e: QMouseEvent) -> None:  # noqa: N802 (Qt API)
+        if self._on_header(e):
+            e.accept()
+            return
+        super().mouseDoubleClickEvent(e)
 
 
 class ConversationList(QWidget):
-    """Lists conversations from the store and edits them.
+    """Lists conversations from the store, grouped by date, and edits them.
+
+    ``now`` (a clock, ``time.time`` by default) decides which chats are "Today".
 
     Signals:
         selected(object): a conversation id (str), or None when nothing is selected.
@@ -34,20 +203,28 @@ class ConversationList(QWidget):
         self.search = QLineEdit(self)
         self.search.setObjectName("conversationSearch")
         self.search.setPlaceholderText(self.tr("Search chats (Ctrl+K)"))
+        self.search.setAccessibleName(self.tr("Search chats"))
         self.search.setClearButtonEnabled(True)
         self.new_button = QPushButton(self.tr("New chat"), self)
         self.new_button.setToolTip(self.tr("Start a new conversation (Ctrl+N)"))
         self.new_button.clicked.connect(self.newRequested)
-        self.list = QListWidget(self)
+        self.now: Callable[[], float] = time.time
+        self.list = _ChatList(self)
         self.list.setObjectName("conversations")
+        self.list.setAccessibleName(self.tr("Chats"))
+        self.delegate = ConversationDelegate(self._renamed_in_place, self.list)
+        self.list.setItemDelegate(self.delegate)
+        self.list.setUniformItemSizes(False)
+        self.list.setEditTriggers(QAbstractItemView.EditTrigger.EditKeyPressed
+                                  | QAbstractItemView.EditTrigger.DoubleClicked)
         self.list.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.list.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.list.customContextMenuRequested.connect(self._menu)
         self.list.currentItemChanged.connect(self._current_changed)
-        self.list.itemDoubleClicked.connect(lambda it: self.rename(it.data(IdRole)))
         self.undo_label = plain_label(QLabel(self))  # it quotes the chat title
         self.undo_button = QPushButton(self.tr("Undo"), self)
+        self.undo_button.setAccessibleName(self.tr("Undo delete"))
         self.undo_button.clicked.connect(self.undo_delete)
         undo_row = QHBoxLayout()
         undo_row.addWidget(self.undo_label, 1)
@@ -76,18 +253,41 @@ class ConversationList(QWidget):
         it = self.list.currentItem()
         return it.data(IdRole) if it is not None else None
 
+    def group_names(self) -> dict[str, str]:
+        return {"pinned": self.tr("Pinned"), "today": self.tr("Today"), "yesterday": self.tr("Yesterday"),
+                "week": self.tr("Previous 7 days"), "month": self.tr("Previous 30 days"),
+                "older": self.tr("Older")}
+
     def refresh(self, select: str | None = None) -> None:
         """Re-read the list (after a change or a search), keeping or setting the selection."""
+        from assistant.core.conversations.search import matching_lines
+
         keep = select or self.current_id()
+        query = self.search.text().strip()
+        convs = self.backend.store.list(query=query, limit=500)
+        lines = matching_lines(self.backend.store, query, [c.id for c in convs]) if query else {}
+        names = self.group_names()
+        now = self.now()
         self._silent = True
         try:
             self.list.clear()
-            for c in self.backend.store.list(query=self.search.text().strip(), limit=500):
+            previous = None
+            for c in convs:
                 title = self.tr("New chat") if c.title in ("", NEW_CHAT_TITLE) else c.title
+                group = "pinned" if c.pinned else date_group(c.updated, now)
                 it = QListWidgetItem(("📌 " if c.pinned else "") + title)
+                it.setFlags(Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsEditable)
                 it.setData(IdRole, str(c.id))
-                it.setToolTip(plain_tooltip(title))
+                it.setData(TitleRole, title)
+                it.setData(GroupRole, group)
+                it.setData(HeaderRole, names[group] if group != previous else "")
+                line = lines.get(str(c.id), "")
+                it.setData(SnippetRole, line)
+                it.setData(Qt.ItemDataRole.AccessibleTextRole, title + (" — " + line if line else ""))
+                it.setData(Qt.ItemDataRole.AccessibleDescriptionRole, names[group])
+                it.setToolTip(plain_tooltip(title + ("\n" + line if line else "")))
                 self.list.addItem(it)
+                previous = group
                 if str(c.id) == keep:
                     self.list.setCurrentItem(it)
         finally:
@@ -141,16 +341,44 @@ class ConversationList(QWidget):
             self._deleted.remove(conv_id)
         self._undo_box.setVisible(bool(self._deleted))
 
+    def item(self, conv_id: str) -> QListWidgetItem | None:
+        """The row of a chat, or None when it is not listed (deleted, or not found by the search)."""
+        for i in range(self.list.count()):
+            it = self.list.item(i)
+            if it.data(IdRole) == conv_id:
+                return it
+        return None
+
+    def groups(self) -> list[tuple[str, list[str]]]:
+        """What the list shows: (group header, the titles under it) in order."""
+        out: list[tuple[str, list[str]]] = []
+        for i in range(self.list.count()):
+            it = self.list.item(i)
+            if it.data(HeaderRole):
+                out.append((it.data(HeaderRole), []))
+            out[-1][1].append(it.data(TitleRole))
+        return out
+
     def rename(self, conv_id: str, title: str | None = None) -> None:
-        """Rename (asks for the title when none is given)."""
+        """Rename; with no title, the chat's title is edited in place (Enter saves, Esc cancels)."""
         if title is None:
-            conv = self.backend.store.get(conv_id)
-            title, ok = QInputDialog.getText(self, self.tr("Rename chat"), self.tr("Title:"), text=conv.title)
-            if not ok:
-                return
+            it = self.item(conv_id)
+            if it is not None:
+                self.list.setCurrentItem(it)
+                self.list.editItem(it)
+            return
         if title.strip():
             self.backend.store.rename(conv_id, title.strip())
             self.refresh()
+
+    def _renamed_in_place(self, conv_id: str, title: str) -> None:
+        # Called by the delegate while its editor closes: the list is rebuilt once it has.
+        self.backend.store.rename(conv_id, title)
+        it = self.item(conv_id)
+        if it is not None:
+            it.setData(TitleRole, title)
+            it.setText(("📌 " if it.data(GroupRole) == "pinned" else "") + title)
+        QTimer.singleShot(0, self, self.refresh)
 
     def set_pinned(self, conv_id: str, pinned: bool) -> None:
         self.backend.store.set_pinned(conv_id, pinned)
