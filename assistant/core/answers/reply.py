@@ -58,12 +58,20 @@ class Reply:
         support: {"sentences", "supported", "unsupported_numbers" (of ``text``), "mode", "not_found",
             "raw": the same counts for the model's own words}.
         not_found: the answer says the documents do not contain it.
+        reflection: with the chat's ``reflect`` switch, what self-reflection did (else None):
+            ``ran`` False with ``why`` (every sentence supported, stopped...), or ``ran`` True,
+            ``kept`` ("first" or "reflected"), ``why`` ("kept the re-answer: 3 of 3 sentences
+            supported vs 1 of 3"), ``first`` and ``reflected`` ({text, sentences, supported,
+            unsupported_numbers}), ``sentences_used`` (the passage sentences it re-answered from),
+            ``prompt_content`` and ``discarded_message_id`` (the stored sibling branch).
+            The streamed text is the first answer; :attr:`text` is the kept one.
+        model: the model path used.
+        error: the exception that ended the answer, if any.
 
     Stored with the message (when there is a collection): ``stats["support"]`` = :attr:`support`;
     meta ``support`` = :attr:`sentences`, ``grounding`` = :attr:`support`, ``raw_text`` (only
-    when it differs from the content).
-        model: the model path used.
-        error: the exception that ended the answer, if any.
+    when it differs from the content), ``reflection`` ({kept, answer, why, discarded_message_id};
+    on the sibling not kept: {kept: False, answer, why, kept_message_id}).
     """
 
     def __init__(self, hearth: Any, settings: ConversationSettings, history: list[Message], question: str,
@@ -95,6 +103,9 @@ class Reply:
         self.support: dict[str, Any] = {}  # {"sentences", "supported", "unsupported_numbers", "mode", "not_found"}
         self.not_found = False  # the documents do not contain the answer (``text`` says so)
         self._skip_model = False
+        self.reflection: dict[str, Any] | None = None  # see _reflect; None when the chat does not reflect
+        self._reflection_checked: dict[str, Any] = {}  # the model's words -> their sentence support
+        self._discarded: dict[str, Any] | None = None  # the answer not kept by the reflection
         block = None
         if settings.collection:
             from assistant.core.knowledge import NO_RELEVANT_PASSAGES, build_context_block
@@ -197,7 +208,9 @@ class Reply:
                         if drain is not None:
                             drain()
                 self.stats = self._stream.stats
-            status = "stopped" if (self.stats and self.stats.stopped) or self._cancelled.is_set() else "complete"
+                status = "stopped" if (self.stats and self.stats.stopped) or self._cancelled.is_set() else "complete"
+                if status == "complete" and self.settings.reflect and self.settings.collection:
+                    self._reflect()
         except GeneratorExit:  # the consumer stopped reading (a client went away): a stop, not an error
             status = "stopped"
             self.stats = getattr(self._stream, "stats", None)
@@ -208,6 +221,64 @@ class Reply:
         finally:
             self._finished = True
             self._finish(status)
+
+    def _reflect(self) -> None:
+        """Self-reflection (the chat's ``reflect`` switch; see :mod:`.reflection`), in the engine turn.
+
+        When a sentence of the finished answer has no supporting passage, the model answers once
+        more from the supporting passage sentences only; the better-supported answer becomes
+        :attr:`text` (and :attr:`stats`) and the other is kept for :meth:`_finish` (a sibling
+        branch in a stored chat). A stop during the re-answer keeps the first answer.
+        """
+        from . import reflection, support
+
+        embed = self._embed()
+        first = reflection.Candidate(self.text, support.check_support(self.text, self.passages, embed))
+        self._reflection_checked[self.text] = first.sentences
+        if not any(s.checked and not s.supported for s in first.sentences):
+            self.reflection = {"ran": False, "why": "every sentence of the answer is supported"}
+            return
+        chosen = reflection.supporting_sentences(self.question, self.text, self.passages, embed)
+        if not chosen:
+            self.reflection = {"ran": False, "why": "no passage sentence to answer from"}
+            return
+        messages = build_messages(None, self.messages[:-1], self.question, reflection.context_block(chosen))
+        stream = self._stream = self.hearth.engine_for(self.model).chat(messages, self.sampling,
+                                                                       conversation_id=self.conversation_key)
+        second_text = ""
+        done = False
+        try:
+            for chunk in stream:
+                second_text += chunk
+            done = True
+        finally:
+            if not done:
+                stream.cancel()
+                drain = getattr(stream, "drain", None)
+                if drain is not None:
+                    drain()
+        second_stats = stream.stats
+        if self._cancelled.is_set() or (second_stats is not None and second_stats.stopped):
+            self.reflection = {"ran": False, "why": "stopped while re-answering; the first answer is kept"}
+            return
+        second = reflection.Candidate(second_text, support.check_support(second_text, self.passages, embed))
+        self._reflection_checked[second_text] = second.sentences
+        kept, why = reflection.choose(first, second)
+        self.reflection = {
+            "ran": True, "kept": kept, "why": why,
+            "first": {"text": first.text, **first.counts},
+            "reflected": {"text": second.text, **second.counts},
+            "sentences_used": [p.text for p in chosen],
+            "prompt_content": messages[-1].content,
+            "discarded_message_id": None,
+        }
+        first_stats = self.stats
+        if kept == "reflected":
+            self.text, self.stats = second_text, second_stats
+            self._discarded = {"raw": first.text, "stats": first_stats, "role": "first"}
+        else:
+            self._discarded = {"raw": second.text, "stats": second_stats, "role": "reflected"}
+        log.info("self-reflection: %s", why)
 
     def _not_found_without_model(self) -> Iterator[str]:
         """No passage is relevant enough: say so without asking the model (see :mod:`.grounding`)."""
@@ -230,53 +301,61 @@ class Reply:
 
     def _check(self, status: str, no_relevant: bool) -> None:
         """Sentence support, the grounding mode's answer, and the citations that follow from them."""
+        checked = self._reflection_checked.get(self.text) if not no_relevant else None
+        for key, value in self._checked(self.text, status, no_relevant, checked).items():
+            setattr(self, key, value)
+
+    def _checked(self, raw: str, status: str, no_relevant: bool, checked: Any = None) -> dict[str, Any]:
+        """What the user sees of the model's words ``raw``: text, raw_text, not_found, sentences,
+        support and citations (``checked``: ``raw``'s sentence support, if already known)."""
         from assistant.core.knowledge import citations_in_answer
         from assistant.core.knowledge.injection import neutralise
 
         from . import grounding, support
 
         mode = self.settings.grounding
-        self.raw_text = "" if no_relevant else self.text
-        checked: list[support.SentenceSupport] = []
+        text, raw_text, not_found = raw, "" if no_relevant else raw, False
         if not no_relevant:
             embed = self._embed()
-            checked = support.check_support(self.text, self.passages, embed)
+            if checked is None:
+                checked = support.check_support(raw, self.passages, embed)
             raw_summary = support.summary(checked)
             if status == "complete":
-                outcome = grounding.apply(mode, self.question, self.text, checked)
-                self.not_found = outcome.not_found
-                if outcome.text != self.text:
-                    self.text = outcome.text
+                outcome = grounding.apply(mode, self.question, raw, checked)
+                not_found = outcome.not_found
+                if outcome.text != raw:
+                    text = outcome.text
                     checked = [] if outcome.not_found else support.check_support(outcome.body, self.passages, embed)
         else:
-            self.not_found = True
+            not_found, checked = True, []
             raw_summary = support.summary([])
-        self.sentences = [c.as_dict() for c in checked]
-        self.support = {**support.summary(checked), "mode": mode, "not_found": self.not_found,
-                        "raw": raw_summary}
+        sentences = [c.as_dict() for c in checked]
+        summary = {**support.summary(checked), "mode": mode, "not_found": not_found, "raw": raw_summary}
         by_number = {n: p for n, p in enumerate(self.passages, 1)}
         order: list[int] = []
         for c in checked:
             if c.source and c.source["number"] not in order:
                 order.append(c.source["number"])
         if mode == "off":
-            order += [c.number for c in citations_in_answer(self.raw_text, self.passages) if c.number not in order]
-        shown = list(order) if not self.not_found else list(by_number)
+            order += [c.number for c in citations_in_answer(raw_text, self.passages) if c.number not in order]
+        shown = list(order) if not not_found else list(by_number)
         for n in by_number:  # a passage that tried to give orders is listed, flagged, even if not cited
             if n not in shown and neutralise(by_number[n].text).flagged:
                 shown.append(n)
-        self.citations = []
+        citations = []
         for n in shown:
             p = by_number[n]
             p.citation.number = n
             c = dict(asdict(p.citation), cited=n in order)
-            quotes = [s["source"]["quote"] for s in self.sentences if s["source"] and s["source"]["number"] == n]
+            quotes = [s["source"]["quote"] for s in sentences if s["source"] and s["source"]["number"] == n]
             if quotes:
                 c["quotes"] = quotes
             flagged = neutralise(p.text)
             if flagged.flagged:
                 c["injection"], c["injection_quotes"] = True, flagged.quotes
-            self.citations.append(c)
+            citations.append(c)
+        return {"text": text, "raw_text": raw_text, "not_found": not_found, "sentences": sentences,
+                "support": summary, "citations": citations}
 
     def _embed(self) -> Any:
         """The knowledge base's embedder (None: support is checked on words only)."""
@@ -297,11 +376,48 @@ class Reply:
             extra = {"support": self.sentences, "grounding": self.support}
             if self.raw_text != self.text:
                 extra["raw_text"] = self.raw_text
+        if self.reflection is not None and self.reflection.get("ran"):
+            r = self.reflection
+            extra["reflection"] = self._stored_reflection()
+            if r["kept"] == "reflected":
+                extra["reflection_prompt"] = r["prompt_content"]
         if self._store is not None:
             stats = asdict(self.stats) if self.stats else {}
             if self.support:
                 stats["support"] = self.support
             self._store.update_message(self.message_id, content=self.text, status=status, stats=stats,
                                        citations=self.citations, meta=extra or None)
+            if self._discarded is not None and status == "complete":
+                self._store_discarded()
             if status == "complete":
                 self.hearth.auto_title(self.conv_id)
+
+    def _store_discarded(self) -> None:
+        """The answer the reflection did not keep, as a sibling branch of the kept one (not shown)."""
+        d, r = self._discarded or {}, self.reflection or {}
+        try:
+            seen = self._checked(d["raw"], "complete", False, self._reflection_checked.get(d["raw"]))
+        except Exception:  # stored unchecked rather than lost
+            log.exception("checking the answer the reflection did not keep failed")
+            seen = {"text": d["raw"], "raw_text": d["raw"], "sentences": [], "support": {}, "citations": []}
+        stats = asdict(d["stats"]) if d.get("stats") else {}
+        if seen["support"]:
+            stats["support"] = seen["support"]
+        meta: dict[str, Any] = {"model": self.model, "adapters": self.settings.adapters,
+                                "reflection": {"kept": False, "answer": d["role"], "why": r.get("why", ""),
+                                               "kept_message_id": self.message_id},
+                                "support": seen["sentences"], "grounding": seen["support"]}
+        if seen["raw_text"] != seen["text"]:
+            meta["raw_text"] = seen["raw_text"]
+        if d["role"] == "reflected":
+            meta["reflection_prompt"] = r.get("prompt_content", "")
+        msg = self._store.add_message(self.conv_id, "assistant", seen["text"], parent_id=self.user_msg.id,
+                                      stats=stats, citations=seen["citations"], meta=meta)
+        self._store.switch_branch(self.message_id)  # the kept answer stays the one shown
+        self._store.update_message(self.message_id, meta={"reflection": {**self._stored_reflection(),
+                                                                         "discarded_message_id": msg.id}})
+        r["discarded_message_id"] = msg.id
+
+    def _stored_reflection(self) -> dict[str, Any]:
+        r = self.reflection or {}
+        return {"kept": True, "answer": r.get("kept"), "why": r.get("why", "")}
