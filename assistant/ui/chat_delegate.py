@@ -22,7 +22,8 @@ from typing import Any
 
 from PySide6.QtCore import QBuffer, QByteArray, QEvent, QIODevice, QPointF, QRect, QRectF, QSize, Qt, QUrl, Signal
 from PySide6.QtGui import (QAbstractTextDocumentLayout, QColor, QFont, QFontMetrics, QHelpEvent, QImage,
-                           QImageReader, QMouseEvent, QPainter, QPalette, QTextBlockFormat, QTextCursor,
+                           QImageReader, QMouseEvent, QPainter, QPalette, QPen, QTextBlockFormat, QTextCharFormat,
+                           QTextCursor,
                            QTextDocument, QTextFormat)
 from PySide6.QtWidgets import QApplication, QStyle, QStyledItemDelegate, QStyleOptionViewItem, QToolTip
 
@@ -35,6 +36,8 @@ log = logging.getLogger("assistant.ui")
 
 CODE_FENCE = re.compile(r"```[^\n]*\n(.*?)```", re.S)
 MARGIN, PAD, GAP = 10, 10, 4
+SOURCE_INDENT = 16  # passages under their file's entry
+UNSUPPORTED_COLOUR = QColor("#d35400")  # the wavy line under a sentence no passage supports
 
 MAX_IMAGE_BYTES = 1 << 20  # an inline data: image larger than this (decoded) is not shown
 MAX_IMAGE_SIDE = 4096  # nor one whose pixels would take more memory than a page of text should
@@ -160,6 +163,10 @@ def stats_line(stats: dict[str, Any] | None) -> str:
     if not stats:
         return ""
     parts = []
+    support = stats.get("support")
+    if isinstance(support, dict) and support.get("sentences"):
+        parts.append(QApplication.translate("Chat", "%d of %d sentences supported")
+                     % (support.get("supported", 0), support["sentences"]))
     if stats.get("tokens_per_s"):
         parts.append(QApplication.translate("Chat", "%.1f tok/s") % stats["tokens_per_s"])
     if stats.get("ttft_s"):
@@ -188,6 +195,12 @@ def thinking_label(item: ChatItem, reasoning: str) -> str:
 def answer_text(item: ChatItem) -> str:
     """What a message shows (and Copy copies) as its answer: the reasoning taken out."""
     return strip_reasoning(item.content) if item.role == "assistant" else item.content
+
+
+def is_rateable(item: ChatItem) -> bool:
+    """Whether an answer can get 👍/👎: it is finished and stored (not being written, not failed)."""
+    return (item.role == "assistant" and item.status in ("complete", "stopped") and bool(item.content)
+            and not item.id.startswith("pending"))
 
 
 def is_cited(c: dict[str, Any]) -> bool:
@@ -220,6 +233,101 @@ def citation_label(c: dict[str, Any]) -> str:
     if first:
         label += " · “" + first + "”"
     return label
+
+
+def passage_label(c: dict[str, Any]) -> str:
+    """A passage under its file's entry (sources grouped by file): "[2] page 3 · “First line…”"."""
+    num = c.get("number") if is_cited(c) else None
+    parts = [f"[{num}]"] if num else []
+    page = citation_page(c)
+    heading = " ".join(str(c.get("heading") or "").split())
+    if page:
+        parts.append(QApplication.translate("Chat", "page %d") % page)
+    elif heading:
+        parts.append("› " + (heading[:60] + "…" if len(heading) > 60 else heading))
+    first = first_line(str(c.get("snippet") or ""), heading)
+    label = " ".join(parts)
+    if first:
+        label += (" · " if label else "") + "“" + first + "”"
+    return label or "…"
+
+
+def source_groups(citations: list[dict[str, Any]], indices: list[int]) -> list[tuple[str, list[int]]]:
+    """The citations at ``indices`` grouped by file, in order of first mention: [(path, [index, ...])]."""
+    groups: dict[str, list[int]] = {}
+    for i in indices:
+        groups.setdefault(str(citations[i].get("source_path", "")), []).append(i)
+    return list(groups.items())
+
+
+NOT_FOUND_TIP = "Not found in your documents"
+
+
+def unsupported_tooltip(s: dict[str, Any]) -> str:
+    """What hovering an unsupported sentence says, with the reason when there is a precise one."""
+    lines = [QApplication.translate("Chat", NOT_FOUND_TIP)]
+    detail = str(s.get("detail") or "")[:120]
+    reason = s.get("reason")
+    if reason == "number" and detail:
+        lines.append(QApplication.translate("Chat", "The number %s is in none of the passages.") % detail)
+    elif reason == "name" and detail:
+        lines.append(QApplication.translate("Chat", "The name %s is in none of the passages.") % detail)
+    elif reason == "url" and detail:
+        lines.append(QApplication.translate("Chat", "The link %s is in none of the passages.") % detail)
+    elif reason == "instruction":
+        lines.append(QApplication.translate("Chat", "It repeats an instruction found inside a document."))
+    return "\n".join(lines)
+
+
+_MARKER = re.compile(r"\[\d+\]")
+
+
+def _key_chars(text: str) -> tuple[str, list[int]]:
+    """The letters and digits of ``text`` lower-cased, with their positions ([n] markers left out).
+
+    Sentences are found in the laid-out document by these alone: Markdown changes the
+    punctuation, spacing and emphasis marks of the stored text but not its words.
+    """
+    skip = set()
+    for m in _MARKER.finditer(text):
+        skip.update(range(m.start(), m.end()))
+    keep = [(ch.lower() if len(ch.lower()) == 1 else ch, i) for i, ch in enumerate(text)
+            if ch.isalnum() and i not in skip]
+    return "".join(c for c, _i in keep), [i for _c, i in keep]
+
+
+def mark_unsupported(doc: QTextDocument, support: list[dict[str, Any]], colour: QColor) -> list[tuple[int, int, int]]:
+    """Underline (wavy) the sentences that were checked and not supported; their spans in ``doc``.
+
+    Returns:
+        [(start, end, index into ``support``)] in document positions.
+    """
+    wanted = [(k, s) for k, s in enumerate(support) if s.get("checked", True) and not s.get("supported", True)]
+    if not wanted:
+        return []
+    keys, where = _key_chars(doc.toPlainText())
+    out: list[tuple[int, int, int]] = []
+    at = 0
+    fmt = QTextCharFormat()
+    fmt.setUnderlineStyle(QTextCharFormat.UnderlineStyle.WaveUnderline)
+    fmt.setUnderlineColor(colour)
+    for k, s in wanted:
+        needle, _pos = _key_chars(str(s.get("text") or ""))
+        if not needle:
+            continue
+        found = keys.find(needle, at)
+        if found < 0:
+            found = keys.find(needle)
+        if found < 0:
+            continue  # not on screen as written (e.g. inside a table): left unmarked
+        at = found + len(needle)
+        start, end = where[found], where[found + len(needle) - 1] + 1
+        cur = QTextCursor(doc)
+        cur.setPosition(start)
+        cur.setPosition(end, QTextCursor.MoveMode.KeepAnchor)
+        cur.mergeCharFormat(fmt)
+        out.append((start, end, k))
+    return out
 
 
 def first_line(passage: str, heading: str = "", limit: int = 90) -> str:
@@ -266,6 +374,9 @@ class _Layout:
     # fenced code: (copy button, the block's area, its text, whether long lines are cut off)
     code: list[tuple[QRect, QRect, str, bool]] = field(default_factory=list)
     cite_rects: list[tuple[QRect, int]] = field(default_factory=list)
+    cite_labels: dict[int, str] = field(default_factory=dict)  # citation index -> its text when not citation_label
+    file_heads: list[tuple[QRect, str, bool]] = field(default_factory=list)  # (rect, file path, cited)
+    unsupported: list[tuple[int, int, int]] = field(default_factory=list)  # (doc start, end, support index)
     uncited_y: int = -1  # where the "Retrieved, not cited" label is drawn (-1: none)
     stats: str = ""
     stats_y: int = 0
@@ -278,7 +389,8 @@ class MessageDelegate(QStyledItemDelegate):
     Signals:
         action(str, str, int): (action name, message id, argument). Names: ``copy``,
             ``copy_code``, ``regenerate``, ``edit``, ``delete``, ``prev_branch``,
-            ``next_branch``, ``citation`` (argument: citation index).
+            ``next_branch``, ``citation`` (argument: citation index), ``rate_up``, ``rate_down``,
+            ``better`` (write a better answer), ``copy_block`` (argument: code block index).
     """
 
     action = Signal(str, str, int)
@@ -319,6 +431,9 @@ class MessageDelegate(QStyledItemDelegate):
         if item.status != "streaming":
             if item.role == "assistant":
                 acts.append(("regenerate", QApplication.translate("Chat", "Regenerate")))
+                if is_rateable(item):
+                    acts += [("rate_up", "👍"), ("rate_down", "👎"),
+                             ("better", QApplication.translate("Chat", "Write a better answer…"))]
             if item.role == "user":
                 acts.append(("edit", QApplication.translate("Chat", "Edit")))
             acts.append(("delete", QApplication.translate("Chat", "Delete")))
@@ -331,7 +446,9 @@ class MessageDelegate(QStyledItemDelegate):
         # The key is the content itself, so reloading the same messages reuses their layouts.
         return (item.id, hash(item.content), item.status, item.branch, item.branches, self._dark(),
                 tuple(is_cited(c) for c in item.citations), stats_line(item.stats), item.error, width,
-                item.thinking_open, item.reasoning_tokens, round(item.reasoning_s, 1))
+                item.thinking_open, item.reasoning_tokens, round(item.reasoning_s, 1), item.rating,
+                tuple((s.get("start"), s.get("supported"), s.get("checked")) for s in item.support),
+                tuple(str(c.get("source_path", "")) for c in item.citations))
 
     def size_for(self, item: ChatItem) -> QSize:
         """The row's size at the view's current width (served as the model's SizeHintRole).
@@ -365,6 +482,7 @@ class MessageDelegate(QStyledItemDelegate):
                                              if item.status == "streaming" and not reasoning else ""))
         _style_code_blocks(doc)
         groups = highlight(doc, self._dark(), code_blocks(content))
+        unsupported = mark_unsupported(doc, item.support, UNSUPPORTED_COLOUR) if item.role == "assistant" else []
         doc.setTextWidth(inner)
         header = QApplication.translate("Chat", "You") if item.role == "user" else QApplication.translate("Chat", "Hearth")
         if item.status == "stopped":
@@ -393,7 +511,7 @@ class MessageDelegate(QStyledItemDelegate):
         doc_top = y
         y = doc_top + int(doc.size().height()) + GAP
         lay = _Layout(height=0, doc=doc, header=header, doc_top=doc_top, thinking=thinking,
-                      thinking_rect=thinking_rect, thinking_doc=thinking_doc)
+                      thinking_rect=thinking_rect, thinking_doc=thinking_doc, unsupported=unsupported)
         copy_word = QApplication.translate("Chat", "Copy")
         for g in groups:
             dl = doc.documentLayout()
@@ -410,11 +528,25 @@ class MessageDelegate(QStyledItemDelegate):
             if group is uncited and uncited:
                 lay.uncited_y = y
                 y += small.height() + 2
-            for i in group:
-                c = item.citations[i]
-                r = QRect(x0, y, min(inner, small.horizontalAdvance(citation_label(c)) + 4), small.height())
-                lay.cite_rects.append((r, i))
+            for path, members in source_groups(item.citations, group):
+                if len(members) == 1:  # one passage of this file: one line, as before
+                    c = item.citations[members[0]]
+                    r = QRect(x0, y, min(inner, small.horizontalAdvance(citation_label(c)) + 4), small.height())
+                    lay.cite_rects.append((r, members[0]))
+                    y += small.height() + 2
+                    continue
+                # several passages of one file: the file once, its passages under it
+                name = os.path.basename(path) or "?"
+                lay.file_heads.append((QRect(x0, y, min(inner, small.horizontalAdvance(name) + 4), small.height()),
+                                       path, group is cited))
                 y += small.height() + 2
+                for i in members:
+                    label = passage_label(item.citations[i])
+                    lay.cite_labels[i] = label
+                    r = QRect(x0 + SOURCE_INDENT, y, min(inner - SOURCE_INDENT, small.horizontalAdvance(label) + 4),
+                              small.height())
+                    lay.cite_rects.append((r, i))
+                    y += small.height() + 2
         lay.stats = stats_line(item.stats) if item.role == "assistant" else ""
         if item.error:
             lay.stats = item.error
@@ -504,13 +636,21 @@ class MessageDelegate(QStyledItemDelegate):
                              uncited_label())
         italic = QFont(small)
         italic.setItalic(True)
+        for rect, path, cited in lay.file_heads:
+            painter.setFont(small if cited else italic)
+            painter.setPen(text_col if cited else muted)
+            painter.drawText(rect.translated(ox, oy), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                             sfm.elidedText(os.path.basename(path) or "?", Qt.TextElideMode.ElideRight, rect.width()))
         for rect, i in lay.cite_rects:
             cited = is_cited(item.citations[i])
             painter.setFont(small if cited else italic)
             painter.setPen(link if cited else muted)
+            label = lay.cite_labels.get(i) or citation_label(item.citations[i])
+            if i in lay.cite_labels:  # a passage under its file: a guide line on its left
+                painter.fillRect(QRect(rect.left() - SOURCE_INDENT + 4, rect.top(), 2, rect.height()).translated(ox, oy),
+                                 _mix(base, text_col, 0.25))
             painter.drawText(rect.translated(ox, oy), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-                             sfm.elidedText(citation_label(item.citations[i]), Qt.TextElideMode.ElideRight,
-                                            rect.width()))
+                             sfm.elidedText(label, Qt.TextElideMode.ElideRight, rect.width()))
         painter.setFont(small)
         if lay.stats:
             painter.setPen(QColor("#c0392b") if item.error else muted)
@@ -519,6 +659,10 @@ class MessageDelegate(QStyledItemDelegate):
                                             r.width() - 2 * (MARGIN + PAD)))
         hovered = bool(option.state & QStyle.StateFlag.State_MouseOver)
         for name, label, rect in lay.actions:
+            if name == f"rate_{item.rating}":  # the chosen thumb is shown as selected
+                painter.setPen(QPen(link, 1.2))
+                painter.setBrush(_mix(base, link, 0.22))
+                painter.drawRoundedRect(QRectF(rect.translated(ox, oy)).adjusted(1, 0, -1, 0), 5, 5)
             inactive = name == "branch_label" or (self.busy and name in self.BUSY_ACTIONS)
             painter.setPen(link if hovered and not inactive else (_mix(base, text_col, 0.3) if inactive and
                                                                   name != "branch_label" else muted))
@@ -557,6 +701,19 @@ class MessageDelegate(QStyledItemDelegate):
             return citation_tooltip(item.citations[hit[1]])
         if hit is not None and hit[0] == "copy_block":
             return QApplication.translate("Chat", "Copy this code")
+        if hit is not None and hit[0] in ("rate_up", "rate_down", "better"):
+            return rating_tooltip(hit[0], item.rating)
+        lay = self.layout_for(item, width, font)
+        for rect, path, _cited in lay.file_heads:
+            if rect.contains(pos):
+                return path
+        if lay.unsupported:
+            x0 = MARGIN + PAD
+            at = lay.doc.documentLayout().hitTest(QPointF(pos.x() - x0, pos.y() - lay.doc_top),
+                                                  Qt.HitTestAccuracy.ExactHit)
+            for start, end, k in lay.unsupported:
+                if start <= at < end:
+                    return unsupported_tooltip(item.support[k])
         for _button, area, text, clipped in self.layout_for(item, width, font).code:
             if clipped and area.contains(pos):
                 return text  # lines too long for the bubble are cut off: the whole block is here
@@ -594,6 +751,19 @@ class MessageDelegate(QStyledItemDelegate):
             n = int(name.split(":", 1)[1])
             return next((r for r, i in lay.cite_rects if i == n), None)
         return next((r for n, _l, r in lay.actions if n == name), None)
+
+
+def rating_tooltip(name: str, rating: str) -> str:
+    """What hovering 👍, 👎 or "Write a better answer…" says."""
+    if name == "better":
+        return QApplication.translate("Chat", "Rate this answer 👎 and write what it should have said "
+                                              "(kept for exports and evaluation sets)")
+    chosen = name == f"rate_{rating}"
+    if name == "rate_up":
+        return (QApplication.translate("Chat", "You rated this answer good (click to take it back)") if chosen
+                else QApplication.translate("Chat", "Good answer"))
+    return (QApplication.translate("Chat", "You rated this answer bad (click to take it back)") if chosen
+            else QApplication.translate("Chat", "Bad answer"))
 
 
 def uncited_label() -> str:

@@ -36,6 +36,11 @@ class ChatItem:
     thinking_open: bool = False  # the reasoning section is expanded
     reasoning_tokens: int = 0  # counted while it streamed (0: estimated from the text)
     reasoning_s: float = 0.0
+    rating: str = ""  # the user's 👍 ("up") or 👎 ("down") on this answer, "" when not rated
+    better: str = ""  # the better answer the user wrote for it
+    # each sentence's support against the passages (meta "support": text, start, end, supported,
+    # checked, reason, detail, source), empty when the answer was not checked
+    support: list[dict[str, Any]] = field(default_factory=list)
     # the row's size as last laid out, and the width it was laid out for (see TranscriptModel.data)
     size: Any = field(default=None, repr=False, compare=False)
     size_width: int = field(default=0, repr=False, compare=False)
@@ -48,7 +53,8 @@ class ChatItem:
         return cls(id=str(m.id), role=m.role, content=m.content or "", status=m.status or "complete",
                    stats=stats, citations=cites, branch=branch, branches=branches,
                    reasoning_tokens=int(meta.get("reasoning_tokens") or 0),
-                   reasoning_s=float(meta.get("reasoning_s") or 0.0))
+                   reasoning_s=float(meta.get("reasoning_s") or 0.0),
+                   support=[s for s in meta.get("support") or [] if isinstance(s, dict)])
 
 
 class TranscriptModel(QAbstractListModel):

@@ -60,6 +60,7 @@ class ChatView(QWidget):
         needConversation(): the user typed with no conversation open (the window creates one).
         templateApplied(str): a template changed this conversation's settings.
         citationOpened(str, int): a cited file was handed to the system's viewer (path, page or 0).
+        feedbackSaved(str, str): a rating was stored (message id, "up", "down" or "" when taken back).
     """
 
     answerFinished = Signal(str)
@@ -67,6 +68,7 @@ class ChatView(QWidget):
     needConversation = Signal()
     templateApplied = Signal(str)
     citationOpened = Signal(str, int)
+    feedbackSaved = Signal(str, str)
     FLUSH_MS = 50
 
     def __init__(self, backend: Any, tasks: Tasks, bridge: Bridge, parent: QWidget | None = None) -> None:
@@ -134,6 +136,7 @@ class ChatView(QWidget):
         self._reply: Any = None
         self._reply_conv: str | None = None
         self.viewer: Any = None  # the last source viewer opened (a citation clicked)
+        self.feedback_dialog: Any = None  # the last "Write a better answer" dialog opened
         self._attach_template_picker()
         self._update_empty()
 
@@ -168,6 +171,7 @@ class ChatView(QWidget):
             self.model.set_items([])
         else:
             store = self.backend.store
+            ratings = self._ratings(self.conv_id)
             items = []
             for m in store.thread(self.conv_id):
                 if m.role == "system":
@@ -176,6 +180,8 @@ class ChatView(QWidget):
                 ids = [str(s.id) for s in sibs]
                 pos = ids.index(str(m.id)) + 1 if str(m.id) in ids else 1
                 items.append(ChatItem.from_stored(m, pos, max(1, len(ids))))
+            for item in items:  # the user's 👍/👎 on each answer, as last given
+                item.rating, item.better = ratings.get(item.id, ("", ""))
             if self._job is not None and self._reply_conv == self.conv_id and items:
                 items[-1].status = "streaming"
             self.model.set_items(items)
@@ -374,7 +380,8 @@ class ChatView(QWidget):
                     self.model.update(row, content=fresh.content, status=fresh.status, stats=fresh.stats,
                                       reasoning_tokens=fresh.reasoning_tokens or item.reasoning_tokens,
                                       reasoning_s=fresh.reasoning_s or item.reasoning_s,
-                                      citations=fresh.citations, error=in_words(error) if error else "")
+                                      citations=fresh.citations, support=fresh.support,
+                                      error=in_words(error) if error else "")
                 elif row >= 0:
                     self.model.update(row, status="error" if error else "complete")
         self.answerFinished.emit(conv or "")
@@ -468,6 +475,81 @@ class ChatView(QWidget):
             self.switch_branch(message_id, -1 if name == "prev_branch" else 1)
         elif name == "citation" and 0 <= arg < len(item.citations):
             self.open_citation(item.citations[arg])
+        elif name in ("rate_up", "rate_down"):
+            rating = "up" if name == "rate_up" else "down"
+            if item.rating == rating:
+                self.rate(message_id, "")  # clicking the chosen thumb again takes the rating back
+            else:  # a better answer already written stays with a 👎
+                self.rate(message_id, rating, item.better if rating == "down" else "")
+        elif name == "better":
+            self.write_better_answer(message_id)
+
+    # feedback --------------------------------------------------------------------------------
+    def _ratings(self, conv_id: str) -> dict[str, tuple[str, str]]:
+        from assistant.core.evals.feedback import open_store
+
+        try:
+            with open_store(self.backend) as fb:
+                return fb.ratings(conv_id)
+        except Exception as e:  # the chat still shows; the thumbs just look unrated
+            log.warning("cannot read the ratings of this chat: %s", e, exc_info=True)
+            return {}
+
+    def rate(self, message_id: str, rating: str, better: str = "") -> None:
+        """Store 👍 ("up") or 👎 ("down", optionally with a better answer), or take the rating back ("").
+
+        The thumb shows as chosen at once; storing (with the answer's full context, which reads
+        the model file's checksum) runs in a worker, and a failure puts the old rating back.
+        """
+        from assistant.core.evals.feedback import open_store
+
+        row = self.model.row_of(message_id)
+        if row < 0:
+            return
+        item = self.model.item(row)
+        before = (item.rating, item.better)
+        self.model.update(row, rating=rating, better=better if rating == "down" else "")
+        backend = self.backend
+
+        def store() -> None:
+            with open_store(backend) as fb:
+                if rating:
+                    fb.add(backend, message_id, rating, better or None)
+                else:
+                    fb.remove(message_id)
+
+        def failed(e: BaseException) -> None:
+            r = self.model.row_of(message_id)
+            if r >= 0:
+                self.model.update(r, rating=before[0], better=before[1])
+            self.show_error(self.tr("Your rating was not kept: %s") % in_words(e))
+
+        def stored(_r: Any) -> None:
+            self.status.setText(self.tr("Thanks: 👍 kept with the question and its passages.") if rating == "up" else
+                                self.tr("Thanks: 👎 and your better answer kept with the question and its "
+                                        "passages.") if rating and better else
+                                self.tr("Thanks: 👎 kept with the question and its passages.") if rating else
+                                self.tr("Rating taken back."))
+            self.feedbackSaved.emit(message_id, rating)
+
+        self.tasks.start(store, done=stored, error=failed)
+
+    def write_better_answer(self, message_id: str) -> Any:
+        """Open the "Write a better answer" dialog for an answer (Save stores it with a 👎)."""
+        from assistant.ui.feedback_dialog import BetterAnswerDialog
+
+        row = self.model.row_of(message_id)
+        if row < 0:
+            return None
+        item = self.model.item(row)
+        question = next((self.model.item(r).content for r in range(row - 1, -1, -1)
+                         if self.model.item(r).role == "user"), "")
+        dialog = BetterAnswerDialog(question, answer_text(item), item.better, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.accepted.connect(lambda: self.rate(message_id, "down", dialog.text()))
+        self.feedback_dialog = dialog
+        dialog.open()
+        return dialog
 
     def switch_branch(self, message_id: str, step: int) -> None:
         """Show the previous (-1) or next (+1) version of a message."""

@@ -94,3 +94,21 @@ def test_cli_add_and_export(hearth, tmp_path, monkeypatch, capsys):
     assert args.func(args) == 0
     (line,) = capsys.readouterr().out.splitlines()
     assert json.loads(line)["messages"][-1] == {"role": "assistant", "content": "Hi!"}
+
+
+def test_a_rating_can_be_read_changed_and_taken_back(hearth):
+    from assistant.core.evals.feedback import open_store
+
+    conv = hearth.new_conversation(settings=ConversationSettings(model=hearth.model))
+    reply = hearth.reply(conv.id, "What is the monthly rent?")
+    reply.run()
+    with open_store(hearth) as store:
+        assert store.get(reply.message_id) is None and store.ratings(conv.id) == {}
+        store.add(hearth, reply.message_id, "down", "900 euros.")
+    with open_store(hearth) as store:  # kept on disk
+        assert store.ratings(conv.id) == {reply.message_id: ("down", "900 euros.")}
+        store.add(hearth, reply.message_id, "up")  # changed: replaces the earlier rating
+        fb = store.get(reply.message_id)
+        assert fb is not None and fb.rating == "up" and fb.better == "" and len(store.list()) == 1
+        assert store.remove(reply.message_id) and not store.remove(reply.message_id)
+        assert store.get(reply.message_id) is None

@@ -126,6 +126,25 @@ class FeedbackStore:
                               json.dumps(ctx, ensure_ascii=False)))
         return fb
 
+    def get(self, message_id: str) -> Feedback | None:
+        """The rating of one answer, or None."""
+        with self._lock:
+            r = self._db.execute("SELECT * FROM feedback WHERE message_id = ?", (message_id,)).fetchone()
+        return Feedback(r[0], r[1], r[2], r[3], r[4], json.loads(r[5])) if r else None
+
+    def ratings(self, conversation_id: str) -> dict[str, tuple[str, str]]:
+        """{answer message id: (rating, better answer)} for one conversation (what the window shows)."""
+        with self._lock:
+            rows = self._db.execute("SELECT message_id, rating, better FROM feedback WHERE conversation_id = ?",
+                                    (conversation_id,)).fetchall()
+        return {r[0]: (r[1], r[2]) for r in rows}
+
+    def remove(self, message_id: str) -> bool:
+        """Take back the rating of an answer; whether there was one."""
+        with self._lock:
+            cur = self._db.execute("DELETE FROM feedback WHERE message_id = ?", (message_id,))
+        return cur.rowcount > 0
+
     def list(self, since: float | None = None) -> list[Feedback]:
         """Ratings, oldest first (``since``: a Unix time)."""
         with self._lock:
@@ -135,6 +154,17 @@ class FeedbackStore:
 
     def close(self) -> None:
         self._db.close()
+
+    def __enter__(self) -> "FeedbackStore":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+
+def open_store(hearth: Any) -> FeedbackStore:
+    """The feedback store of a Hearth home (``feedback.db`` in its data folder); close it after use."""
+    return FeedbackStore(Path(hearth.paths.data) / "feedback.db")
 
 
 def parse_since(text: str | None) -> float | None:
