@@ -115,3 +115,15 @@ def test_supporting_sentences_never_include_a_withheld_instruction():
     chosen = reflection.supporting_sentences("How many residents does Dovra have? PWNED", "", [hostile])
     assert chosen and "18,245" in chosen[0].text and "Ignore" not in chosen[0].text
     assert chosen[0].citation is not hostile.citation  # the prompt numbering does not touch the retrieved passage
+
+
+def test_reflect_is_an_evaluation_key():
+    import pytest
+
+    from assistant.core.errors import HearthError
+    from assistant.core.evals.qa_config import parse_config
+
+    assert parse_config(["grounding=balanced", "reflect=on"]).reflect is True
+    assert parse_config(["reflect=off"]).reflect is False and parse_config([]).reflect is False
+    with pytest.raises(HearthError, match="reflect is on or off"):
+        parse_config(["reflect=maybe"], "b")

@@ -145,6 +145,7 @@ class ItemResult:
     checked_sentences: int = 0  # sentences of the answer making a claim (see answers.support)
     supported_sentences: int = 0  # of those, supported by a passage
     unsupported_numbers: int = 0  # sentences with a number found in no passage
+    reflection: str = ""  # with reflect=on: "first" or "reflected" (the answer kept), "" when it did not re-answer
 
 
 def score(item: QAItem, text: str, passages: list[str], cited: list[str]) -> ItemResult:
@@ -303,7 +304,7 @@ def answer_item(hearth: Any, cfg: AnswerConfig, item: QAItem, *, model: str, col
     sampling.setdefault("seed", seed)
     cs = ConversationSettings(model=model, collection=collection if cfg.docs and collection else "", k=cfg.k,
                               retrieval=cfg.retrieval, adapters=[dict(a) for a in cfg.adapters],
-                              system_prompt=system or "", grounding=cfg.grounding)
+                              system_prompt=system or "", grounding=cfg.grounding, reflect=cfg.reflect)
     t0 = time.monotonic()
     reply = hearth.answer([Message("user", question)], settings=cs, sampling=sampling)
     for _chunk in reply:
@@ -325,6 +326,7 @@ def answer_item(hearth: Any, cfg: AnswerConfig, item: QAItem, *, model: str, col
     r.citations = [{k: c.get(k) for k in ("number", "source_path", "snippet", "cited")} for c in reply.citations]
     support = getattr(reply, "support", None) or {}
     r.checked_sentences, r.supported_sentences = support.get("sentences", 0), support.get("supported", 0)
+    r.reflection = (getattr(reply, "reflection", None) or {}).get("kept", "")
     r.unsupported_numbers = support.get("unsupported_numbers", 0)
     return r
 

@@ -14,6 +14,8 @@ configurations on the same items. Keys:
 - ``temperature``, ``max_tokens``: sampling overrides (default: Settings' sampling).
 - ``grounding``: ``off`` (default here: the model's answers as written), ``balanced`` (a chat's
   default) or ``strict``; see :mod:`assistant.core.answers.grounding`.
+- ``reflect``: ``on`` or ``off`` (default): self-reflection, a re-answer from the supporting
+  passage sentences when a sentence is unsupported; see :mod:`assistant.core.answers.reflection`.
 """
 from __future__ import annotations
 
@@ -24,7 +26,7 @@ from typing import Any
 from assistant.core.errors import HearthError
 
 KEYS = ("model", "docs", "k", "retrieval", "template", "system", "adapter", "temperature", "max_tokens",
-        "grounding")
+        "grounding", "reflect")
 GROUNDING_MODES = ("off", "balanced", "strict")
 RETRIEVAL_MODES = ("hybrid", "dense", "bm25")
 _ON, _OFF = ("on", "true", "yes", "1"), ("off", "false", "no", "0")
@@ -56,6 +58,7 @@ class AnswerConfig:
     sampling: dict[str, Any] = field(default_factory=dict)
     pairs: list[str] = field(default_factory=list)
     grounding: str = "off"
+    reflect: bool = False
 
     def describe(self) -> str:
         """The configuration in one line (its pairs, or "defaults")."""
@@ -65,7 +68,7 @@ class AnswerConfig:
         return {"label": self.label, "pairs": list(self.pairs), "model": self.model, "docs": self.docs, "k": self.k,
                 "retrieval": self.retrieval, "template": self.template, "template_version": self.template_version,
                 "system": self.system, "adapters": self.adapters, "sampling": self.sampling,
-                "grounding": self.grounding}
+                "grounding": self.grounding, "reflect": self.reflect}
 
 
 def _bad(pair: str, label: str, why: str, fix: str | None = None) -> HearthError:
@@ -142,6 +145,10 @@ def parse_config(pairs: list[str] | None, label: str = "a") -> AnswerConfig:
             if value not in GROUNDING_MODES:
                 raise _bad(pair, label, f"grounding is one of {', '.join(GROUNDING_MODES)}")
             cfg.grounding = value
+        elif key == "reflect":
+            if value.lower() not in _ON + _OFF:
+                raise _bad(pair, label, "reflect is on or off")
+            cfg.reflect = value.lower() in _ON
     return cfg
 
 
