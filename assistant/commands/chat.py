@@ -14,6 +14,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+from assistant.core.conversations.settings import GROUNDING_MODES
 from assistant.core.engine.types import AdapterSpec, Message
 from assistant.core.errors import HearthError
 
@@ -50,6 +51,12 @@ def add_answer_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--max-tokens", type=int, help="longest answer, in tokens")
     p.add_argument("--seed", type=int, help="random seed, for repeatable answers")
     p.add_argument("--n-ctx", type=int, help="context window in tokens (default: from the model)")
+    p.add_argument("--grounding", choices=GROUNDING_MODES,
+                   help="with --collection: how answers are checked against the documents: balanced (default: "
+                        "'not found' when nothing supports the answer), strict (only supported sentences) or off")
+    p.add_argument("--reflect", action=argparse.BooleanOptionalAction, default=None,
+                   help="with --collection: when a sentence has no supporting passage, answer once more from the "
+                        "supporting sentences and keep the better-supported answer (default: off)")
 
 
 def parse_adapter(text: str) -> AdapterSpec:
@@ -98,6 +105,10 @@ def settings_from_args(hearth: Any, args: argparse.Namespace, greedy: bool, base
         changes["adapters"] = [dataclasses.asdict(parse_adapter(a)) for a in args.adapter]
     if args.n_ctx:
         changes["context_length"] = args.n_ctx
+    if getattr(args, "grounding", None):
+        changes["grounding"] = args.grounding
+    if getattr(args, "reflect", None) is not None:
+        changes["reflect"] = args.reflect
     template = _template_override(args.template)
     if template:
         changes["chat_template"] = template
@@ -121,6 +132,11 @@ def print_support(reply: Any) -> None:
     support = getattr(reply, "support", None)
     if not support:
         return
+    reflection = getattr(reply, "reflection", None) or {}
+    if reflection.get("ran"):
+        print(f"re-answered from the supporting sentences; {reflection['why']}")
+        if reflection["kept"] == "reflected" and reply.text == reply.raw_text:
+            print(f"answer: {reply.text}")
     if reply.raw_text and reply.text != reply.raw_text:
         print(f"checked against your documents: {reply.text}")
     for s in reply.sentences:
@@ -180,6 +196,8 @@ def cmd_ask(args: argparse.Namespace) -> int:
                 out["grounding"] = reply.support
                 if reply.raw_text != reply.text:
                     out["raw_answer"] = reply.raw_text
+                if reply.reflection is not None:
+                    out["reflection"] = reply.reflection
             print(json.dumps(out, ensure_ascii=False))
         else:
             print()
