@@ -1,8 +1,9 @@
-"""`hearth collections ...`: list document collections, add one kept on a Chroma server, remove one."""
+"""`hearth collections ...`: list document collections, add one kept on a Chroma server, re-index or remove one."""
 from __future__ import annotations
 
 import argparse
 import json
+import sys
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -23,6 +24,11 @@ def register(sub: argparse._SubParsersAction) -> None:
                                         "server keeps it)")
     rm.add_argument("name")
     rm.set_defaults(func=run_remove)
+    ri = csub.add_parser("reindex", help="read a collection's files again; rebuilt when it was indexed with "
+                                         "another embedder than the one in Settings")
+    ri.add_argument("name")
+    ri.add_argument("--rebuild", action="store_true", help="drop the whole index first, even with the same embedder")
+    ri.set_defaults(func=run_reindex)
 
 
 def _kb():
@@ -87,4 +93,40 @@ def run_remove(args: argparse.Namespace) -> int:
         print(f"Forgot '{args.name}' and its token here; the Chroma server at {url} still has it.")
     else:
         print(f"Removed the collection '{args.name}' (your files are untouched).")
+    return 0
+
+
+def run_reindex(args: argparse.Namespace) -> int:
+    """Re-index one collection with the embedder in Settings (rebuilt when it used another one)."""
+    import threading
+
+    from assistant.commands.index import ProgressBar
+    from assistant.core.knowledge import embedder_choice
+    from assistant.core.knowledge.types import CollectionNotFound
+
+    kb = _kb()
+    cancel = threading.Event()
+    bar = ProgressBar()
+    try:
+        info = next((c for c in kb.list_collections() if c.name == args.name), None)
+        if info is None:
+            raise CollectionNotFound(f"There is no collection named '{args.name}'.")
+        new = kb.embedder.name
+        rebuild = args.rebuild or bool(info.embedder and info.embedder != new)
+        try:
+            if rebuild and info.embedder and info.embedder != new:
+                print(f"'{args.name}' was indexed with {info.embedder}; rebuilding it with {new}.", file=sys.stderr)
+            reports = embedder_choice.reindex_collections(
+                kb, [args.name], progress=lambda _n, _i, _t, p: p is not None and bar(p),
+                cancel=cancel) if rebuild else {args.name: kb.reindex(args.name, progress=bar, cancel=cancel)}
+        except KeyboardInterrupt:
+            cancel.set()
+            print("\nstopped; files finished so far stay indexed", file=sys.stderr)
+            return 130
+    finally:
+        kb.close()
+    counts: dict[str, int] = {}
+    for r in reports.get(args.name, []):
+        counts[r.status] = counts.get(r.status, 0) + 1
+    print("; ".join(f"{n} {s}" for s, n in sorted(counts.items())) + f" -> collection '{args.name}' ({new})")
     return 0

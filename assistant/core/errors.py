@@ -40,6 +40,24 @@ class HearthError(Exception):
         super().__init__(message, *args)
         self.fix = fix
 
+    # The formatting hook: every face reads the message through str() and ``fix``, so both come out
+    # in the user's language (assistant.core.i18n; English where there is no translation).
+    def __str__(self) -> str:
+        from assistant.core.i18n import translate
+
+        return translate(super().__str__())
+
+    @property
+    def fix(self) -> str | None:
+        """What the user can do about it (in their language), or None."""
+        from assistant.core.i18n import translate
+
+        return translate(self._fix) if self._fix else self._fix
+
+    @fix.setter
+    def fix(self, value: str | None) -> None:
+        self._fix = value
+
     @property
     def message(self) -> str:
         return str(self)
@@ -92,18 +110,20 @@ class Unavailable(HearthError):
 
 def in_words(e: BaseException | None) -> str:
     """A message a person can act on, for any exception (core errors speak for themselves)."""
+    from assistant.core.i18n import tr
+
     if e is None:
         return ""
     if isinstance(e, HearthError):
         return e.in_words()
     text = str(e) or type(e).__name__
     if isinstance(e, FileNotFoundError):
-        return f"File not found: {e.filename or text}"
+        return tr("File not found: {path}", path=e.filename or text)
     if isinstance(e, PermissionError):
-        return f"Hearth may not read or write {e.filename or text}. Check the file's permissions."
+        return tr("Hearth may not read or write {path}. Check the file's permissions.", path=e.filename or text)
     if isinstance(e, MemoryError):
-        return "Not enough memory. Try a smaller model or a shorter context in Settings."
-    return f"Something went wrong: {text}. Details are in the log."
+        return tr("Not enough memory. Try a smaller model or a shorter context in Settings.")
+    return tr("Something went wrong: {reason}. Details are in the log.", reason=text)
 
 
 def exit_code_for(e: BaseException) -> int:

