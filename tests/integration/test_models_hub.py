@@ -383,3 +383,33 @@ def test_a_cut_connection_is_resumed_from_where_it_stopped(fake_hub, paths, smol
     path = hub.download_quantisation(model, q, paths=paths)
     assert "bytes=10000000-" in fake_hub.ranges  # only the rest was fetched again
     assert path.read_bytes() == smollm2_path.read_bytes()
+
+
+def test_the_hub_endpoint_setting_points_search_and_download_at_a_mirror_and_only_it(fake_hub, paths, monkeypatch,
+                                                                                      smollm2_path):
+    """A user sets hub_endpoint (no environment variable): search, header and download go there, and the
+    network guard, with this computer's other ports closed too, lets through exactly that host."""
+    import socket
+
+    from assistant.core import netguard, settings
+
+    monkeypatch.delenv(hub.ENDPOINT_ENV, raising=False)
+    monkeypatch.delenv("HF_ENDPOINT", raising=False)
+    s = settings.load(paths.settings_file)
+    s.hub_endpoint = fake_hub.endpoint
+    settings.save(s, paths.settings_file)
+    with socket.socket() as other:  # another server on this computer, which must stay unreachable
+        other.bind(("127.0.0.1", 0))
+        other.listen()
+        other_address = other.getsockname()
+        with netguard.guard(block=True, allow_loopback=False) as log:
+            assert [m.id for m in hub.search("smollm2")][0] == "HuggingFaceTB/SmolLM2-135M-Instruct-GGUF"
+            rf = hub.repo_files("HuggingFaceTB/SmolLM2-135M-Instruct-GGUF")
+            assert rf.header is not None and rf.header.context_length == 8192
+            path = hub.download_quantisation(rf.model, rf.quantisations[0], paths=paths)
+            with pytest.raises(netguard.NetworkBlocked):
+                socket.create_connection(other.getsockname(), timeout=2)
+            with pytest.raises(netguard.NetworkBlocked):  # the hub's host is open only while a call runs
+                socket.create_connection(("127.0.0.1", fake_hub.httpd.server_port), timeout=2)
+    assert path.read_bytes() == smollm2_path.read_bytes()
+    assert log.attempts == [repr(other_address), repr(("127.0.0.1", fake_hub.httpd.server_port))]

@@ -109,3 +109,54 @@ def test_fit_of_a_remote_file_counts_the_kv_cache_at_the_users_context(smollm2_p
     assert small.ram_needed_mb == fit.estimate(facts, 2048, "auto", memory_mb=mem, backend=cpu).ram_needed_mb
     huge = fit.estimate_remote(40 << 30, None, memory_mb=mem, backend=cpu)
     assert huge.verdict == fit.TOO_BIG and "Too big" in huge.summary
+
+
+# -- where the hub is: the hub_endpoint setting, the environment, the network guard ---------------------
+def _set_hub_endpoint(paths, url):
+    from assistant.core import settings
+
+    s = settings.load(paths.settings_file)
+    s.hub_endpoint = url
+    settings.save(s, paths.settings_file)
+
+
+def test_the_hub_endpoint_setting_is_used_and_the_environment_wins(paths, monkeypatch):
+    monkeypatch.delenv(hub.ENDPOINT_ENV, raising=False)
+    monkeypatch.delenv("HF_ENDPOINT", raising=False)
+    assert hub.resolve_endpoint() == "https://huggingface.co"  # the default: the official hub
+    _set_hub_endpoint(paths, "https://hf-mirror.example.org/")
+    assert hub.resolve_endpoint() == "https://hf-mirror.example.org"
+    assert hub.file_url("o/m", "m.gguf") == "https://hf-mirror.example.org/o/m/resolve/main/m.gguf"
+    monkeypatch.setenv("HF_ENDPOINT", "https://hf-proxy.example.com")
+    assert hub.resolve_endpoint() == "https://hf-proxy.example.com"  # HF_ENDPOINT wins over the setting
+    monkeypatch.setenv(hub.ENDPOINT_ENV, "http://127.0.0.1:9")
+    assert hub.resolve_endpoint() == "http://127.0.0.1:9"
+    assert hub.resolve_endpoint("https://given.example") == "https://given.example"
+
+
+def test_a_bad_hub_endpoint_setting_is_refused_in_words_naming_the_settings_file(paths, monkeypatch):
+    monkeypatch.delenv(hub.ENDPOINT_ENV, raising=False)
+    monkeypatch.delenv("HF_ENDPOINT", raising=False)
+    _set_hub_endpoint(paths, "hf-mirror.example.org")
+    with pytest.raises(hub.HubError, match="is not a hub address") as e:
+        hub.search("qwen")
+    assert str(paths.settings_file) in str(e.value) and "hub_endpoint" in str(e.value)
+
+
+def test_a_search_opens_exactly_the_configured_hubs_host_and_only_while_it_runs(paths, monkeypatch):
+    from assistant.core import netguard
+
+    monkeypatch.delenv(hub.ENDPOINT_ENV, raising=False)
+    monkeypatch.delenv("HF_ENDPOINT", raising=False)
+    _set_hub_endpoint(paths, "https://hf-mirror.example.org")
+    seen = []
+
+    def fake_get(url, what, token=None):
+        seen.append((url.split("?")[0], [netguard._host_allowed(h) for h in
+                                         ("hf-mirror.example.org", "huggingface.co", "cdn-lfs.hf.co", "example.org")]))
+        return []
+
+    monkeypatch.setattr(hub, "_get_json", fake_get)
+    hub.search("qwen")
+    assert seen == [("https://hf-mirror.example.org/api/models", [True, False, False, False])]
+    assert not netguard._host_allowed("hf-mirror.example.org")  # closed again after the search

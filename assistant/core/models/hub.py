@@ -2,8 +2,9 @@
 
 Nothing here runs unless the user searches or downloads; while a call runs, the network guard
 opens exactly the hub's host (:func:`assistant.core.netguard.allow_hosts`). The hub's address is
-:data:`DEFAULT_ENDPOINT`, or ``HEARTH_HUB_ENDPOINT`` / ``HF_ENDPOINT`` (a mirror, the tests' fake
-hub on loopback), or the ``endpoint=`` every function takes.
+the ``hub_endpoint`` setting (default :data:`DEFAULT_ENDPOINT`), overridden by ``HEARTH_HUB_ENDPOINT``
+or ``HF_ENDPOINT`` (a mirror, the tests' fake hub on loopback) or the ``endpoint=`` every function
+takes (:func:`resolve_endpoint`).
 
 Why the hub's REST API through urllib and not ``huggingface_hub.HfApi``: Hearth sets
 ``HF_HUB_OFFLINE=1`` for the whole process (the embedder must never reach the hub), and HfApi's
@@ -66,10 +67,35 @@ class HubError(HearthError, RuntimeError):
 
 
 # -- where the hub is ---------------------------------------------------------------------------
-def resolve_endpoint(endpoint: str | None = None) -> str:
-    """The hub's base address: ``endpoint``, else ``HEARTH_HUB_ENDPOINT``, ``HF_ENDPOINT``, the default."""
-    url = endpoint or os.environ.get(ENDPOINT_ENV) or os.environ.get("HF_ENDPOINT") or DEFAULT_ENDPOINT
-    return url.rstrip("/")
+def resolve_endpoint(endpoint: str | None = None, paths: hearth_paths.Paths | None = None) -> str:
+    """The hub's base address.
+
+    The first that is set: ``endpoint``, the environment's ``HEARTH_HUB_ENDPOINT``, then
+    ``HF_ENDPOINT`` (the variable every Hugging Face tool reads), the ``hub_endpoint`` setting
+    (a mirror or a company proxy; default :data:`DEFAULT_ENDPOINT`).
+
+    Args:
+        endpoint: an address given by the caller.
+        paths: whose settings file to read (default: resolved from the environment).
+
+    Raises:
+        HubError: the address is not an http(s) address with a host; the message says where it was set.
+    """
+    where = "the address given"
+    url = endpoint
+    for var in (ENDPOINT_ENV, "HF_ENDPOINT"):
+        if not url and os.environ.get(var):
+            url, where = os.environ[var], f"the environment variable {var}"
+    if not url:
+        from assistant.core import settings as settings_mod
+
+        file = (paths or hearth_paths.resolve()).settings_file
+        url, where = settings_mod.load(file).hub_endpoint or DEFAULT_ENDPOINT, f"the hub_endpoint setting in {file}"
+    u = urllib.parse.urlsplit(url.strip())
+    if u.scheme not in ("http", "https") or not u.hostname:
+        raise HubError(f"{url!r} ({where}) is not a hub address; Hearth needs one like {DEFAULT_ENDPOINT}.",
+                       fix="Correct it, or remove it to use the official hub.")
+    return url.strip().rstrip("/")
 
 
 def hub_hosts(endpoint: str, files: bool = False) -> tuple[str, ...]:
@@ -537,6 +563,7 @@ def download_quantisation(model: HubModel, quant: Quantisation, *, progress: dl.
                        f"{', '.join(map(str, quant.missing_parts))} are missing from the repository; "
                        "it cannot be loaded.", fix="Choose another quantisation.")
     _check_disk(p.models, quant)
+    base = resolve_endpoint(endpoint, p)
     folder = None if len(quant.files) == 1 else re.sub(r"\.gguf$", "", quant.label, flags=re.I)
     done_before = 0
     total = quant.size_bytes or None
@@ -549,7 +576,7 @@ def download_quantisation(model: HubModel, quant: Quantisation, *, progress: dl.
         name = Path(f.path).name
         dest = (p.models / folder / name) if folder else (p.models / name)
         if not dest.exists():
-            res = dl.download(file_url(model.id, f.path, model.sha or "main", endpoint), name, sha256=f.sha256,
+            res = dl.download(file_url(model.id, f.path, model.sha or "main", base), name, sha256=f.sha256,
                               size_bytes=f.size_bytes, gated=model.is_gated, progress=part_progress, cancel=cancel,
                               paths=p, validate_gguf=(i == 0), subfolder=folder)
             dest = res.path
