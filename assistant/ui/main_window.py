@@ -96,6 +96,7 @@ class MainWindow(QMainWindow):
         self._warm_up = warm_up
         self._warmed = False
         self.model_dialog: Any = None
+        self.eval_panel: Any = None
         self.restore_state()
 
     # layout -------------------------------------------------------------------------------------
@@ -174,6 +175,8 @@ class MainWindow(QMainWindow):
         self._action(m, self.tr("&Model manager…"), self.open_model_manager, QKeySequence("Ctrl+M"))
         self._action(m, self.tr("&Find online…"), self.find_online)
         self._action(m, self.tr("Add a &server…"), self.add_server)
+        m = mb.addMenu(self.tr("&Tools"))
+        self._action(m, self.tr("&Evaluate answers…"), self.open_eval_panel)
         m = mb.addMenu(self.tr("&Settings"))
         self._action(m, self.tr("&Settings…"), self.open_settings, QKeySequence("Ctrl+,"))
         m = mb.addMenu(self.tr("&Help"))
@@ -293,6 +296,19 @@ class MainWindow(QMainWindow):
     def find_online(self) -> Any:
         """Models → Find online…: search the hub for a model to download."""
         return self.open_model_manager().find_online()
+
+    def open_eval_panel(self, a_model: str | None = None, b_model: str | None = None,
+                        set_dir: str | None = None) -> Any:
+        """Tools → Evaluate answers…: a QA set answered with A (the open chat's model by default) and B."""
+        from assistant.ui.eval_panel import EvalPanel
+
+        if self.eval_panel is None:
+            self.eval_panel = EvalPanel(self.hearth, self.tasks, self)
+        self.eval_panel.configure(a_model=a_model or self._current_model_path() or None, b_model=b_model,
+                                  set_dir=set_dir)
+        self.eval_panel.show()
+        self.eval_panel.raise_()
+        return self.eval_panel
 
     def add_server(self) -> Any:
         """Models → Add a server…: a model server; once added, this chat uses it."""
@@ -482,6 +498,8 @@ class MainWindow(QMainWindow):
         if getattr(self, "adapters_panel", None) is not None:
             self.adapters_panel.stop_checks()
         self.chat.stop()
+        if self.eval_panel is not None:
+            self.eval_panel.stop()  # an evaluation ends after the answer being written
         self.documents.cancel_all()
         self.bridge.closed = True
         super().closeEvent(e)
