@@ -2,7 +2,7 @@
 
 Layout under ``paths.collections/<id>/``: ``manifest.sqlite3``, ``chroma/`` (a PersistentClient
 with telemetry off; we pass our own vectors and never use Chroma's embedding function) and
-``bm25.npz``.
+``bm25.npz`` (the keyword index's base segment) with ``bm25-delta.npz`` (its changes since).
 """
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Sequence
 
 from . import types as T
-from .bm25 import BM25Index
+from .bm25 import BM25Index, open_index
 from .chunking import embedding_text
 from .manifest import Manifest
 
@@ -124,22 +124,10 @@ class CollectionStore:
 
     # -- BM25 ---------------------------------------------------------------------------------
     def bm25(self) -> BM25Index:
-        """The keyword index for the current chunk set (cached in memory and on disk)."""
+        """The keyword index for the current chunk set (cached in memory and on disk, updated in place)."""
         with self._lock:
-            gen = self.manifest.generation
-            if self._bm25 is not None and self._bm25.generation == gen:
-                return self._bm25
-            cache = self.folder / "bm25.npz"
-            idx = BM25Index.load(cache) if cache.exists() else None
-            if idx is None or idx.generation != gen:
-                idx = BM25Index().build(((cid, f"{h}\n{t}" if h else t) for cid, h, t in self.manifest.iter_chunks()),
-                                        generation=gen)
-                try:
-                    idx.save(cache)
-                except OSError as e:
-                    log.warning("could not save the keyword index cache %s: %s", cache, e)
-            self._bm25 = idx
-            return idx
+            self._bm25 = open_index(self.folder, self.manifest, self._bm25)
+            return self._bm25
 
     # -- lifecycle ----------------------------------------------------------------------------
     def close(self) -> None:
