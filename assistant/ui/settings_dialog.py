@@ -19,10 +19,12 @@ class SettingsDialog(QDialog):
     Signals:
         languageChanged(str): the language was changed (applied at once by the app).
         themeChanged(str): "system", "light" or "dark".
+        textSizeChanged(int): the text size in percent (already applied to the application).
     """
 
     languageChanged = Signal(str)
     themeChanged = Signal(str)
+    textSizeChanged = Signal(int)
 
     def __init__(self, hearth: Any, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -43,11 +45,21 @@ class SettingsDialog(QDialog):
                            ("dark", self.tr("Dark"))):
             self.theme.addItem(name, code)
         self.theme.setCurrentIndex(max(0, self.theme.findData(s.theme)))
+        from assistant.ui.theme import TEXT_SIZES, clamp_text_size
+
+        self.text_size = QSpinBox()
+        self.text_size.setObjectName("textSize")
+        self.text_size.setRange(*TEXT_SIZES)
+        self.text_size.setSingleStep(10)
+        self.text_size.setSuffix(" %")
+        self.text_size.setValue(clamp_text_size(s.text_size))
+        self.text_size.setToolTip(self.tr("The size of all text: the chat, the lists and the dialogs"))
         self.system_prompt = QPlainTextEdit(s.system_prompt)
         self.system_prompt.setMaximumHeight(90)
         self.system_prompt.setPlaceholderText(self.tr("none: answers get no system prompt"))
         f.addRow(self.tr("Language"), self.language)
         f.addRow(self.tr("Appearance"), self.theme)
+        f.addRow(self.tr("Text size"), self.text_size)
         f.addRow(self.tr("Default system prompt"), self.system_prompt)
         tabs.addTab(general, self.tr("General"))
         # Model
@@ -55,7 +67,9 @@ class SettingsDialog(QDialog):
         f = QFormLayout(model)
         self.default_model = QLineEdit(s.default_model)
         self.default_model.setPlaceholderText(self.tr("the built-in SmolLM2 model"))
+        self.default_model.setAccessibleName(self.tr("Default model"))
         browse = QPushButton(self.tr("Choose…"))
+        browse.setAccessibleName(self.tr("Choose the default model"))
         browse.clicked.connect(self._browse_model)
         row = QHBoxLayout()
         row.addWidget(self.default_model, 1)
@@ -88,6 +102,7 @@ class SettingsDialog(QDialog):
         self.hf_token = QLineEdit()
         self.hf_token.setObjectName("hfToken")
         self.hf_token.setEchoMode(QLineEdit.EchoMode.Password)
+        self.hf_token.setAccessibleName(self.tr("Hugging Face token"))
         self.hf_token.setPlaceholderText(self.tr("paste a token to save or replace it"))
         self.hf_token.setToolTip(self.tr("Needed only for gated models. Kept in the system keyring, "
                                          "never in the settings file; sent only to huggingface.co."))
@@ -125,12 +140,12 @@ class SettingsDialog(QDialog):
         # Documents
         docs = QWidget()
         f = QFormLayout(docs)
-        self.embedder = QComboBox()
-        self.embedder.setEditable(True)
-        self.embedder.addItem("all-MiniLM-L6-v2")
-        self.embedder.setCurrentText(s.embedder)
-        self.embedder.setToolTip(self.tr("Changing it asks to re-index existing collections."))
-        f.addRow(self.tr("Embedding model"), self.embedder)
+        from assistant.ui.embedder_row import EmbedderRow
+
+        self.embedder_row = EmbedderRow(s)  # the embedders found, "Add folder…"; see embedder_row.py
+        self.embedder = self.embedder_row.combo
+        f.addRow(self.tr("Embedding model"), self.embedder_row)
+        self.reindex_dialog = None  # opened after saving a new embedder when collections need re-indexing
         tabs.addTab(docs, self.tr("Documents"))
         # Data
         data = QWidget()
@@ -139,6 +154,7 @@ class SettingsDialog(QDialog):
         for label, path in ((self.tr("Conversations and documents"), p.data), (self.tr("Settings"), p.config),
                             (self.tr("Cache"), p.cache), (self.tr("Logs"), p.logs)):
             open_btn = QPushButton(self.tr("Open"))
+            open_btn.setAccessibleName(self.tr("Open the folder: %s") % label)
             open_btn.clicked.connect(lambda _c=False, d=str(path): QDesktopServices.openUrl(QUrl.fromLocalFile(d)))
             r = QHBoxLayout()
             lab = QLabel(str(path))
@@ -214,9 +230,10 @@ class SettingsDialog(QDialog):
         if not self._save_token():
             return
         s = self.hearth.settings
-        old_lang, old_theme = s.language, s.theme
+        old_lang, old_theme, old_size = s.language, s.theme, s.text_size
         s.language = self.language.currentData()
         s.theme = self.theme.currentData()
+        s.text_size = self.text_size.value()
         s.system_prompt = self.system_prompt.toPlainText().strip()  # empty = no system prompt
         s.default_model = self.default_model.text().strip()
         s.chat_template_override = self.chat_template.currentData() or ""
@@ -228,12 +245,25 @@ class SettingsDialog(QDialog):
         s.sampling.min_p = self.min_p.value()
         s.sampling.repeat_penalty = self.repeat_penalty.value()
         s.sampling.max_tokens = self.max_tokens.value()
-        s.embedder = self.embedder.currentText().strip() or s.embedder
+        old_embedder = s.embedder
+        s.embedder = self.embedder_row.key()
+        s.embedder_folders = list(self.embedder_row.folders)
         if self.server_tab is not None:
             self.server_tab.apply(s)
         self.hearth.save_settings()
         self.accept()
+        if s.embedder != old_embedder:
+            from assistant.ui.embedder_row import apply_embedder_change
+
+            self.reindex_dialog = apply_embedder_change(self.hearth, old_embedder, s.embedder, self.parentWidget())
         if s.theme != old_theme:
             self.themeChanged.emit(s.theme)
+        if s.text_size != old_size:
+            from PySide6.QtWidgets import QApplication
+
+            from assistant.ui.theme import apply_text_size
+
+            apply_text_size(QApplication.instance(), s.text_size)  # type: ignore[arg-type]
+            self.textSizeChanged.emit(s.text_size)
         if s.language != old_lang:
             self.languageChanged.emit(s.language)
