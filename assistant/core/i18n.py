@@ -67,6 +67,10 @@ def translate(text: str | None) -> str:
         if m is not None:
             # a part can itself be a message (an error's reason): translated too (it is shorter: this ends)
             return table[template].format(**{k: translate(v) for k, v in m.groupdict().items()})
+    if not text.endswith("."):  # a sentence quoted inside another loses its full stop
+        done = translate(text + ".")
+        if done != text + ".":
+            return done.removesuffix("。")
     return text
 
 
@@ -88,7 +92,7 @@ def _patterns(lang: str) -> list[tuple[re.Pattern[str], str]]:
 
 def default_collection_name() -> str:
     """The name of the collection made when the user has not named one, in their language."""
-    return tr("My documents")
+    return tr("Documents")
 
 
 def default_system_prompt() -> str:
@@ -99,7 +103,7 @@ def default_system_prompt() -> str:
 # English template -> Simplified Chinese. Keep ``{fields}`` identical on both sides.
 _ZH: dict[str, str] = {
     # defaults
-    "My documents": "我的文档",
+    "Documents": "文档",
     "You are a helpful assistant named Hearth.": "你是一个名叫 Hearth 的得力助手。",
     "fix": "解决办法",
     # models: missing or damaged

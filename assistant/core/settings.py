@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
+from assistant.core.i18n import default_system_prompt
+
 log = logging.getLogger("assistant.settings")
 
 SCHEMA_VERSION = 3
@@ -41,7 +43,7 @@ class Settings:
     schema_version: int = SCHEMA_VERSION
     default_model: str = ""  # path to a GGUF; empty = the embedded default model
     chat_template_override: str = ""  # Jinja text or a known template name; empty = from the model
-    system_prompt: str = "You are a helpful assistant named Hearth."
+    system_prompt: str = field(default_factory=default_system_prompt)  # in the user's language
     context_length: int = 0  # 0 = from the model, capped by memory
     n_gpu_layers: str = "auto"  # "auto", or an integer as text ("0" = CPU only)
     sampling: Sampling = field(default_factory=Sampling)

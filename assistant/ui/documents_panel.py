@@ -23,7 +23,7 @@ from assistant.ui.background import Bridge, Tasks, settle_heap
 from assistant.ui.errors import in_words
 
 log = logging.getLogger("assistant.ui")
-DEFAULT_COLLECTION = "Documents"
+DEFAULT_COLLECTION = "Documents"  # in English; the window names it in the user's language (default_collection_name)
 PathRole = Qt.ItemDataRole.UserRole + 1
 CollectionRole = Qt.ItemDataRole.UserRole + 2  # the collection a row's file belongs to
 OK_STATUSES = {"indexed", "indexed (OCR)", "unchanged"}
@@ -306,7 +306,7 @@ class DocumentsPanel(QWidget):
             if self.job_label.isHidden():
                 self.warm_up()
             return
-        name = collection or self._conv_collection() or self.current_collection() or DEFAULT_COLLECTION
+        name = collection or self._conv_collection() or self.current_collection() or default_collection_name()
         if self.collection_box.findData(name) < 0:
             self.collection_box.addItem(name, name)  # shown at once; the index creates it
         self.collection_box.blockSignals(True)

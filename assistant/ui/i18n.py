@@ -15,6 +15,9 @@ _installed: list[QTranslator] = []
 
 def install(app: QApplication, language: str) -> bool:
     """Switch the app's translators to ``language`` ("en" or "zh_CN"). Returns False if missing."""
+    from assistant.core import i18n as core_i18n
+
+    core_i18n.set_language(language if language in LANGUAGES else "en")  # core messages follow the window
     for t in _installed:
         app.removeTranslator(t)
     _installed.clear()
