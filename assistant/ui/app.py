@@ -28,7 +28,7 @@ class App:
         from PySide6.QtWidgets import QApplication
 
         from assistant.ui import i18n
-        from assistant.ui.theme import apply_theme
+        from assistant.ui.theme import apply_text_size, apply_theme
 
         QCoreApplication.setApplicationName("Hearth")
         QCoreApplication.setOrganizationName("Hearth")
@@ -42,6 +42,7 @@ class App:
         self.warm_up = warm_up
         i18n.install(self.qapp, hearth.settings.language)  # type: ignore[arg-type]
         apply_theme(self.qapp, hearth.settings.theme)  # type: ignore[arg-type]
+        apply_text_size(self.qapp, getattr(hearth.settings, "text_size", 100))
         # "Follow the system": re-apply when the desktop switches between light and dark
         self.qapp.styleHints().colorSchemeChanged.connect(
             lambda _scheme: apply_theme(self.qapp, self.hearth.settings.theme)  # type: ignore[arg-type]
