@@ -6,6 +6,7 @@ import dataclasses
 import json
 import sys
 import threading
+from typing import Any, Callable
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -47,6 +48,43 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def _mb(n: int | None) -> str:
     return "?" if n is None else f"{n / 2**20:,.0f} MB"
+
+
+def _progress_printer(label: str) -> Callable[[int, int | None], None]:
+    """A download progress callback: one line on stderr, "LABEL: 42% (120 MB of 285 MB)", redrawn in place.
+
+    Redrawn at each whole percent, or at each MB when the total is not known ("LABEL: 120 MB").
+    """
+    last: list[Any] = [None]
+
+    def progress(done: int, total: int | None) -> None:
+        step = (True, int(done * 100 / total)) if total else (False, done >> 20)
+        if step != last[0]:
+            last[0] = step
+            shown = f"{step[1]}% ({_mb(done)} of {_mb(total)})" if total else _mb(done)
+            print(f"\r  {label}: {shown}", end="", file=sys.stderr)
+
+    return progress
+
+
+def _download(label: str, fetch: Callable[[Callable[[int, int | None], None], threading.Event], Any]) -> Any:
+    """Run ``fetch(progress, cancel)`` showing progress; Ctrl+C cancels it (the part is kept to resume).
+
+    Returns:
+        What ``fetch`` returned, or the exit status (130 cancelled, 1 failed) after saying why.
+    """
+    from assistant.core.models import download
+
+    cancel = threading.Event()
+    try:
+        return fetch(_progress_printer(label), cancel)
+    except KeyboardInterrupt:
+        cancel.set()
+        print("\nCancelled; run the same command again to resume.", file=sys.stderr)
+        return 130
+    except download.DownloadError as e:
+        print(f"\nDownload failed: {e}", file=sys.stderr)
+        return 1
 
 
 def run_list(args: argparse.Namespace) -> int:
@@ -119,26 +157,11 @@ def run_download(args: argparse.Namespace) -> int:
         return 2
     if not entry.sha256 and not args.yes and not _confirm_unverified(entry):
         return 1
-    cancel = threading.Event()
-    last = [-1]
-
-    def progress(done: int, total: int | None) -> None:
-        pct = int(done * 100 / total) if total else -1
-        if pct != last[0]:
-            last[0] = pct
-            shown = f"{pct}%" if total else _mb(done)
-            print(f"\r  {entry.filename}: {shown} ({_mb(done)} of {_mb(total)})", end="", file=sys.stderr)
-
     print(f"Downloading {entry.name} from {entry.url}", file=sys.stderr)
-    try:
-        res = download.download_entry(entry, progress=progress, cancel=cancel)
-    except KeyboardInterrupt:
-        cancel.set()
-        print("\nCancelled; run the same command again to resume.", file=sys.stderr)
-        return 130
-    except download.DownloadError as e:
-        print(f"\nDownload failed: {e}", file=sys.stderr)
-        return 1
+    res = _download(entry.filename, lambda progress, cancel: download.download_entry(entry, progress=progress,
+                                                                                     cancel=cancel))
+    if isinstance(res, int):
+        return res
     print(f"\nInstalled {res.path}: {res.message}")
     return 0
 
@@ -219,33 +242,18 @@ def run_files(args: argparse.Namespace) -> int:
 
 
 def run_get(args: argparse.Namespace) -> int:
-    from assistant.core.models import download, hub
+    from assistant.core.models import hub
 
     model, files = hub.model_files(args.repo)
     quants = hub.group_files(files)
     if not quants:
         raise hub.HubError(f"{args.repo} has no GGUF model files, so Hearth cannot run it.")
     q = hub.find_quantisation(quants, args.file)
-    cancel = threading.Event()
-    last = [-1]
-
-    def progress(done: int, total: int | None) -> None:
-        pct = int(done * 100 / total) if total else -1
-        if pct != last[0]:
-            last[0] = pct
-            print(f"\r  {q.label}: {pct}% ({_mb(done)} of {_mb(total)})" if total else f"\r  {q.label}: {_mb(done)}",
-                  end="", file=sys.stderr)
-
     print(f"Downloading {model.id}/{q.label} ({q.name}, {_mb(q.size_bytes)})", file=sys.stderr)
-    try:
-        path = hub.download_quantisation(model, q, progress=progress, cancel=cancel)
-    except KeyboardInterrupt:
-        cancel.set()
-        print("\nCancelled; run the same command again to resume.", file=sys.stderr)
-        return 130
-    except download.DownloadError as e:
-        print(f"\nDownload failed: {e}", file=sys.stderr)
-        return 1
+    path = _download(q.label, lambda progress, cancel: hub.download_quantisation(model, q, progress=progress,
+                                                                                 cancel=cancel))
+    if isinstance(path, int):
+        return path
     how = "checked against the hub's sha256" if all(f.sha256 for f in q.files) else "size checked"
     print(f"\nInstalled {path} ({how}).\nUse it: hearth ask --model {path} QUESTION")
     return 0

@@ -413,3 +413,31 @@ def test_the_hub_endpoint_setting_points_search_and_download_at_a_mirror_and_onl
                 socket.create_connection(("127.0.0.1", fake_hub.httpd.server_port), timeout=2)
     assert path.read_bytes() == smollm2_path.read_bytes()
     assert log.attempts == [repr(other_address), repr(("127.0.0.1", fake_hub.httpd.server_port))]
+
+
+@pytest.mark.slow
+def test_a_split_models_facts_and_fit_count_all_its_parts_before_and_after_download(fake_hub, paths, split_smollm2,
+                                                                                    smollm2_path, tmp_path):
+    """The memory a split model needs is that of all its parts: the same estimate on the hub and on disk."""
+    from assistant.core.models import fit
+    from assistant.core.models.gpu import BackendInfo
+
+    total = sum(p.stat().st_size for p in split_smollm2)
+    facts = gguf_info.read_model_facts(split_smollm2[0])
+    whole = gguf_info.read_model_facts(smollm2_path)
+    assert facts.size_bytes == total > split_smollm2[0].stat().st_size * 1.5  # not the first part's size
+    assert facts.parameters == whole.parameters and facts.n_layers == whole.n_layers
+    cpu, mem = BackendInfo("CPU", gpu_offload=False), (16_000, 8_000)
+    local = fit.estimate(facts, 2048, "auto", memory_mb=mem, backend=cpu)
+    assert local.ram_needed_mb >= total / 2**20  # every part's weights are in memory
+    fake_hub.add("someone/split-GGUF", {p.name: p for p in split_smollm2})
+    [q] = hub.repo_files("someone/split-GGUF", n_ctx=2048, memory_mb=mem, backend=cpu).quantisations
+    assert q.fit.ram_needed_mb == local.ram_needed_mb  # what the hub's list promised is what it needs
+    lone = tmp_path / "lone"  # the first part without the second
+    lone.mkdir()
+    (lone / split_smollm2[0].name).write_bytes(split_smollm2[0].read_bytes())
+    with pytest.raises(gguf_info.ModelError, match=r"split into 2 parts but m-Q4_1-00002-of-00002.gguf is missing"):
+        gguf_info.read_model_facts(lone / split_smollm2[0].name)
+    with pytest.raises(gguf_info.ModelError, match=r"part 2 of 2 of a split model; load its first part "
+                                                   r"\(m-Q4_1-00001-of-00002.gguf\)"):
+        gguf_info.read_model_facts(split_smollm2[1])

@@ -194,3 +194,39 @@ def test_huge_strings_are_skipped_not_copied(tmp_path):
     assert header.get("tokenizer.chat_template") is None
     assert header.get("llama.block_count") == 30 and header.get("general.architecture") == "llama"
     assert peak < 2**20, f"{peak:,} bytes allocated while reading the header"
+
+
+# -- the header from bytes (a file on a server, read by range request) ---------------------------------
+def test_parse_header_from_the_first_bytes_gives_the_same_facts_as_the_file(smollm2_path, gemma_path):
+    for path in (smollm2_path, gemma_path):
+        whole = path.read_bytes()
+        size = len(whole)
+        have = 4096
+        while True:  # what a client on a slow link does: fetch what the header says it still needs
+            try:
+                header = gguf_info.parse_header(whole[:have], file_size=size, name="o/m.gguf", special_tokens=True)
+                break
+            except gguf_info.HeaderIncomplete as e:
+                assert e.have == have and e.needed > have
+                have = max(have * 2, e.needed)
+        assert have < size // 10  # the header only, not the weights
+        remote = gguf_info.facts_from_header(header, path=str(path))
+        assert remote == gguf_info.read_model_facts(path)  # chat template, context, layers, size: all of it
+
+
+def test_parse_header_refuses_what_is_not_a_model_or_is_cut_short(smollm2_path):
+    whole = smollm2_path.read_bytes()
+    with pytest.raises(ModelError, match="not a GGUF model file") as e:
+        gguf_info.parse_header(b"<html>Sign in to continue</html>", name="o/page.gguf")
+    assert not isinstance(e.value, gguf_info.HeaderIncomplete) and "o/page.gguf" in str(e.value)
+    with pytest.raises(gguf_info.HeaderIncomplete):  # the file's size unknown: running out means "fetch more"
+        gguf_info.parse_header(whole[:100_000])
+    with pytest.raises(gguf_info.HeaderIncomplete):
+        gguf_info.parse_header(b"GG", file_size=len(whole))
+    with pytest.raises(ModelError, match="truncated") as e:  # the whole file, and it ends inside its header
+        gguf_info.parse_header(whole[:100_000], file_size=100_000)
+    assert not isinstance(e.value, gguf_info.HeaderIncomplete)
+    header = gguf_info.parse_header(whole[:4 << 20])  # size unknown: the tensors' end is not checked
+    assert header.get("general.architecture") == "llama"
+    with pytest.raises(ModelError, match="its tensors need"):  # a known size too small for the tensors
+        gguf_info.parse_header(whole[:4 << 20], file_size=4 << 20)

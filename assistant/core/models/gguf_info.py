@@ -4,12 +4,18 @@ A bad model file must give the user a clear reason, never a llama.cpp abort. Thi
 the header itself (with the ``gguf`` package's type tables) instead of ``gguf.GGUFReader``:
 the reader decodes every vocabulary entry into numpy objects, which takes ~10 s for Gemma's
 262k-token vocabulary; here large arrays are skipped and only the few entries we need are read.
+
+Public API: :func:`read_header` (a file on disk), :func:`parse_header` (the first bytes of a file,
+e.g. fetched by an HTTP range request; :class:`HeaderIncomplete` says how many more are needed),
+:func:`facts_from_header` and :func:`read_model_facts` (what the model is; a split model's facts
+count all its parts), :func:`split_parts`.
 """
 from __future__ import annotations
 
 import math
 import mmap
 import os
+import re
 import struct
 from collections import Counter
 from dataclasses import dataclass, field
@@ -53,6 +59,8 @@ UNSUPPORTED_TYPES: dict[int, str] = {
 NOT_CHAT_ARCHITECTURES = {"clip": "a vision projector (mmproj), not a language model",
                           "wavtokenizer-dec": "an audio decoder, not a language model"}
 SUPPORTED_ARCHITECTURES = frozenset(gguf.MODEL_ARCH_NAMES.values()) - set(NOT_CHAT_ARCHITECTURES)
+#: How llama.cpp's gguf-split names the parts of a split model: ``NAME-00001-of-00003.gguf``.
+SPLIT_NAME = re.compile(r"-(\d{5})-of-(\d{5})\.gguf$", re.I)
 
 
 @dataclass
@@ -111,7 +119,7 @@ class _Cursor:
 
     def need(self, n: int) -> None:
         if self.pos + n > self.size:
-            raise _Truncated()
+            raise _Truncated(self.pos + n)
 
     def unpack(self, fmt: str) -> Any:
         n = struct.calcsize(fmt)
@@ -145,7 +153,23 @@ class _Cursor:
 
 
 class _Truncated(Exception):
-    pass
+    def __init__(self, needed: int) -> None:
+        super().__init__(needed)
+        self.needed = needed  # the header needs at least this many bytes
+
+
+class HeaderIncomplete(ModelError):
+    """The bytes given to :func:`parse_header` end inside the GGUF header: fetch more, parse again.
+
+    Attributes:
+        have: how many bytes were given.
+        needed: the header needs at least this many (a lower bound: more may follow).
+    """
+
+    def __init__(self, name: str, have: int, needed: int) -> None:
+        super().__init__(f"{name}: the first {have:,} bytes end inside the GGUF header; "
+                         f"at least {needed:,} are needed.")
+        self.have, self.needed = have, needed
 
 
 def _read_value(cur: _Cursor, vtype: int, key: str, header: GGUFHeader, in_array: bool = False) -> Any:
@@ -200,20 +224,62 @@ def read_header(path: str | os.PathLike[str], special_tokens: bool = False) -> G
         raise ModelError(f"{p}: the file is empty (0 bytes); the download or copy did not finish.")
     try:
         with open(p, "rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as mm:
-            return _parse(p, mm, size, special_tokens)
+            return _parse_refusing(p, mm, size, size, special_tokens)
     except _Truncated:
         raise ModelError(f"{p}: the file is truncated ({size:,} bytes): its header ends early. "
                          "Download it again.") from None
-    except (ValueError, UnicodeDecodeError, TypeError, OverflowError, RecursionError, MemoryError,
-            struct.error, KeyError, IndexError) as e:  # whatever a hostile header provokes: the same refusal
-        raise ModelError(f"{p}: the GGUF header is damaged ({e}).") from None
     except OSError as e:
         raise ModelError(f"{p}: cannot read the file ({e.strerror or e}).") from None
 
 
-def _parse(p: Path, mm: mmap.mmap, size: int, special_tokens: bool) -> GGUFHeader:
-    cur = _Cursor(mm, size)
-    if size < 4 or mm[:4] != GGUF_MAGIC:
+def parse_header(data: bytes | bytearray | memoryview, *, file_size: int | None = None, name: str = "GGUF data",
+                 special_tokens: bool = False) -> GGUFHeader:
+    """Parse a GGUF header from the first bytes of a file (the tensor data is not needed).
+
+    For a file not on disk: the start of a model on a server, read with an HTTP range request
+    before downloading it. Call again with more bytes while it raises :class:`HeaderIncomplete`.
+
+    Args:
+        data: the file's first bytes (or all of it).
+        file_size: the whole file's size, when known: a header that runs past it, or tensors that
+            do, are refused as truncated. None: unknown (running out of ``data`` always means
+            "fetch more", and the tensors' end is not checked).
+        name: how the file is named in messages (a path, or "owner/repo/file.gguf").
+        special_tokens: also read the text of the BOS/EOS tokens (``header.special_tokens``).
+
+    Returns:
+        The header; ``header.size_bytes`` is ``file_size`` (or ``len(data)`` when unknown).
+
+    Raises:
+        HeaderIncomplete: ``data`` ends inside the header (``needed`` says how far it goes at least).
+        ModelError: not a GGUF file, a damaged header, or (with ``file_size``) a truncated file.
+    """
+    have = len(data)
+    if file_size is not None and file_size < have:
+        data, have = data[:file_size], file_size
+    try:
+        return _parse_refusing(Path(name), data, have, file_size, special_tokens)
+    except _Truncated as e:
+        if file_size is None or have < file_size:
+            raise HeaderIncomplete(name, have, e.needed) from None
+        raise ModelError(f"{name}: the file is truncated ({file_size:,} bytes): its header ends early.") from None
+
+
+def _parse_refusing(p: Path, buf: Any, available: int, file_size: int | None, special_tokens: bool) -> GGUFHeader:
+    """:func:`_parse`, with whatever a hostile header provokes turned into the same refusal."""
+    try:
+        return _parse(p, buf, available, file_size, special_tokens)
+    except (ValueError, UnicodeDecodeError, TypeError, OverflowError, RecursionError, MemoryError,
+            struct.error, KeyError, IndexError) as e:
+        raise ModelError(f"{p}: the GGUF header is damaged ({e}).") from None
+
+
+def _parse(p: Path, mm: Any, available: int, file_size: int | None, special_tokens: bool) -> GGUFHeader:
+    """Parse from ``mm``, of which ``available`` bytes may be read; ``file_size``: the file's, if known."""
+    cur = _Cursor(mm, available)
+    if available < 4 and GGUF_MAGIC.startswith(bytes(mm[:available])) and (file_size is None or file_size > available):
+        raise _Truncated(4)
+    if available < 4 or mm[:4] != GGUF_MAGIC:
         head = bytes(mm[:4])
         raise ModelError(f"{p}: not a GGUF model file (it starts with {head!r}, not b'GGUF'). "
                          "Hearth runs GGUF models, for example from a llama.cpp conversion.")
@@ -225,6 +291,7 @@ def _parse(p: Path, mm: mmap.mmap, size: int, special_tokens: bool) -> GGUFHeade
     n_tensors, n_kv = cur.unpack("<Q"), cur.unpack("<Q")
     if n_tensors > 1_000_000 or n_kv > 1_000_000:
         raise ModelError(f"{p}: the GGUF header is damaged (it claims {n_tensors} tensors, {n_kv} keys).")
+    size = available if file_size is None else file_size
     header = GGUFHeader(p, version, {}, {}, [], 0, size)
     for _ in range(n_kv):
         key = cur.name("metadata key")
@@ -251,7 +318,7 @@ def _parse(p: Path, mm: mmap.mmap, size: int, special_tokens: bool) -> GGUFHeade
         nb = t.nbytes()
         if nb is not None:
             end = max(end, header.data_offset + t.offset + nb)
-    if end > size:
+    if file_size is not None and end > size:
         raise ModelError(f"{p}: the file is truncated: it has {size:,} bytes but its tensors need "
                          f"{end:,}. The download or copy did not finish; get the file again.")
     if special_tokens:
@@ -338,20 +405,58 @@ def _arch_int(header: GGUFHeader, arch: str, key: str) -> int | None:
     return int(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else None
 
 
-def read_model_facts(path: str | os.PathLike[str]) -> ModelFacts:
-    """What a GGUF model is, read from its header without loading it.
+def split_parts(path: str | os.PathLike[str], header: GGUFHeader | None = None) -> list[Path]:
+    """The files of a split model in order, from its first part; ``[path]`` for an ordinary file.
+
+    A model split by llama.cpp's gguf-split (``NAME-00001-of-00003.gguf`` ...) says in its first
+    part's header how many parts there are (``split.count``); llama.cpp loads the rest from the
+    same folder by name.
+
+    Args:
+        path: the model file (the first part of a split model).
+        header: its header, if already read.
 
     Raises:
-        ModelError: naming the file and the reason (missing, empty, not GGUF, truncated,
-            unsupported architecture or quantization, an adapter instead of a model).
+        ModelError: ``path`` is a later part, or a part is missing from the folder.
     """
-    header = read_header(path, special_tokens=True)
+    p = Path(path)
+    header = header or read_header(p)
+    count, no = header.get("split.count"), header.get("split.no", 0)
+    if not isinstance(count, int) or count <= 1:
+        return [p]
+    m = SPLIT_NAME.search(p.name)
+    if isinstance(no, int) and no > 0:
+        first = p.with_name(SPLIT_NAME.sub(f"-00001-of-{count:05d}.gguf", p.name)) if m else None
+        raise ModelError(f"{p}: this is part {no + 1} of {count} of a split model; load its first part"
+                         + (f" ({first.name})." if first else "."))
+    if m is None:  # not named as gguf-split names parts (a download not yet in place): only this part is known
+        return [p]
+    parts = [p.with_name(SPLIT_NAME.sub(f"-{i:05d}-of-{count:05d}.gguf", p.name)) for i in range(1, count + 1)]
+    missing = [q.name for q in parts if not q.is_file()]
+    if missing:
+        raise ModelError(f"{p}: the model is split into {count} parts but {', '.join(missing)} "
+                         f"{'is' if len(missing) == 1 else 'are'} missing from {p.parent}.",
+                         fix="Put every part in the same folder (or download the model again).")
+    return parts
+
+
+def facts_from_header(header: GGUFHeader, *, path: str | None = None, size_bytes: int | None = None,
+                      parameters: int | None = None) -> ModelFacts:
+    """What a model is, from its parsed header (:func:`read_header` or :func:`parse_header`).
+
+    Args:
+        header: the header (read with ``special_tokens=True`` for the BOS/EOS text).
+        path: the model's name or path in the facts (default: the header's).
+        size_bytes: the weights' size (default: the header's file size; a split model: all parts).
+        parameters: the parameter count (default: the tensors of this header).
+
+    Raises:
+        ModelError: an adapter, an unsupported architecture or quantization (:func:`check_runnable`).
+    """
     check_runnable(header)
     arch = header.get("general.architecture")
-    n_params = sum(t.n_elements for t in header.tensors) or None
     tmpl = header.get("tokenizer.chat_template")
-
-    name = header.get("general.name") or Path(path).stem
+    name = path if path is not None else str(header.path)
     n_head = _arch_int(header, arch, "attention.head_count")
     n_embd = _arch_int(header, arch, "embedding_length")
     key_len = _arch_int(header, arch, "attention.key_length")
@@ -359,10 +464,12 @@ def read_model_facts(path: str | os.PathLike[str]) -> ModelFacts:
         key_len = n_embd // n_head
     val_len = _arch_int(header, arch, "attention.value_length") or key_len
     return ModelFacts(
-        path=str(path), name=str(name), architecture=arch, parameters=n_params,
+        path=name, name=str(header.get("general.name") or Path(name).stem), architecture=arch,
+        parameters=parameters or sum(t.n_elements for t in header.tensors) or None,
         quantization=quantization_name(header),
         context_length=_arch_int(header, arch, "context_length") or 2048,
-        size_bytes=header.size_bytes, has_chat_template=isinstance(tmpl, str) and bool(tmpl.strip()),
+        size_bytes=header.size_bytes if size_bytes is None else size_bytes,
+        has_chat_template=isinstance(tmpl, str) and bool(tmpl.strip()),
         n_layers=_arch_int(header, arch, "block_count"), embedding_length=n_embd,
         chat_template=tmpl if isinstance(tmpl, str) and tmpl.strip() else None,
         bos_token=header.special_tokens.get("bos", ""), eos_token=header.special_tokens.get("eos", ""),
@@ -372,3 +479,24 @@ def read_model_facts(path: str | os.PathLike[str]) -> ModelFacts:
         model_type=str(header.get("general.type", "model")),
         base_name=str(header.get("general.basename", "") or ""),
     )
+
+
+def read_model_facts(path: str | os.PathLike[str]) -> ModelFacts:
+    """What a GGUF model is, read from its header without loading it.
+
+    For a split model (its first part), ``size_bytes`` and ``parameters`` count every part: the
+    memory it needs is that of all its weights.
+
+    Raises:
+        ModelError: naming the file and the reason (missing, empty, not GGUF, truncated,
+            unsupported architecture or quantization, an adapter instead of a model, a later part
+            of a split model, a split model with a part missing).
+    """
+    header = read_header(path, special_tokens=True)
+    parts = split_parts(path, header)
+    size, params = header.size_bytes, None
+    if len(parts) > 1:
+        others = [read_header(q) for q in parts[1:]]
+        size += sum(h.size_bytes for h in others)
+        params = sum(t.n_elements for h in [header, *others] for t in h.tensors) or None
+    return facts_from_header(header, path=str(path), size_bytes=size, parameters=params)

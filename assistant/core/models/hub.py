@@ -392,6 +392,8 @@ def read_header(repo: str, path: str, *, revision: str = "main", size_bytes: int
     base = resolve_endpoint(endpoint)
     url = file_url(repo, path, revision, base)
     token = _token() if gated else None
+    from assistant.core.models import gguf_info
+
     want = FIRST_RANGE
     data = b""
     total = size_bytes
@@ -399,17 +401,19 @@ def read_header(repo: str, path: str, *, revision: str = "main", size_bytes: int
         while True:
             if len(data) < want:
                 data, total = _fetch_more(url, data, want, total, token, f"{repo}/{path}")
+                if total is None and len(data) < want:  # fewer bytes than asked for: that was the whole file
+                    total = len(data)
             try:
-                facts = _parse_prefix(data, total or len(data), f"{repo}/{path}")
+                facts = _parse_prefix(data, total, f"{repo}/{path}")
                 break
-            except _NeedMore:
+            except gguf_info.HeaderIncomplete as e:
                 if total is not None and len(data) >= total:
                     raise HubError(f"{repo}/{path}: the file ends inside its GGUF header; it is damaged.") \
                         from None
-                if want >= MAX_HEADER:
+                if want >= MAX_HEADER or e.needed > MAX_HEADER:
                     raise HubError(f"{repo}/{path}: the GGUF header is larger than {MAX_HEADER >> 20} MB; "
                                    "Hearth treats it as damaged.") from None
-                want *= 2
+                want = min(max(want * 2, e.needed), MAX_HEADER)
             except ModelError as e:
                 raise HubError(str(e)) from None
     log.info("read the header of %s/%s with %d bytes", repo, path, len(data))
@@ -435,61 +439,12 @@ def _fetch_more(url: str, have: bytes, want: int, total: int | None, token: str 
         raise _fail(e, url, what, token) from None
 
 
-class _NeedMore(Exception):
-    """The header runs past the bytes fetched so far."""
-
-
-class _Prefix(bytes):
-    """The first bytes of a remote file: reading past them asks for more instead of seeing zeros."""
-
-    def __getitem__(self, key: Any) -> Any:
-        if isinstance(key, slice) and (key.stop or 0) > len(self):
-            raise _NeedMore()
-        return super().__getitem__(key)
-
-
-def _parse_prefix(data: bytes, total: int, name: str) -> ModelFacts:
-    import struct
-
+def _parse_prefix(data: bytes, total: int | None, name: str) -> ModelFacts:
+    """The model's facts from the first bytes of its file (raises gguf_info.HeaderIncomplete: fetch more)."""
     from assistant.core.models import gguf_info
 
-    # gguf_info's parser reads from any buffer; given the file's full size, only reads that run
-    # past the prefix fail (struct.error / _NeedMore), which means "fetch more".
-    p = Path(name)
-    try:
-        header = gguf_info._parse(p, _Prefix(data), total, True)  # type: ignore[arg-type]
-    except (struct.error, _NeedMore, gguf_info._Truncated):
-        raise _NeedMore() from None
-    except (ValueError, UnicodeDecodeError, TypeError, OverflowError, KeyError, IndexError) as e:
-        raise ModelError(f"{name}: the GGUF header is damaged ({e}).") from None
-    gguf_info.check_runnable(header)
-    return _facts(header, name, total)
-
-
-def _facts(header: Any, name: str, total: int) -> ModelFacts:
-    # The same reading as gguf_info.read_model_facts, from a header already parsed.
-    from assistant.core.models import gguf_info
-
-    arch = header.get("general.architecture")
-    tmpl = header.get("tokenizer.chat_template")
-    n_head = gguf_info._arch_int(header, arch, "attention.head_count")
-    n_embd = gguf_info._arch_int(header, arch, "embedding_length")
-    key_len = gguf_info._arch_int(header, arch, "attention.key_length")
-    if key_len is None and n_head and n_embd:
-        key_len = n_embd // n_head
-    return ModelFacts(
-        path=name, name=str(header.get("general.name") or Path(name).stem), architecture=arch,
-        parameters=sum(t.n_elements for t in header.tensors) or None,
-        quantization=gguf_info.quantization_name(header),
-        context_length=gguf_info._arch_int(header, arch, "context_length") or 2048, size_bytes=total,
-        has_chat_template=isinstance(tmpl, str) and bool(tmpl.strip()),
-        n_layers=gguf_info._arch_int(header, arch, "block_count"), embedding_length=n_embd,
-        chat_template=tmpl if isinstance(tmpl, str) and tmpl.strip() else None,
-        bos_token=header.special_tokens.get("bos", ""), eos_token=header.special_tokens.get("eos", ""),
-        n_head=n_head, n_head_kv=gguf_info._arch_int(header, arch, "attention.head_count_kv") or n_head,
-        key_length=key_len, value_length=gguf_info._arch_int(header, arch, "attention.value_length") or key_len,
-        n_vocab=header.array_lengths.get("tokenizer.ggml.tokens") or gguf_info._arch_int(header, arch, "vocab_size"),
-        model_type=str(header.get("general.type", "model")), base_name=str(header.get("general.basename", "") or ""))
+    header = gguf_info.parse_header(data, file_size=total, name=name, special_tokens=True)
+    return gguf_info.facts_from_header(header, path=name)
 
 
 def repo_files(repo: str, *, n_ctx: int | None = None, gpu_layers: int | str = "auto", read_header_too: bool = True,
