@@ -6,8 +6,12 @@ the baselines they are compared with, measured in the same run:
 
 - cold start: ``hearth gui`` from process start to the first painted window, against a bare
   PySide6 window started the same way;
-- stalls: the largest gap of a 10 ms timer while SmolLM2 streams answers and 100 PDFs are indexed
-  with the real embedder, against the same timer with the window idle;
+- stalls: the largest gap of a 10 ms timer from the moment the window is made until its start-up
+  warm-up is over (tabs added, model loaded, knowledge base and embedder opened, for someone who
+  has a collection), and while SmolLM2 streams answers and 100 PDFs are indexed with the real
+  embedder, against the same timer with the window idle. ``max_stall_ms`` is the larger of the
+  two; every gap over 50 ms is printed with what the GUI thread (and the thread holding the
+  interpreter) was doing, sampled by a watchdog thread;
 - appends: adding a message (store + list model + repaint) to a 1,000-message conversation,
   divided by the same for a 10-message one;
 - memory: resident size of the idle window before any model is loaded.
@@ -83,31 +87,127 @@ def idle_rss_mb() -> float:
         shutil.rmtree(home, ignore_errors=True)
 
 
+def _where(frame, depth: int = 4) -> str:
+    """The innermost frames of a stack, project files first: "file:line function < ..."."""
+    import traceback
+
+    stack = traceback.extract_stack(frame)[::-1]
+    ours = [f for f in stack if "/assistant/" in f.filename]
+    pick = (stack[:2] + [f for f in ours if f not in stack[:2]])[:depth]
+    return " < ".join(f"{Path(f.filename).name}:{f.lineno} {f.name}" for f in pick)
+
+
 class _StallMeter:
-    """Largest gap between ticks of a 10 ms timer on the GUI thread."""
+    """Largest gap between ticks of a 10 ms timer on the GUI thread.
+
+    A watchdog thread looks at the GUI thread every 5 ms; while a tick is late it records where
+    the GUI thread is and what the other threads are doing, so each stall can be attributed.
+    """
+
+    SAMPLE_AFTER_S = 0.03
 
     def __init__(self) -> None:
         from PySide6.QtCore import QTimer
 
         self.gaps: list[float] = []
+        self.stalls: list[dict] = []  # gaps over 50 ms: when, how long, where
+        self._samples: list[tuple[float, str, list[str]]] = []
         self._last = time.perf_counter()
+        self._t0 = self._last
         self.timer = QTimer()
         self.timer.setInterval(10)
         self.timer.timeout.connect(self._tick)
+        self._watching = False
+        self._gui = threading.get_ident()
 
     def _tick(self) -> None:
         now = time.perf_counter()
-        self.gaps.append(now - self._last)
+        gap = now - self._last
+        self.gaps.append(gap)
+        if gap > 0.05:
+            during = [smp for smp in self._samples if self._last <= smp[0] <= now]
+            gui = statistics.mode([smp[1] for smp in during]) if during else "(not sampled: the watchdog "\
+                "could not run either, so another thread held the interpreter)"
+            others = statistics.mode([o for smp in during for o in smp[2]]) if any(smp[2] for smp in during) else ""
+            self.stalls.append({"at_s": round(self._last - self._t0, 2), "ms": round(gap * 1000, 1),
+                                "gui": gui, "other": others})
+        self._samples = [smp for smp in self._samples if smp[0] > now - 1]
         self._last = now
+
+    def _watch(self) -> None:
+        while self._watching:
+            time.sleep(0.005)
+            if time.perf_counter() - self._last < self.SAMPLE_AFTER_S:
+                continue
+            frames = sys._current_frames()
+            gui = frames.get(self._gui)
+            others = [_where(f, 2) for ident, f in frames.items()
+                      if ident not in (self._gui, threading.get_ident())]
+            self._samples.append((time.perf_counter(), _where(gui) if gui is not None else "?", others))
 
     def start(self) -> None:
         self.gaps.clear()
-        self._last = time.perf_counter()
+        self.stalls.clear()
+        self._last = self._t0 = time.perf_counter()
         self.timer.start()
+        self._watching = True
+        threading.Thread(target=self._watch, daemon=True, name="stall-watchdog").start()
 
     def stop(self) -> float:
         self.timer.stop()
+        self._watching = False
         return max(self.gaps) * 1000 if self.gaps else 0.0
+
+    def report(self, title: str) -> None:
+        for st in sorted(self.stalls, key=lambda d: -d["ms"])[:12]:
+            print(f"  {title} stall {st['ms']:.0f} ms at {st['at_s']:.2f} s: GUI thread in {st['gui']}"
+                  + (f"; meanwhile {st['other']}" if st["other"] else ""), flush=True)
+
+
+def startup_stalls(timeout: float = 240.0) -> tuple[float, list[dict]]:
+    """Largest GUI-thread gap from making the window to the end of its warm-up (ms), and the stalls.
+
+    The window is made as ``hearth gui`` makes it, with the warm-up on, for someone who has a
+    collection (so the embedder loads too) and the default model.
+    """
+    from PySide6.QtWidgets import QApplication
+
+    from assistant.core.app import Hearth
+    from assistant.ui.app import App
+
+    hearth = Hearth()
+    hearth.settings.first_run_done = True
+    hearth.settings.context_length = 2048
+    hearth.knowledge.create_collection("Earlier documents")
+    app = App(["bench"], hearth=hearth, warm_up=True)
+    w = app.make_window()
+    w.resize(1180, 760)
+    w.show()
+    # Making and first painting the window is the cold start (measured above); the warm-up
+    # begins at the first paint, and so does this measurement.
+    meter = _StallMeter()
+    from PySide6.QtCore import QCoreApplication
+
+    while not w._warmed:
+        QCoreApplication.processEvents()
+    meter.start()
+    loaded: list[object] = []
+    w.modelReady.connect(lambda _f: loaded.append(1))
+    _run_until(lambda: bool(loaded) and w.documents.ready and w.side.count() >= 4, timeout)
+    _run_until(lambda: False, 1.5)
+    worst = meter.stop()
+    ok = bool(loaded) and w.documents.ready
+    if not ok:
+        print(f"  warm-up did not finish in {timeout:.0f} s (model {bool(loaded)}, documents "
+              f"{w.documents.ready})", flush=True)
+    meter.report("start-up")
+    w.close()
+    w.tasks.wait(30000)
+    QApplication.processEvents()
+    closer = threading.Thread(target=hearth.close, daemon=True)
+    closer.start()
+    closer.join(30)
+    return worst, meter.stalls
 
 
 def _run_until(cond, timeout: float) -> None:
@@ -136,6 +236,7 @@ def stalls(window, hearth, pdfs: list[Path], seconds: float = 30.0) -> tuple[flo
     _run_until(lambda: bool(warmed), 180)
     _run_until(lambda: False, 1.0)
     warm_up = meter.stop()
+    meter.report("knowledge-base warm-up")
     # load the model first (its own process), so the measured window is streaming + indexing
     window.load_model()
     _run_until(lambda: window.model_label.text().startswith("Model: ") and "loading" not in
@@ -158,6 +259,7 @@ def stalls(window, hearth, pdfs: list[Path], seconds: float = 30.0) -> tuple[flo
             answers += 1
         _run_until(lambda: False, 0.2)
     loaded = meter.stop()
+    meter.report("streaming and indexing")
     panel.cancel_all()
     window.chat.stop()
     # indexing stops after the file in progress; do not wait for a long one to finish
@@ -207,11 +309,11 @@ def main() -> int:
     import argparse
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--only", choices=("start", "memory", "append", "stall"), action="append",
+    parser.add_argument("--only", choices=("start", "memory", "append", "warmup", "stall"), action="append",
                         help="run only these parts (repeatable); default all")
     parser.add_argument("--stall-seconds", type=float, default=30.0)
     args = parser.parse_args()
-    parts = set(args.only or ("start", "memory", "append", "stall"))
+    parts = set(args.only or ("start", "memory", "append", "warmup", "stall"))
 
     from PySide6.QtWidgets import QApplication
 
@@ -227,6 +329,13 @@ def main() -> int:
         rss = idle_rss_mb()
         print(f"idle memory before any model: {rss:.0f} MB", flush=True)
         result.update(idle_rss_mb=round(rss, 1))
+    if "warmup" in parts:
+        os.environ["HEARTH_HOME"] = tempfile.mkdtemp(prefix="hearth-bench-")
+        QApplication.instance() or QApplication(["bench"])
+        warm_ms, warm_stalls = startup_stalls()
+        print(f"GUI stall from making the window to the end of its warm-up: max {warm_ms:.0f} ms "
+              f"({len(warm_stalls)} gaps over 50 ms)", flush=True)
+        result.update(startup_stall_ms=round(warm_ms, 1), startup_stalls_over_50ms=len(warm_stalls))
     if parts & {"append", "stall"}:
         home = tempfile.mkdtemp(prefix="hearth-bench-")
         os.environ["HEARTH_HOME"] = home
@@ -264,7 +373,7 @@ def main() -> int:
                   f"meanwhile", flush=True)
             print(f"GUI stall while the index and embedder load in the background at start: "
                   f"{info['warm_up_stall_ms']:.0f} ms", flush=True)
-            result.update(max_stall_ms=round(loaded, 1), idle_stall_ms=round(idle, 1),
+            result.update(load_stall_ms=round(loaded, 1), idle_stall_ms=round(idle, 1),
                           warm_up_stall_ms=round(info["warm_up_stall_ms"], 1),
                           stall_answers=info["answers_started"],
                           stall_files_indexed=info["files_with_status"])
@@ -272,7 +381,11 @@ def main() -> int:
         closer = threading.Thread(target=hearth.close, daemon=True)
         closer.start()
         closer.join(30)
-    result["targets"] = {"cold_start_s": 1.5, "max_stall_ms": 100, "append_ratio": 2, "idle_rss_mb": 300}
+    # max_stall_ms: the worst gap anywhere, start-up warm-up included
+    stall_parts = [result[k] for k in ("startup_stall_ms", "load_stall_ms", "warm_up_stall_ms") if k in result]
+    if stall_parts:
+        result["max_stall_ms"] = max(stall_parts)  # type: ignore[type-var]
+    result["targets"] = {"cold_start_s": 1.5, "max_stall_ms": 50, "append_ratio": 2, "idle_rss_mb": 300}
     print(json.dumps(result), flush=True)
     os._exit(0)  # a parse still running in the sandbox must not hold the benchmark open
 
