@@ -380,6 +380,7 @@ class BM25Index:
         idf: dict[str, "np.float32"] = {}
         for t in terms:
             df = 0
+            spans = []
             for s, seg in enumerate(self.segments):
                 j = seg.vocab.get(t)
                 if j is None:
@@ -387,8 +388,10 @@ class BM25Index:
                 a, e = int(seg.indptr[j]), int(seg.indptr[j + 1])
                 dead = self.dead[s]
                 df += e - a - (int(np.count_nonzero(dead[seg.rows[a:e]])) if dead is not None else 0)
-                postings[s].append((len(idf), a, e))
-            if df:
+                spans.append((s, a, e))
+            if df:  # a term left only in removed chunks counts for nothing
+                for s, a, e in spans:
+                    postings[s].append((len(idf), a, e))
                 idf[t] = f32(math.log1p((n - df + 0.5) / (df + 0.5)))
         weights = list(idf.values())
         found_s: list = []
