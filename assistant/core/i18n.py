@@ -173,7 +173,8 @@ _ZH: dict[str, str] = {
     "it has no tokenizer files": "其中没有分词器文件",
     "it has no config.json": "其中没有 config.json",
     # OCR progress
-    "OCR page {page} of {pages}": "OCR 第 {page} 页，共 {pages} 页",
+    "OCR page {page} of {pages}": "OCR 识别第 {page} 页，共 {pages} 页",
+    "OCR done ({done} of {pages} pages)": "OCR 完成（{done} / {pages} 页）",
 }
 
 CATALOG: dict[str, dict[str, str]] = {CHINESE: _ZH}

@@ -230,16 +230,23 @@ class Indexer:
         failure: list[BaseException] = []
 
         def produce() -> None:
+            from assistant.core.i18n import translate
+
             try:
-                for job in jobs:
+                for n, job in enumerate(jobs):
                     if stop.is_set() or (cancel is not None and cancel.is_set()):
                         break
-                    job.result = self.pool.parse(str(job.path), job.password)
+
+                    def pages(_done: int, _total: int, text: str, _key: str = job.key, _n: int = n) -> None:
+                        # "OCR page 3 of 40" of a scan being read, in the user's language
+                        emit(T.IndexProgress(translate(text), done + _n, total, _key, 0))
+
+                    job.result = self.pool.parse(str(job.path), job.password, progress=pages, cancel=cancel)
                     if job.result.status == T.NEEDS_PASSWORD and job.password is None:
                         stored = self._stored_password(job.sha256)
                         if stored:
                             job.password = stored
-                            job.result = self.pool.parse(str(job.path), stored)
+                            job.result = self.pool.parse(str(job.path), stored, progress=pages, cancel=cancel)
                     q.put(job)
             except T.KnowledgeError as e:  # handed to the caller's thread below
                 failure.append(e)

@@ -253,6 +253,14 @@ def sandbox_deadline() -> float | None:
     return None
 
 
+def _extended(deadline: float | None) -> float | None:
+    """``deadline``, moved later when the parser child's own deadline moved (it does as pages arrive)."""
+    if deadline is None:
+        return None
+    live = sandbox_deadline()
+    return live if live is not None and live > deadline else deadline
+
+
 @dataclass
 class OcrRun:
     """What OCR made of the pages of one file.
@@ -328,6 +336,7 @@ def read_pages(pages: list[int], total: int, render: Render, *, progress: Progre
         if cancelled is not None and cancelled():
             run.stopped = "cancelled"
             return run
+        deadline = _extended(deadline)
         if deadline is not None:
             expect = max(spent) if spent else 0.0
             if time.monotonic() + expect > deadline:
@@ -335,6 +344,7 @@ def read_pages(pages: list[int], total: int, render: Render, *, progress: Progre
                 return run
         if progress is not None:
             progress(k, len(todo), f"OCR page {page_no} of {total}")
+            deadline = _extended(deadline)  # in the parser child a page reported starts its time limit again
         t0 = time.monotonic()
         try:
             img = render(page_no)

@@ -22,6 +22,7 @@ import pickle
 import threading
 import time
 from dataclasses import dataclass
+from typing import Callable
 
 from . import types as T
 from .parsers import ParseResult
@@ -29,7 +30,8 @@ from .parsers import ParseResult
 log = logging.getLogger("assistant.knowledge")
 
 MB = 1024 * 1024
-DEFAULT_TIMEOUT_S = 120.0
+DEFAULT_TIMEOUT_S = 120.0  # per file, or per OCR page: each page read starts the time limit again
+DEFAULT_MAX_TOTAL_S = 3600.0  # a file may never take longer than this, however many pages arrive
 DEFAULT_MEMORY_MB = 2048
 START_TIMEOUT_S = 120.0
 MAX_TEXT_BYTES = 50 * MB  # extracted text per file; more is "too large" (chunking it would stall the app)
@@ -90,6 +92,21 @@ class _ChildWatch(threading.Thread):
                 os._exit(EXIT_DEADLINE)
 
 
+PROGRESS = "progress"  # child -> parent: (PROGRESS, pages done, pages to read, "OCR page 3 of 40")
+CANCEL = "cancel"  # parent -> child: stop this file between pages
+
+
+def _takes_progress(fn) -> bool:
+    """Whether a parse function accepts ``progress`` and ``cancelled`` (test targets may not)."""
+    import inspect
+
+    try:
+        params = inspect.signature(fn).parameters
+    except (TypeError, ValueError):
+        return False
+    return "progress" in params and "cancelled" in params
+
+
 def _child_main(conn, memory_mb: int, target: str = "", timeout: float = DEFAULT_TIMEOUT_S,
                 max_text_bytes: int = MAX_TEXT_BYTES, address_limit: bool = True) -> None:
     """Parser child loop: receive (path, password), send back a pickled ParseResult."""
@@ -126,6 +143,25 @@ def _child_main(conn, memory_mb: int, target: str = "", timeout: float = DEFAULT
     except (ImportError, AttributeError, ValueError):
         alarm = None
     conn.send("ready")  # start-up (imports) does not count against the first file's time limit
+    reports_progress = _takes_progress(parse_file)
+    cancel_seen = [False]
+
+    def cancelled() -> bool:
+        """True once the parent sent "cancel" for this file (read without waiting)."""
+        try:
+            while not cancel_seen[0] and conn.poll(0):
+                cancel_seen[0] = conn.recv() == CANCEL
+        except (EOFError, OSError):
+            cancel_seen[0] = True
+        return cancel_seen[0]
+
+    def progress(done: int, total: int, text: str) -> None:
+        """Tell the parent (one more OCR page) and give this file a fresh time limit: a long scan
+        goes on as long as pages keep arriving, a page that hangs is still stopped."""
+        watch.started = time.monotonic()
+        if alarm is not None:
+            alarm(int(deadline) + 1)
+        conn.send_bytes(pickle.dumps((PROGRESS, done, total, text), protocol=pickle.HIGHEST_PROTOCOL))
 
     while True:
         try:
@@ -134,12 +170,18 @@ def _child_main(conn, memory_mb: int, target: str = "", timeout: float = DEFAULT
             return
         if job is None:
             return
+        if job == CANCEL:  # a cancel that came after its file was done
+            continue
         path, password = job
+        cancel_seen[0] = False
         watch.started = time.monotonic()
         if alarm is not None:
             alarm(int(deadline) + 1)
         try:
-            res = parse_file(path, password)
+            if reports_progress:
+                res = parse_file(path, password, progress=progress, cancelled=cancelled)
+            else:
+                res = parse_file(path, password)
             if res.status == T.INDEXED and text_over(res, max_text_bytes):
                 res = ParseResult(T.TOO_LARGE, f"more than {max_text_bytes // MB} MB of text")
         except MemoryError:
@@ -166,7 +208,9 @@ class ParserPool:
     """One parser child, started on first use and restarted after a timeout or crash.
 
     Args:
-        timeout: seconds allowed per file.
+        timeout: seconds allowed per file; while OCR reads a scan, per page (each page that arrives starts
+            it again, up to ``max_total``).
+        max_total: seconds allowed per file in all.
         memory_mb: memory allowed to the child (resident memory, watched on every platform;
             also its address space where ``RLIMIT_AS`` exists).
         target: another parse function, ``"module:function"`` (tests).
@@ -176,6 +220,7 @@ class ParserPool:
     """
 
     timeout: float = DEFAULT_TIMEOUT_S
+    max_total: float = DEFAULT_MAX_TOTAL_S
     memory_mb: int = DEFAULT_MEMORY_MB
     target: str = ""
     max_text_bytes: int = MAX_TEXT_BYTES
@@ -229,8 +274,16 @@ class ParserPool:
         except Exception:  # the child just ended: the pipe says how
             return 0.0
 
-    def parse(self, path: str, password: str | None = None) -> ParseResult:
-        """Parse one file in the child, within the time, memory and size limits."""
+    def parse(self, path: str, password: str | None = None, *,
+              progress: "Callable[[int, int, str], None] | None" = None,
+              cancel: "threading.Event | None" = None) -> ParseResult:
+        """Parse one file in the child, within the time, memory and size limits.
+
+        Args:
+            progress: called (in this thread) with (pages done, pages to read, "OCR page 3 of 40") as OCR
+                reads a scan; each page also restarts the time limit (up to ``max_total``).
+            cancel: once set, OCR stops before its next page (the file is then ``cancelled``).
+        """
         with self._lock:
             if self._proc is None or not self._proc.is_alive():
                 self._kill()
@@ -238,25 +291,42 @@ class ParserPool:
             assert self._conn is not None and self._proc is not None
             try:
                 self._conn.send((path, password))
-                t0 = time.monotonic()
-                while not self._conn.poll(WATCH_INTERVAL_S):
-                    if time.monotonic() - t0 > self.timeout:
-                        log.warning("parsing %s took longer than %.0f s; restarting the parser", path, self.timeout)
-                        self._kill()
-                        return ParseResult(T.TIMED_OUT, f"reading took longer than {self.timeout:.0f} s")
-                    if self._rss_mb() > self.memory_mb:
-                        log.warning("parsing %s needed more than %d MB; restarting the parser", path, self.memory_mb)
-                        self._kill()
-                        return ParseResult(T.TOO_LARGE, f"needs more than {self.memory_mb} MB of memory to read")
-                try:
-                    data = self._conn.recv_bytes(maxlength=self.max_text_bytes + RESULT_MARGIN_BYTES)
-                except OSError as e:
-                    if isinstance(e, (EOFError, BrokenPipeError)) or self._proc.exitcode is not None:
-                        raise
-                    self._kill()  # the oversized message is still in the pipe: start clean
-                    log.warning("the parser's answer for %s was too large (%s)", path, e)
-                    return ParseResult(T.TOO_LARGE, f"more than {self.max_text_bytes // MB} MB of text")
-                return pickle.loads(data)
+                started = t0 = time.monotonic()
+                cancel_sent = False
+                while True:
+                    while not self._conn.poll(WATCH_INTERVAL_S):
+                        now = time.monotonic()
+                        if now - t0 > self.timeout or now - started > self.max_total:
+                            limit = self.timeout if now - t0 > self.timeout else self.max_total
+                            log.warning("parsing %s took longer than %.0f s; restarting the parser", path, limit)
+                            self._kill()
+                            return ParseResult(T.TIMED_OUT, f"reading took longer than {limit:.0f} s")
+                        if self._rss_mb() > self.memory_mb:
+                            log.warning("parsing %s needed more than %d MB; restarting the parser", path,
+                                        self.memory_mb)
+                            self._kill()
+                            return ParseResult(T.TOO_LARGE, f"needs more than {self.memory_mb} MB of memory to read")
+                        if cancel is not None and cancel.is_set() and not cancel_sent:
+                            self._conn.send(CANCEL)
+                            cancel_sent = True
+                    try:
+                        data = self._conn.recv_bytes(maxlength=self.max_text_bytes + RESULT_MARGIN_BYTES)
+                    except OSError as e:
+                        if isinstance(e, (EOFError, BrokenPipeError)) or self._proc.exitcode is not None:
+                            raise
+                        self._kill()  # the oversized message is still in the pipe: start clean
+                        log.warning("the parser's answer for %s was too large (%s)", path, e)
+                        return ParseResult(T.TOO_LARGE, f"more than {self.max_text_bytes // MB} MB of text")
+                    msg = pickle.loads(data)
+                    if isinstance(msg, tuple) and len(msg) == 4 and msg[0] == PROGRESS:
+                        t0 = time.monotonic()  # a page arrived: the time limit starts again
+                        if progress is not None:
+                            try:
+                                progress(int(msg[1]), int(msg[2]), str(msg[3]))
+                            except Exception:  # a face's display error must not lose the file
+                                log.exception("progress callback failed")
+                        continue
+                    return msg
             except (EOFError, OSError, BrokenPipeError) as e:
                 proc = self._proc
                 if proc is not None:
