@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from PySide6.QtCore import QBuffer, QByteArray, QEvent, QIODevice, QPointF, QRect, QRectF, QSize, Qt, QUrl, Signal
-from PySide6.QtGui import (QAbstractTextDocumentLayout, QColor, QFont, QFontMetrics, QHelpEvent, QImage,
+from PySide6.QtGui import (QAbstractTextDocumentLayout, QRegion, QColor, QFont, QFontMetrics, QHelpEvent, QImage,
                            QImageReader, QMouseEvent, QPainter, QPalette, QPen, QTextBlockFormat, QTextCharFormat,
                            QTextCursor,
                            QTextDocument, QTextFormat)
@@ -37,7 +37,10 @@ log = logging.getLogger("assistant.ui")
 CODE_FENCE = re.compile(r"```[^\n]*\n(.*?)```", re.S)
 MARGIN, PAD, GAP = 10, 10, 4
 SOURCE_INDENT = 16  # passages under their file's entry
+CODE_TINT = QColor(127, 127, 127, 40)  # fenced code's background
+CODE_BAR = 5  # the height of a code block's sideways scroll bar
 UNSUPPORTED_COLOUR = QColor("#d35400")  # the wavy line under a sentence no passage supports
+UNSUPPORTED_PROPERTY = int(QTextFormat.Property.UserProperty) + 1  # char format mark: not supported
 
 MAX_IMAGE_BYTES = 1 << 20  # an inline data: image larger than this (decoded) is not shown
 MAX_IMAGE_SIDE = 4096  # nor one whose pixels would take more memory than a page of text should
@@ -197,6 +200,21 @@ def answer_text(item: ChatItem) -> str:
     return strip_reasoning(item.content) if item.role == "assistant" else item.content
 
 
+_THUMBS: tuple[str, str] | None = None
+
+
+def thumb_labels() -> tuple[str, str]:
+    """("👍", "👎"), or ("✓ Good", "✗ Bad") where no emoji font is installed (the thumbs would be boxes)."""
+    global _THUMBS
+    if _THUMBS is None:
+        from PySide6.QtGui import QFontDatabase
+
+        emoji = any("emoji" in f.lower() for f in QFontDatabase.families())
+        _THUMBS = ("👍", "👎") if emoji else (QApplication.translate("Chat", "✓ Good"),
+                                              QApplication.translate("Chat", "✗ Bad"))
+    return _THUMBS
+
+
 def is_rateable(item: ChatItem) -> bool:
     """Whether an answer can get 👍/👎: it is finished and stored (not being written, not failed)."""
     return (item.role == "assistant" and item.status in ("complete", "stopped") and bool(item.content)
@@ -297,7 +315,10 @@ def _key_chars(text: str) -> tuple[str, list[int]]:
 
 
 def mark_unsupported(doc: QTextDocument, support: list[dict[str, Any]], colour: QColor) -> list[tuple[int, int, int]]:
-    """Underline (wavy) the sentences that were checked and not supported; their spans in ``doc``.
+    """Tint the sentences that were checked and not supported; their spans in ``doc``.
+
+    The wavy line under them is drawn by the delegate (:func:`span_lines`): Qt's own wave
+    underline is a hairline that is hard to see.
 
     Returns:
         [(start, end, index into ``support``)] in document positions.
@@ -309,8 +330,10 @@ def mark_unsupported(doc: QTextDocument, support: list[dict[str, Any]], colour: 
     out: list[tuple[int, int, int]] = []
     at = 0
     fmt = QTextCharFormat()
-    fmt.setUnderlineStyle(QTextCharFormat.UnderlineStyle.WaveUnderline)
-    fmt.setUnderlineColor(colour)
+    tint = QColor(colour)
+    tint.setAlpha(34)
+    fmt.setBackground(tint)
+    fmt.setProperty(UNSUPPORTED_PROPERTY, True)
     for k, s in wanted:
         needle, _pos = _key_chars(str(s.get("text") or ""))
         if not needle:
@@ -328,6 +351,44 @@ def mark_unsupported(doc: QTextDocument, support: list[dict[str, Any]], colour: 
         cur.mergeCharFormat(fmt)
         out.append((start, end, k))
     return out
+
+
+def span_lines(doc: QTextDocument, start: int, end: int) -> list[QRectF]:
+    """The pieces of a text span, one rectangle per laid-out line it covers (document coordinates)."""
+    out: list[QRectF] = []
+    dl = doc.documentLayout()
+    block = doc.findBlock(start)
+    while block.isValid() and block.position() < end:
+        layout, top = block.layout(), dl.blockBoundingRect(block).top()
+        for n in range(layout.lineCount()):
+            line = layout.lineAt(n)
+            a = max(start, block.position() + line.textStart())
+            b = min(end, block.position() + line.textStart() + line.textLength())
+            if a >= b:
+                continue
+            x1 = line.cursorToX(a - block.position())[0]
+            x2 = line.cursorToX(b - block.position())[0]
+            out.append(QRectF(min(x1, x2), top + line.y(), abs(x2 - x1), line.height()))
+        block = block.next()
+    return out
+
+
+def draw_wave(painter: QPainter, rect: QRectF, colour: QColor) -> None:
+    """A wavy line under ``rect`` (what marks a sentence no passage supports)."""
+    from PySide6.QtGui import QPainterPath
+
+    y, x, step, amp = rect.bottom() - 1.5, rect.left(), 3.0, 1.5
+    path = QPainterPath(QPointF(x, y))
+    up = True
+    while x < rect.right():
+        x = min(rect.right(), x + step)
+        path.lineTo(QPointF(x, y - amp if up else y + amp))
+        up = not up
+    painter.save()
+    painter.setBrush(Qt.BrushStyle.NoBrush)
+    painter.setPen(QPen(colour, 1.4))
+    painter.drawPath(path)
+    painter.restore()
 
 
 def first_line(passage: str, heading: str = "", limit: int = 90) -> str:
@@ -373,10 +434,12 @@ class _Layout:
     thinking_doc: QTextDocument | None = None  # laid out only while expanded
     # fenced code: (copy button, the block's area, its text, whether long lines are cut off)
     code: list[tuple[QRect, QRect, str, bool]] = field(default_factory=list)
+    code_max: list[int] = field(default_factory=list)  # how far each code block scrolls sideways (px)
     cite_rects: list[tuple[QRect, int]] = field(default_factory=list)
     cite_labels: dict[int, str] = field(default_factory=dict)  # citation index -> its text when not citation_label
     file_heads: list[tuple[QRect, str, bool]] = field(default_factory=list)  # (rect, file path, cited)
     unsupported: list[tuple[int, int, int]] = field(default_factory=list)  # (doc start, end, support index)
+    waves: list[QRectF] = field(default_factory=list)  # the lines of those spans (document coordinates)
     uncited_y: int = -1  # where the "Retrieved, not cited" label is drawn (-1: none)
     stats: str = ""
     stats_y: int = 0
@@ -402,6 +465,7 @@ class MessageDelegate(QStyledItemDelegate):
         self._cache: OrderedDict[tuple[Any, ...], _Layout] = OrderedDict()
         self._heights: dict[tuple[Any, ...], int] = {}
         self.busy = False  # while generating, "Regenerate" and "Edit" are not offered
+        self._code_offsets: dict[tuple[str, int], int] = {}  # (message id, block) -> px scrolled sideways
 
     def _dark(self) -> bool:
         view = self._view
@@ -412,6 +476,53 @@ class MessageDelegate(QStyledItemDelegate):
         """The text of the message's n-th code block, as shown."""
         code = self.layout_for(item, self._width(None), self._view.font() if self._view is not None else QFont()).code
         return code[n][2] if 0 <= n < len(code) else ""
+
+    # code blocks scroll sideways ------------------------------------------------------------
+    def code_offset(self, item: ChatItem, n: int, lay: _Layout | None = None) -> int:
+        """How far (px) the message's n-th code block is scrolled to the left."""
+        off = self._code_offsets.get((item.id, n), 0)
+        if off and lay is not None and n < len(lay.code_max):
+            off = min(off, lay.code_max[n])  # the window grew: less to scroll
+        return off
+
+    def code_at(self, item: ChatItem, pos: Any, width: int, font: QFont) -> int:
+        """The index of the code block under ``pos`` whose long lines can scroll, or -1."""
+        lay = self.layout_for(item, width, font)
+        for n, (_b, area, _t, _c) in enumerate(lay.code):
+            if lay.code_max[n] > 0 and area.adjusted(0, 0, 0, CODE_BAR).contains(pos):
+                return n
+        return -1
+
+    def scroll_code(self, item: ChatItem, n: int, to: int, width: int, font: QFont) -> bool:
+        """Scroll the n-th code block to ``to`` px (clamped); whether it moved."""
+        lay = self.layout_for(item, width, font)
+        if not 0 <= n < len(lay.code_max) or lay.code_max[n] <= 0:
+            return False
+        new = max(0, min(int(to), lay.code_max[n]))
+        old = self.code_offset(item, n, lay)
+        self._code_offsets[(item.id, n)] = new
+        return new != old
+
+    def code_bar(self, item: ChatItem, n: int, lay: _Layout) -> tuple[QRect, QRect] | None:
+        """(track, thumb) of the n-th code block's scroll bar in row coordinates, or None (nothing to scroll)."""
+        if n >= len(lay.code_max) or lay.code_max[n] <= 0:
+            return None
+        area = lay.code[n][1]
+        track = QRect(area.left(), area.bottom() + 1 - CODE_BAR, area.width(), CODE_BAR)
+        total = area.width() + lay.code_max[n]
+        w = max(24, area.width() * area.width() // total)
+        x = area.left() + (area.width() - w) * self.code_offset(item, n, lay) // lay.code_max[n]
+        return track, QRect(x, track.top() + 1, w, CODE_BAR - 2)
+
+    def bar_to_offset(self, item: ChatItem, n: int, x: int, width: int, font: QFont) -> int:
+        """The scroll offset that puts the n-th block's scroll bar thumb centre at row x ``x``."""
+        lay = self.layout_for(item, width, font)
+        bar = self.code_bar(item, n, lay)
+        if bar is None:
+            return 0
+        track, thumb = bar
+        span = max(1, track.width() - thumb.width())
+        return int((x - track.left() - thumb.width() / 2) * lay.code_max[n] / span)
 
     def clear_cache(self) -> None:
         self._cache.clear()
@@ -432,7 +543,8 @@ class MessageDelegate(QStyledItemDelegate):
             if item.role == "assistant":
                 acts.append(("regenerate", QApplication.translate("Chat", "Regenerate")))
                 if is_rateable(item):
-                    acts += [("rate_up", "👍"), ("rate_down", "👎"),
+                    up, down = thumb_labels()
+                    acts += [("rate_up", up), ("rate_down", down),
                              ("better", QApplication.translate("Chat", "Write a better answer…"))]
             if item.role == "user":
                 acts.append(("edit", QApplication.translate("Chat", "Edit")))
@@ -484,6 +596,16 @@ class MessageDelegate(QStyledItemDelegate):
         groups = highlight(doc, self._dark(), code_blocks(content))
         unsupported = mark_unsupported(doc, item.support, UNSUPPORTED_COLOUR) if item.role == "assistant" else []
         doc.setTextWidth(inner)
+        small = QFontMetrics(_small(font))
+        bw = small.horizontalAdvance(QApplication.translate("Chat", "Copy")) + 12  # a code block's Copy button
+        doc.size()  # lays the text out: the lines' widths are known from here
+        wide = [widest_line(g) for g in groups]
+        for g, widest in zip(groups, wide):
+            if widest > inner - bw - 8:  # room under the block for its sideways scroll bar
+                fmt = QTextBlockFormat()
+                fmt.setBottomMargin(g.last.blockFormat().bottomMargin() + CODE_BAR + 3)
+                QTextCursor(g.last).mergeBlockFormat(fmt)
+        waves = [r for s, e, _k in unsupported for r in span_lines(doc, s, e)]
         header = QApplication.translate("Chat", "You") if item.role == "user" else QApplication.translate("Chat", "Hearth")
         if item.status == "stopped":
             header += "  · " + QApplication.translate("Chat", "stopped")
@@ -493,7 +615,6 @@ class MessageDelegate(QStyledItemDelegate):
             header += "  · " + QApplication.translate("Chat", "interrupted (Hearth closed while writing it)")
         y = MARGIN + PAD
         x0 = MARGIN + PAD
-        small = QFontMetrics(_small(font))
         thinking, thinking_rect, thinking_doc = "", None, None
         y += fm.height() + GAP
         if reasoning:
@@ -511,15 +632,18 @@ class MessageDelegate(QStyledItemDelegate):
         doc_top = y
         y = doc_top + int(doc.size().height()) + GAP
         lay = _Layout(height=0, doc=doc, header=header, doc_top=doc_top, thinking=thinking,
-                      thinking_rect=thinking_rect, thinking_doc=thinking_doc, unsupported=unsupported)
-        copy_word = QApplication.translate("Chat", "Copy")
-        for g in groups:
+                      thinking_rect=thinking_rect, thinking_doc=thinking_doc, unsupported=unsupported,
+                      waves=waves)
+        for g, widest in zip(groups, wide):
             dl = doc.documentLayout()
             top, bottom = dl.blockBoundingRect(g.first).top(), dl.blockBoundingRect(g.last).bottom()
+            if widest > inner - bw - 8:
+                bottom += CODE_BAR + 3  # the margin below it (not in its bounding rect), for its scroll bar
             area = QRect(x0, doc_top + int(top), inner, max(1, int(bottom - top)))
-            bw = small.horizontalAdvance(copy_word) + 12
+            y = max(y, area.bottom() + 1 + GAP)  # a document's last margin is not in its size
             button = QRect(x0 + inner - bw - 2, area.top() + 2, bw, small.height() + 2)
-            lay.code.append((button, area, g.text, widest_line(g) > inner - bw - 8))
+            lay.code.append((button, area, g.text, widest > inner - bw - 8))
+            lay.code_max.append(max(0, int(widest - (inner - bw - 8))) if widest > inner - bw - 8 else 0)
         # Cited passages first; passages the model was given but did not cite follow under
         # their own label, drawn muted, so they are not taken for sources of the answer.
         cited = [i for i, c in enumerate(item.citations) if is_cited(c)]
@@ -612,13 +736,38 @@ class MessageDelegate(QStyledItemDelegate):
         ctx.palette.setColor(QPalette.ColorRole.Text, text_col)
         ctx.palette.setColor(QPalette.ColorRole.Link, pal.color(QPalette.ColorRole.Link))
         painter.save()
-        # Code lines never wrap: what passes the bubble is cut off (hover shows it, Copy copies it)
-        painter.setClipRect(QRectF(0, 0, r.width() - 2 * (MARGIN + PAD), lay.doc.size().height() + 1))
+        # Code lines never wrap: what passes the bubble is cut off, and the block scrolls sideways
+        # (Shift+wheel, a touchpad, or its scroll bar); hover shows it all, Copy copies it.
+        inner = r.width() - 2 * (MARGIN + PAD)
+        full = QRect(0, 0, inner, int(lay.doc.size().height()) + 1)
+        scrolled = [(area.translated(-(MARGIN + PAD), -lay.doc_top), off)
+                    for n, (_b, area, _t, _c) in enumerate(lay.code)
+                    if (off := self.code_offset(item, n, lay)) > 0]
+        region = QRegion(full)
+        for area, _off in scrolled:
+            region = region.subtracted(QRegion(area))
+        painter.setClipRegion(region)
         lay.doc.documentLayout().draw(painter, ctx)
+        for wave in lay.waves:
+            draw_wave(painter, wave, UNSUPPORTED_COLOUR)
+        for area, off in scrolled:  # the block again, shifted left, inside its own area
+            painter.setClipRect(area)
+            painter.fillRect(QRect(area.right() + 1 - off, area.top(), off, area.height()), CODE_TINT)
+            painter.translate(-off, 0)
+            lay.doc.documentLayout().draw(painter, ctx)
+            painter.translate(off, 0)
         painter.restore()
         painter.translate(-(ox + MARGIN + PAD), -(oy + lay.doc_top))
         if lay.code:
             painter.setFont(_small(option.font))
+            for n, (_b, area, _t, _c) in enumerate(lay.code):
+                bar = self.code_bar(item, n, lay)
+                if bar is not None:  # a thin scroll bar under a block whose lines pass the bubble
+                    track, thumb = bar
+                    painter.fillRect(track.translated(ox, oy), _mix(base, text_col, 0.10))
+                    painter.setPen(Qt.PenStyle.NoPen)
+                    painter.setBrush(_mix(base, text_col, 0.45))
+                    painter.drawRoundedRect(QRectF(thumb.translated(ox, oy)), 2, 2)
             for button, _area, _text, _clipped in lay.code:
                 b = QRectF(button.translated(ox, oy))
                 painter.setPen(Qt.PenStyle.NoPen)
@@ -756,7 +905,7 @@ class MessageDelegate(QStyledItemDelegate):
 def rating_tooltip(name: str, rating: str) -> str:
     """What hovering 👍, 👎 or "Write a better answer…" says."""
     if name == "better":
-        return QApplication.translate("Chat", "Rate this answer 👎 and write what it should have said "
+        return QApplication.translate("Chat", "Rate this answer bad and write what it should have said "
                                               "(kept for exports and evaluation sets)")
     chosen = name == f"rate_{rating}"
     if name == "rate_up":
@@ -788,7 +937,7 @@ def _style_code_blocks(doc: QTextDocument) -> None:
     while block.isValid():
         if block.blockFormat().hasProperty(QTextFormat.Property.BlockCodeFence):
             fmt = QTextBlockFormat()
-            fmt.setBackground(QColor(127, 127, 127, 40))
+            fmt.setBackground(CODE_TINT)
             cur = QTextCursor(block)
             cur.mergeBlockFormat(fmt)
         block = block.next()

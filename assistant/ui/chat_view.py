@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QGuiApplication, QKeyEvent, QTextCursor
+from PySide6.QtGui import QGuiApplication, QKeyEvent, QMouseEvent, QTextCursor, QWheelEvent
 from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QInputDialog, QLabel, QListView,
                                QMenu, QMessageBox, QPlainTextEdit, QPushButton, QVBoxLayout, QWidget)
 
@@ -137,13 +137,78 @@ class ChatView(QWidget):
         self._reply_conv: str | None = None
         self.viewer: Any = None  # the last source viewer opened (a citation clicked)
         self.feedback_dialog: Any = None  # the last "Write a better answer" dialog opened
+        self._bar_drag: tuple[ChatItem, int, int] | None = None  # a code block's scroll bar being dragged
         self._attach_template_picker()
         self._update_empty()
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt API)
-        if event.type() == QEvent.Type.Resize and obj is self.view.viewport():
-            self.model.row_width = self.view.viewport().width()  # rows are laid out again
+        if obj is self.view.viewport():
+            kind = event.type()
+            if kind == QEvent.Type.Resize:
+                self.model.row_width = self.view.viewport().width()  # rows are laid out again
+            elif kind == QEvent.Type.Wheel and isinstance(event, QWheelEvent):
+                return self._wheel_code(event)
+            elif kind in (QEvent.Type.MouseButtonPress, QEvent.Type.MouseMove, QEvent.Type.MouseButtonRelease) \
+                    and isinstance(event, QMouseEvent):
+                return self._drag_code_bar(event)
         return super().eventFilter(obj, event)
+
+    # code blocks scroll sideways ----------------------------------------------------------------
+    CODE_WHEEL_PX = 48  # one wheel notch scrolls a code block this far
+
+    def _code_under(self, pos: Any) -> tuple[ChatItem, int, Any] | None:
+        """(message, code block, position in the row) under a viewport point, for a block that scrolls."""
+        idx = self.view.indexAt(pos)
+        if not idx.isValid():
+            return None
+        item: ChatItem = idx.data(ItemRole)
+        in_row = pos - self.view.visualRect(idx).topLeft()
+        n = self.delegate.code_at(item, in_row, self._row_width(), self.view.font())
+        return (item, n, in_row) if n >= 0 else None
+
+    def _row_width(self) -> int:
+        return max(200, self.view.viewport().width())
+
+    def _wheel_code(self, e: QWheelEvent) -> bool:
+        """Shift+wheel or a sideways swipe over a code block with long lines scrolls that block."""
+        d = e.angleDelta()
+        dx = d.x() or (d.y() if e.modifiers() & Qt.KeyboardModifier.ShiftModifier else 0)
+        if not dx:
+            return False  # an ordinary wheel turn scrolls the chat
+        hit = self._code_under(e.position().toPoint())
+        if hit is None:
+            return False
+        item, n, _pos = hit
+        delegate = self.delegate
+        to = delegate.code_offset(item, n) - dx * self.CODE_WHEEL_PX // 120
+        if delegate.scroll_code(item, n, to, self._row_width(), self.view.font()):
+            self.view.viewport().update()
+        return True  # at either end too: a sideways gesture over code never scrolls the chat
+
+    def _drag_code_bar(self, e: QMouseEvent) -> bool:
+        """Pressing on a code block's scroll bar and dragging scrolls the block."""
+        kind, pos = e.type(), e.position().toPoint()
+        if kind == QEvent.Type.MouseButtonPress and e.button() == Qt.MouseButton.LeftButton:
+            hit = self._code_under(pos)
+            if hit is None:
+                return False
+            item, n, in_row = hit
+            lay = self.delegate.layout_for(item, self._row_width(), self.view.font())
+            bar = self.delegate.code_bar(item, n, lay)
+            if bar is None or not bar[0].adjusted(0, -3, 0, 3).contains(in_row) \
+                    or self.delegate.hit(item, in_row, self._row_width(), self.view.font()) is not None:
+                return False  # not on the bar, or on the block's Copy button (a one-line block)
+            self._bar_drag = (item, n, pos.x() - in_row.x())
+        elif self._bar_drag is None:
+            return False
+        elif kind == QEvent.Type.MouseButtonRelease:
+            self._bar_drag = None
+            return True
+        item, n, row_left = self._bar_drag
+        to = self.delegate.bar_to_offset(item, n, pos.x() - row_left, self._row_width(), self.view.font())
+        if self.delegate.scroll_code(item, n, to, self._row_width(), self.view.font()):
+            self.view.viewport().update()
+        return True
 
     # conversation --------------------------------------------------------------------------
     @property
@@ -525,11 +590,12 @@ class ChatView(QWidget):
             self.show_error(self.tr("Your rating was not kept: %s") % in_words(e))
 
         def stored(_r: Any) -> None:
-            self.status.setText(self.tr("Thanks: 👍 kept with the question and its passages.") if rating == "up" else
-                                self.tr("Thanks: 👎 and your better answer kept with the question and its "
-                                        "passages.") if rating and better else
-                                self.tr("Thanks: 👎 kept with the question and its passages.") if rating else
-                                self.tr("Rating taken back."))
+            self.status.setText(self.tr("Thanks: kept as a good answer, with the question and its passages.")
+                                if rating == "up" else
+                                self.tr("Thanks: kept as a bad answer, with your better answer, the question and "
+                                        "its passages.") if rating and better else
+                                self.tr("Thanks: kept as a bad answer, with the question and its passages.")
+                                if rating else self.tr("Rating taken back."))
             self.feedbackSaved.emit(message_id, rating)
 
         self.tasks.start(store, done=stored, error=failed)

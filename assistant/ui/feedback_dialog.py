@@ -22,7 +22,7 @@ class BetterAnswerDialog(QDialog):
         self.setWindowTitle(self.tr("Write a better answer"))
         self._answer = answer.strip()
         intro = QLabel(self.tr("What should Hearth have answered? Your answer is kept with the question and "
-                               "its passages, marked 👎, for fine-tuning exports and evaluation sets."), self)
+                               "its passages, marked as a bad answer, for fine-tuning exports and evaluation sets."), self)
         intro.setWordWrap(True)
         intro.setTextFormat(Qt.TextFormat.PlainText)
         asked = QLabel(self.tr("Question: %s") % " ".join(question.split())[:300], self)

@@ -143,3 +143,54 @@ def test_transcript_model_is_a_valid_list_model(qtmodeltester):
     m.append_text("more")
     qtmodeltester.check(m, force_py=True)
     assert m.item(4).content == "m4more"
+
+
+def test_sources_from_one_file_are_grouped_under_it_and_each_opens_at_its_passage(qtbot, paths, shared_eval):
+    import os
+    import re
+
+    from assistant.core.knowledge import HashEmbedder, KnowledgeBase
+    from assistant.ui.chat_delegate import MARGIN, PAD, SOURCE_INDENT, citation_label
+    from tests.ui.conftest_helpers import click_action
+
+    docs = shared_eval / "qa" / "squad2" / "docs"
+    kb = KnowledgeBase(paths, embedder=HashEmbedder())
+    kb.create_collection("wiki")
+    kb.index("wiki", [(docs / "Normans.md").resolve(), (docs / "Huguenot.md").resolve()])
+    normans = [p for p in kb.search("wiki", "Normans Normandy Rollo conquest England", k=12)
+               if p.citation.source_path.endswith("Normans.md")]
+    other = next(p for p in kb.search("wiki", "Huguenots French Protestants", k=8)
+                 if p.citation.source_path.endswith("Huguenot.md"))
+    picked = sorted(normans[:3], key=lambda p: p.citation.start)
+    assert len(picked) == 3
+    cites = [{**p.citation.__dict__, "number": n} for n, p in enumerate(picked + [other], 1)]
+    h = Hearth(knowledge=kb)
+    w = make_window(qtbot, h)
+    w.resize(1000, 800)
+    w.chat.model.set_items([ChatItem(id="u", role="user", content="Who were the Normans?"),
+                            ChatItem(id="a", role="assistant", content="They came from Normandy [1][2][3][4].",
+                                     citations=cites)])
+    w.chat._update_empty()
+    item = w.chat.model.item(1)
+    lay = w.chat.delegate.layout_for(item, max(200, w.chat.view.viewport().width()), w.chat.view.font())
+    # Normans.md once, its three passages under it (indented, each with its number and first line)
+    (head,) = lay.file_heads
+    assert os.path.basename(head[1]) == "Normans.md"
+    rows = {i: r for r, i in lay.cite_rects}
+    for i in range(3):
+        label = lay.cite_labels[i]
+        assert label.startswith(f"[{i + 1}]") and "Normans.md" not in label and "“" in label
+        assert rows[i].left() == MARGIN + PAD + SOURCE_INDENT and rows[i].top() > head[0].top()
+    assert len({lay.cite_labels[i] for i in range(3)}) == 3  # told apart
+    # a file with one passage keeps its one-line entry
+    assert 3 not in lay.cite_labels and citation_label(cites[3]).startswith("[4] Huguenot.md")
+    if os.environ.get("HEARTH_TEST_SHOTS"):
+        w.chat.view.viewport().grab().save(os.path.join(os.environ["HEARTH_TEST_SHOTS"], "sources_grouped.png"))
+    # each passage opens the viewer at that passage
+    click_action(qtbot, w.chat, 1, "citation:2")
+    qtbot.waitUntil(lambda: w.chat.viewer is not None and "Opening" not in w.chat.viewer.where.text(),
+                    timeout=20000)
+    words = re.findall(r"\w+", w.chat.viewer.highlighted_text())
+    assert words[:8] == re.findall(r"\w+", cites[2]["snippet"])[:8]
+    w.chat.viewer.close()
+    close_all(h)

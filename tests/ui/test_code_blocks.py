@@ -1,6 +1,9 @@
 """Code in answers: Pygments colours in both themes, a copy button on each block, long lines
-not wrapped (cut off at the bubble, the whole block in the tooltip)."""
+not wrapped (they scroll sideways: Shift+wheel, a sideways swipe, the block's scroll bar; the whole
+block in the tooltip)."""
 from __future__ import annotations
+
+import os
 
 import pytest
 from PySide6.QtGui import QColor, QPalette, QTextCursor
@@ -71,4 +74,64 @@ def test_code_is_coloured_copyable_and_not_wrapped(qtbot, paths):
     dark_keyword = _colour_of(dark.doc, "def")
     assert dark_keyword != keyword and QColor(dark_keyword).lightness() > 110  # readable on a dark bubble
     w._apply_theme("light")
+    close_all(h)
+
+
+def _wheel(view, point, dy=0, dx=0, shift=False):
+    from PySide6.QtCore import QPoint, QPointF, Qt
+    from PySide6.QtGui import QWheelEvent
+
+    vp = view.viewport()
+    ev = QWheelEvent(QPointF(point), QPointF(vp.mapToGlobal(point)), QPoint(0, 0), QPoint(dx, dy),
+                     Qt.MouseButton.NoButton,
+                     Qt.KeyboardModifier.ShiftModifier if shift else Qt.KeyboardModifier.NoModifier,
+                     Qt.ScrollPhase.NoScrollPhase, False)
+    QApplication.sendEvent(vp, ev)
+
+
+def test_long_code_lines_scroll_sideways_by_shift_wheel_and_scroll_bar(qtbot, paths):
+    from PySide6.QtCore import QPoint, Qt
+    from PySide6.QtTest import QTest
+
+    h = Hearth(engine=ScriptedEngine(script=[ANSWER]))
+    w = make_window(qtbot, h)
+    w.resize(900, 700)
+    w.new_conversation()
+    w.chat.composer.setPlainText("code please")
+    w.chat.send()
+    wait_answer(qtbot, w)
+    chat, view = w.chat, w.chat.view
+    item, lay = _layout(w, 1)
+    assert lay.code_max[0] == 0 and lay.code_max[1] > 100  # only the long block has more to show
+    idx = chat.model.index(1)
+    view.scrollTo(idx)
+    top_left = view.visualRect(idx).topLeft()
+    area = lay.code[1][1].translated(top_left)
+    short = lay.code[0][1].translated(top_left)
+    before = view.viewport().grab(area).toImage()
+    # Shift+wheel over the long block scrolls it, not the chat
+    bar = view.verticalScrollBar().value()
+    _wheel(view, area.center(), dy=-120, shift=True)
+    assert chat.delegate.code_offset(item, 1) == chat.CODE_WHEEL_PX and view.verticalScrollBar().value() == bar
+    qtbot.waitUntil(lambda: view.viewport().grab(area).toImage() != before)  # the line moved left
+    # a touchpad's sideways swipe too, clamped at the end of the longest line
+    for _ in range(lay.code_max[1] // chat.CODE_WHEEL_PX + 3):
+        _wheel(view, area.center(), dx=-120)
+    assert chat.delegate.code_offset(item, 1) == lay.code_max[1]
+    # the short block does not scroll
+    _wheel(view, short.center(), dy=-120, shift=True)
+    assert chat.delegate.code_offset(item, 0) == 0
+    # dragging the block's scroll bar back to its start
+    track, thumb = chat.delegate.code_bar(item, 1, lay)
+    assert thumb.right() >= track.right() - 1  # the thumb shows the end is on screen
+    start = thumb.center() + top_left
+    QTest.mousePress(view.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, start)
+    QTest.mouseMove(view.viewport(), QPoint(track.left() + top_left.x(), start.y()))
+    QTest.mouseRelease(view.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
+                       QPoint(track.left() + top_left.x(), start.y()))
+    assert chat.delegate.code_offset(item, 1) == 0
+    qtbot.waitUntil(lambda: view.viewport().grab(area).toImage() == before)  # as first drawn
+    if os.environ.get("HEARTH_TEST_SHOTS"):  # set to keep the screenshot for a look
+        _wheel(view, area.center(), dy=-240, shift=True)
+        view.viewport().grab().save(os.path.join(os.environ["HEARTH_TEST_SHOTS"], "code_scrolled.png"))
     close_all(h)

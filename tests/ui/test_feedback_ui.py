@@ -4,6 +4,7 @@ carried into the exports and an evaluation set."""
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 from PySide6.QtWidgets import QDialogButtonBox
@@ -79,12 +80,14 @@ def test_thumbs_and_a_better_answer_go_to_the_exports_and_an_evalset(qtbot, hear
     with qtbot.waitSignal(w.chat.feedbackSaved, timeout=20000):
         save.click()
     assert w.chat.model.item(1).better == BETTER
-    assert "better answer kept" in w.chat.status.text()
+    assert "with your better answer" in w.chat.status.text()
 
     # reopening the chat shows the chosen thumb again
     w.open_conversation(None)
     w.open_conversation(conv)
     assert _rating_of(w, 1) == "down" and w.chat.model.item(1).better == BETTER
+    if os.environ.get("HEARTH_TEST_SHOTS"):  # set to keep the screenshot for a look
+        w.chat.view.viewport().grab().save(os.path.join(os.environ["HEARTH_TEST_SHOTS"], "feedback_down.png"))
 
     # the core's exports carry it with the answer's context (the messages as sent, the model)
     with open_store(hearth) as fb:
