@@ -113,7 +113,7 @@ class Reply:
             from . import grounding
 
             self.passages = hearth.retrieve(settings.collection, question, k=settings.k, mode=settings.retrieval)
-            if not grounding.relevant(settings.grounding, self.passages):
+            if not grounding.relevant(settings.grounding, self.passages, question, self._embedder_languages()):
                 # nothing relevant: the model is not asked; the closest passages are shown instead
                 self._skip_model = True
                 self.passages = self.passages or self._closest(question)
@@ -356,6 +356,14 @@ class Reply:
             citations.append(c)
         return {"text": text, "raw_text": raw_text, "not_found": not_found, "sentences": sentences,
                 "support": summary, "citations": citations}
+
+    def _embedder_languages(self) -> Any:
+        """What the knowledge base's embedder reads (None: every language, or not known)."""
+        try:
+            return getattr(self.hearth.knowledge.embedder, "languages", None)
+        except Exception:  # the embedder cannot load: the search above would have failed first
+            log.warning("could not read the embedder's languages", exc_info=True)
+            return None
 
     def _embed(self) -> Any:
         """The knowledge base's embedder (None: support is checked on words only)."""
