@@ -1,4 +1,4 @@
-"""Knowledge benchmark: indexing throughput, query latency at 100k chunks, SciFact retrieval quality.
+"""Knowledge benchmark: indexing speed, query latency at 100k chunks, keyword index updates and scale, SciFact.
 
 Run: ``python tests/benchmarks/bench_knowledge.py [--ratio-docs N] [--synthetic N] [--quick]``.
 Prints progress, then ONE JSON object as the last line with:
@@ -16,6 +16,16 @@ Prints progress, then ONE JSON object as the last line with:
   ratio in process CPU time, which other people's load on a shared machine does not move.
 - ``scifact_ndcg10_onnx`` / ``scifact_ndcg10_torch``: dense-only nDCG@10 on a SciFact subset indexed
   once with each backend (``--onnx-limit`` documents, default 1000), and their difference.
+- ``bm25_update_first_query_s_100k``: seconds the first keyword query pays after one file (20
+  chunks) is added to a 100,000-chunk collection (manifest diff, tokenising the new chunks, delta
+  write, the query), beside ``bm25_full_rebuild_s_100k``, the from-scratch build that every change
+  cost before the index took updates in place, measured in the same run; ``..._remove_...`` the same
+  for a file taken out. Chunks are synthetic mixes of SciFact sentences in a real SQLite manifest.
+- ``bm25_scale``, also printed as a table: for each ``--scale`` size (default 10k and 100k) the
+  keyword index's build time, file size, memory, BM25 query p50/p95 (SciFact queries, 50
+  candidates) and the update costs above. A 1M row is added by replicating the largest index by
+  array merge (``query_p95_ms_1m``; ``query_1m_replicated`` true): a real 1M build (``--scale
+  10000,100000,1000000``) takes over half an hour of tokenising on two shared cores.
 - ``scifact_ndcg10`` (fused), ``scifact_ndcg10_dense_only``, ``scifact_ndcg10_bm25_only``: the
   SciFact train split over the full corpus, through the real indexing and retrieval path.
 """
@@ -181,6 +191,143 @@ def bench_query_latency(kb, n_chunks: int, queries: list[str]) -> dict:
             "query_chunks": n_chunks, "bm25_cache_load_s": round(bm25_load_s, 2), "synthetic_vectors": True}
 
 
+def _synthetic_texts(n: int, seed: int) -> list[str]:
+    """``n`` chunk texts, each six random SciFact sentences (real vocabulary, real term statistics)."""
+    from assistant.core.evals.beir import load_beir
+
+    data = load_beir(SCIFACT, "train")
+    sentences = [s.strip() for _, text in data.corpus.values() for s in text.split(". ") if len(s) > 30]
+    rng = random.Random(seed)
+    return [". ".join(rng.sample(sentences, 6)) + "." for _ in range(n)]
+
+
+def _fill_manifest(manifest, texts: list[str], start: int, per_file: int = 100) -> None:
+    from assistant.core.knowledge import types as T
+
+    for f in range(0, len(texts), per_file):
+        path = f"/synthetic/file{(start + f) // per_file:06d}.txt"
+        chunks = [T.Chunk(f"syn{(start + f) // per_file:06d}-{i:05d}", i, t, None, 0, len(t), "")
+                  for i, t in enumerate(texts[f:f + per_file])]
+        manifest.replace_file(T.SourceFile(path, 0, 0.0, "synthetic", T.INDEXED, "", len(chunks), "bench",
+                                           time.time()), chunks)
+
+
+def _index_ram_mb(idx) -> float:
+    """Bytes the index holds: its arrays, its id and term strings and the term lookup."""
+    total = 0
+    for seg in idx.segments:
+        total += seg.indptr.nbytes + seg.rows.nbytes + seg.tf.nbytes + seg.lens.nbytes
+        total += sum(sys.getsizeof(x) for x in seg.ids) + sys.getsizeof(seg.ids)
+        total += sum(sys.getsizeof(x) for x in seg.terms) + sys.getsizeof(seg.terms) + sys.getsizeof(seg.vocab)
+    return total / 2**20
+
+
+def _query_times(idx, queries: list[str], k: int = 50) -> tuple[float, float]:
+    for q in queries[:5]:
+        idx.search(q, k)
+    times = []
+    for q in queries:
+        t = time.perf_counter()
+        idx.search(q, k)
+        times.append((time.perf_counter() - t) * 1000)
+    times.sort()
+    return times[len(times) // 2], times[int(0.95 * (len(times) - 1))]
+
+
+def bench_bm25_scale(work: Path, sizes: list[int], queries: list[str], replicate_1m: bool) -> dict:
+    """The keyword index at several sizes, over a real SQLite manifest: build, disk, RAM, query, update.
+
+    For each size: a from-scratch build (what every change cost before segments), the file's
+    size, the index's own memory, BM25 query p50/p95 (SciFact queries, 50 candidates as in hybrid
+    search), and the first keyword query after adding one file (20 chunks) and after removing one.
+    ``replicate_1m``: also 1M chunks made by replicating the largest index ten times by array
+    merge (query, disk and RAM are real; its build time is not a tokenising build).
+    """
+    import resource
+
+    from assistant.core.knowledge import bm25 as B
+    from assistant.core.knowledge.manifest import Manifest
+
+    out: dict = {}
+    rows = []
+    extra = _synthetic_texts(40, seed=99)
+    for n in sizes:
+        folder = work / f"bm25-scale-{n}"
+        folder.mkdir()
+        manifest = Manifest(folder / "manifest.sqlite3")
+        t = time.perf_counter()
+        _fill_manifest(manifest, _synthetic_texts(n, seed=7), 0)
+        log(f"manifest of {n} chunks written in {time.perf_counter() - t:.0f} s")
+        t = time.perf_counter()
+        idx = B.open_index(folder, manifest)
+        build_s = time.perf_counter() - t
+        p50, p95 = _query_times(idx, queries)
+        # One more file, then the first keyword query (what the next search pays for the change).
+        _fill_manifest(manifest, extra[:20], 10 * n)
+        t = time.perf_counter()
+        idx = B.open_index(folder, manifest, idx)
+        idx.search(queries[0], 50)
+        add_s = time.perf_counter() - t
+        manifest.remove_file("/synthetic/file000000.txt")
+        t = time.perf_counter()
+        idx = B.open_index(folder, manifest, idx)
+        idx.search(queries[1], 50)
+        remove_s = time.perf_counter() - t
+        same = None
+        if n <= 10_000:  # the updated index answers as a rebuild would (the unit tests check it thoroughly)
+            fresh = B.BM25Index().build((c, tx) for c, _, tx in manifest.iter_chunks())
+            same = all(idx.search(q, 10) == fresh.search(q, 10) for q in queries[:10])
+        disk_mb = (folder / B.BASE_FILE).stat().st_size / 2**20
+        row = {"chunks": n, "index_s": round(build_s, 1), "disk_mb": round(disk_mb, 1),
+               "ram_mb": round(_index_ram_mb(idx), 1), "query_p50_ms": round(p50, 1), "query_p95_ms": round(p95, 1),
+               "add_file_first_query_s": round(add_s, 3), "remove_file_first_query_s": round(remove_s, 3)}
+        rows.append(row)
+        log(f"keyword index at {n} chunks: {row}" + ("" if same is None else f"; equal to a rebuild: {same}"))
+        if n == 100_000:
+            out.update({"bm25_update_first_query_s_100k": round(add_s, 3),
+                        "bm25_remove_first_query_s_100k": round(remove_s, 3),
+                        "bm25_full_rebuild_s_100k": round(build_s, 1),
+                        "bm25_update_vs_rebuild": round(add_s / build_s, 4)})
+        if replicate_1m and n == max(sizes) and n < 1_000_000:
+            reps = 1_000_000 // n
+            t = time.perf_counter()
+            segs = []
+            for r in range(reps):
+                s = B._Segment(idx.segments[0].ids, idx.segments[0].terms, idx.segments[0].indptr,
+                               idx.segments[0].rows, idx.segments[0].tf, idx.segments[0].lens)
+                s.ids = [f"r{r}-{c}" for c in idx.segments[0].ids]
+                segs.append((s, None))
+            idx.compact()
+            big = B.BM25Index()
+            big.segments, big.dead = [B._Segment.merge([(s, None) for s, _ in segs])], [None]
+            merge_s = time.perf_counter() - t
+            p50, p95 = _query_times(big, queries)
+            path = work / "bm25-1m.npz"
+            big.save(path)
+            row = {"chunks": len(big), "index_s": f"{merge_s:.1f} (merge of {reps} copies)",
+                   "disk_mb": round(path.stat().st_size / 2**20, 1), "ram_mb": round(_index_ram_mb(big), 1),
+                   "query_p50_ms": round(p50, 1), "query_p95_ms": round(p95, 1),
+                   "add_file_first_query_s": "-", "remove_file_first_query_s": "-"}
+            rows.append(row)
+            out["query_p95_ms_1m"] = round(p95, 1)
+            out["query_1m_replicated"] = True
+            del big, segs
+        if n >= 1_000_000:
+            out["query_p95_ms_1m"] = round(p95, 1)
+            out["query_1m_replicated"] = False
+        manifest.close()
+        del idx
+    cols = list(rows[0])
+    print("\nkeyword index scale (" + ", ".join(cols) + ")")
+    print(" | ".join(f"{c:>12}" for c in cols))
+    for r in rows:
+        print(" | ".join(f"{str(r[c]):>12}" for c in cols))
+    print(f"peak RSS of the benchmark process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB",
+          flush=True)
+    out["bm25_scale"] = rows
+    return out
+
+
 def bench_scifact(kb, limit: int | None) -> dict:
     from assistant.core.evals.beir import run_beir
 
@@ -203,7 +350,11 @@ def main() -> None:
     ap.add_argument("--embed-docs", type=int, default=300, help="SciFact documents chunked for the embed ratio")
     ap.add_argument("--onnx-limit", type=int, default=1000, help="SciFact documents for the ONNX/PyTorch nDCG")
     ap.add_argument("--skip", default="",
-                    help="comma list of parts to skip: embed,onnx,ratio,latency,scifact")
+                    help="comma list of parts to skip: embed,onnx,ratio,latency,scale,scifact")
+    ap.add_argument("--scale", default="10000,100000",
+                    help="chunk counts of the keyword-index scale table (add 1000000 for a real 1M build)")
+    ap.add_argument("--no-replicate-1m", action="store_true",
+                    help="do not add the 1M row made by replicating the largest keyword index")
     args = ap.parse_args()
     from assistant.core import paths as P
     from assistant.core.evals.beir import load_beir
@@ -226,6 +377,10 @@ def main() -> None:
             if "latency" not in skip:
                 queries = list(load_beir(SCIFACT, "train").queries.values())[:100]
                 out.update(bench_query_latency(kb, args.synthetic, queries))
+            if "scale" not in skip:
+                queries = list(load_beir(SCIFACT, "train").queries.values())[:100]
+                out.update(bench_bm25_scale(work, [int(x) for x in args.scale.split(",")], queries,
+                                            not args.no_replicate_1m))
             if "scifact" not in skip:
                 out.update(bench_scifact(kb, args.scifact_limit))
         finally:

@@ -156,7 +156,8 @@ def test_a_delta_written_over_another_base_is_not_applied(scifact, tmp_path):
     m.drop([d[0] for d in docs[:100]])
     open_index(tmp_path, m, idx)
     stale_delta = (tmp_path / DELTA_FILE).read_bytes()
-    BM25Index().build(list(m.rows.items()), generation=m.generation).save(tmp_path / BASE_FILE)  # another process
+    # Another process merged meanwhile: a new base, and this process's older delta written after it.
+    BM25Index().build(list(m.rows.items()), generation=m.generation).save(tmp_path / BASE_FILE)
     (tmp_path / DELTA_FILE).write_bytes(stale_delta)
     assert_same_as_rebuild(open_index(tmp_path, m), list(m.rows.items()), queries)
 
@@ -173,7 +174,8 @@ def test_chinese_chunks_added_in_place_score_as_in_a_rebuild(tmp_path):
     assert idx.search("苹果公司设计的手机", 1)[0][0] == "phone"
     assert idx.search("中国的长城在哪里", 1)[0][0] == "wall"
     assert idx.search("鲁迅出生于哪里？", 1)[0][0] == "born"
-    assert_same_as_rebuild(idx, base + added, ["苹果公司设计的手机", "中国的长城在哪里", "浙江著名的风景区", "1982年"], k=4)
+    queries = ["苹果公司设计的手机", "中国的长城在哪里", "浙江著名的风景区", "1982年"]
+    assert_same_as_rebuild(idx, base + added, queries, k=4)
 
 
 def test_a_word_left_only_in_removed_chunks_matches_nothing(scifact):
@@ -183,3 +185,15 @@ def test_a_word_left_only_in_removed_chunks_matches_nothing(scifact):
     hits = [c for c, _ in idx.search("axolotl heart", 60)]
     assert hits[0] == "b" and "a" not in hits
     assert idx.search("axolotl", 5) == []
+
+
+def test_an_update_leaves_the_index_other_threads_are_searching_untouched(scifact, tmp_path):
+    docs, queries = scifact
+    m = Manifest(docs[:300])
+    old = open_index(tmp_path, m)
+    before = [old.search(q, 10) for q in queries]
+    m.put(docs[300:310])
+    m.drop([d[0] for d in docs[:50]])
+    new = open_index(tmp_path, m, old)
+    assert new is not old and len(new) == 260 and len(old) == 300
+    assert [old.search(q, 10) for q in queries] == before

@@ -319,6 +319,14 @@ class BM25Index:
         pending = sum(len(s) for s in self.segments[1:]) + sum(int(d.sum()) for d in self.dead if d is not None)
         return pending >= max(MERGE_MIN_ROWS, MERGE_SHARE * len(self.segments[0]))
 
+    def copy(self) -> "BM25Index":
+        """A copy to change while searches run on this one (segments are shared: they never change)."""
+        c = BM25Index(self.k1, self.b)
+        c.segments, c.dead = list(self.segments), [None if d is None else d.copy() for d in self.dead]
+        c.generation, c.base_uid, c._stats = self.generation, self.base_uid, self._stats
+        c._where = dict(self._where) if self._where is not None else None
+        return c
+
     def _changed(self) -> None:
         self._where, self._stats = None, None
 
@@ -572,7 +580,7 @@ def open_index(folder: Path, manifest, current: BM25Index | None = None) -> BM25
     if current is not None and current.generation == gen:
         return current
     base, delta = folder / BASE_FILE, folder / DELTA_FILE
-    idx = current
+    idx = current.copy() if current is not None else None  # other threads may be searching ``current``
     if idx is None:
         idx = BM25Index.load(base)
         if idx is not None and not idx.load_delta(delta) and delta.exists():
