@@ -167,13 +167,13 @@ class EvalPanel(QDialog):
 
     Signals:
         setLoaded(int): the chosen set was read (how many questions it holds).
-        finished(object): a run ended (its summary dict: ``n``, ``a``, ``b``, ``paired``, ``report``,
+        runFinished(object): a run ended (its summary dict: ``n``, ``a``, ``b``, ``paired``, ``report``,
             ``interrupted``); the table and the report button are up to date.
         failed(str): a run could not start or ended with an error (in words).
     """
 
     setLoaded = Signal(int)
-    finished = Signal(object)
+    runFinished = Signal(object)
     failed = Signal(str)
 
     def __init__(self, hearth: Any, tasks: Any, parent: QWidget | None = None) -> None:
@@ -457,7 +457,7 @@ class EvalPanel(QDialog):
             self.status.setText(self.tr("Stopped: %d items scored%s. The report holds them.") % (s["n"], speed))
         else:
             self.status.setText(self.tr("Done: %d items scored%s.") % (s["n"], speed))
-        self.finished.emit(s)
+        self.runFinished.emit(s)
 
     def _fill_table(self, s: dict[str, Any], intervals: dict[str, dict[str, Any]]) -> None:
         a, b = s.get("a") or {}, s.get("b")

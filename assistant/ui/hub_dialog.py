@@ -52,6 +52,7 @@ class HubDialog(QDialog):
         filesShown(): the selected repository's quantisations are shown.
         downloaded(str): a model finished downloading (its path) and is in the list.
         modelChosen(str): the user chose the downloaded model for the open chat.
+        compareOpened(object): "Compare on my documents" opened the Evaluate panel (given).
         message(str): something the user should read (also shown in the dialog).
     """
 
@@ -59,6 +60,7 @@ class HubDialog(QDialog):
     filesShown = Signal()
     downloaded = Signal(str)
     modelChosen = Signal(str)
+    compareOpened = Signal(object)
     message = Signal(str)
 
     def __init__(self, hearth: Any, tasks: Any, parent: QWidget | None = None, endpoint: str | None = None) -> None:
@@ -99,13 +101,19 @@ class HubDialog(QDialog):
         self.use_button = QPushButton(self.tr("Use for this chat"), self)
         self.use_button.hide()
         self.use_button.clicked.connect(self.use_downloaded)
+        self.compare_button = QPushButton(self.tr("Compare on my documents"), self)
+        self.compare_button.setObjectName("hubCompare")
+        self.compare_button.setToolTip(self.tr("Evaluate the chat's model (A) against this one (B) on your feedback "
+                                               "set or a QA folder"))
+        self.compare_button.hide()
+        self.compare_button.clicked.connect(self.compare_downloaded)
         self.progress = QProgressBar(self)
         self.progress.hide()
         self.status = QLabel(self.tr("Nothing is sent to the internet until you search."), self)
         self.status.setObjectName("hubStatus")
         self.status.setWordWrap(True)
         buttons = QHBoxLayout()
-        for b in (self.download_button, self.cancel_button, self.use_button):
+        for b in (self.download_button, self.cancel_button, self.use_button, self.compare_button):
             buttons.addWidget(b)
         buttons.addStretch(1)
         lower = QWidget(self)
@@ -257,6 +265,7 @@ class HubDialog(QDialog):
         model, paths, endpoint = rf.model, self.hearth.paths, self.endpoint
         self.download_button.setEnabled(False)
         self.use_button.hide()
+        self.compare_button.hide()
         self.cancel_button.show()
         self.progress.setRange(0, 0)
         self.progress.show()
@@ -289,6 +298,7 @@ class HubDialog(QDialog):
         self._end_download()
         self._last_path = str(path)
         self.use_button.show()
+        self.compare_button.show()
         self.message.emit(self.tr("%s is ready (checked against the hub's checksum).") % q.label)
         self.downloaded.emit(str(path))
 
@@ -301,3 +311,26 @@ class HubDialog(QDialog):
         if self._last_path:
             self.modelChosen.emit(self._last_path)
             self.message.emit(self.tr("Using %s for this chat.") % self._last_path)
+
+    def compare_downloaded(self) -> Any:
+        """Open the Evaluate panel: A = the open chat's model, B = the model just downloaded.
+
+        The window that owns this dialog picks the set (the feedback set, else a folder it asks
+        for); without such a window the panel opens here with the same choices.
+        """
+        if not self._last_path:
+            return None
+        host = self.parentWidget()
+        while host is not None and not hasattr(host, "compare_on_my_documents"):
+            host = host.parentWidget()
+        if host is not None:
+            panel = host.compare_on_my_documents(self._last_path)
+        else:
+            from assistant.ui.eval_panel import EvalPanel
+
+            panel = EvalPanel(self.hearth, self.tasks, self)
+            panel.configure(b_model=self._last_path)
+            panel.show()
+            panel.use_feedback_set(ask_otherwise=True)
+        self.compareOpened.emit(panel)
+        return panel

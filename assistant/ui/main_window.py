@@ -14,6 +14,7 @@ from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKe
 from PySide6.QtWidgets import (QLabel, QMainWindow, QMessageBox, QScrollArea, QSplitter, QTabWidget,
                                QWidget)
 
+from assistant.core.errors import HearthError
 from assistant.ui.background import Bridge, Tasks, settle_heap
 from assistant.ui.chat_view import ChatView
 from assistant.ui.conv_settings import ConversationSettings
@@ -97,6 +98,7 @@ class MainWindow(QMainWindow):
         self._warmed = False
         self.model_dialog: Any = None
         self.eval_panel: Any = None
+        self.quality_dashboard: Any = None
         self.restore_state()
 
     # layout -------------------------------------------------------------------------------------
@@ -177,6 +179,7 @@ class MainWindow(QMainWindow):
         self._action(m, self.tr("Add a &server…"), self.add_server)
         m = mb.addMenu(self.tr("&Tools"))
         self._action(m, self.tr("&Evaluate answers…"), self.open_eval_panel)
+        self._action(m, self.tr("&Quality dashboard…"), self.open_quality_dashboard)
         m = mb.addMenu(self.tr("&Settings"))
         self._action(m, self.tr("&Settings…"), self.open_settings, QKeySequence("Ctrl+,"))
         m = mb.addMenu(self.tr("&Help"))
@@ -304,11 +307,32 @@ class MainWindow(QMainWindow):
 
         if self.eval_panel is None:
             self.eval_panel = EvalPanel(self.hearth, self.tasks, self)
-        self.eval_panel.configure(a_model=a_model or self._current_model_path() or None, b_model=b_model,
-                                  set_dir=set_dir)
+        if not a_model:
+            try:  # the open chat's model, else the one a new chat gets
+                a_model = self._current_model_path() or self.hearth.default_model_path()
+            except HearthError:  # no model at all: the panel lists what there is
+                a_model = None
+        self.eval_panel.configure(a_model=a_model, b_model=b_model, set_dir=set_dir)
         self.eval_panel.show()
         self.eval_panel.raise_()
         return self.eval_panel
+
+    def compare_on_my_documents(self, model: str) -> Any:
+        """Evaluate A = this chat's model against B = ``model`` on the feedback set (else a folder the user picks)."""
+        panel = self.open_eval_panel(b_model=model)
+        panel.use_feedback_set(ask_otherwise=True)
+        return panel
+
+    def open_quality_dashboard(self) -> Any:
+        """Tools → Quality dashboard…: answers, ratings, speed and context use over time."""
+        from assistant.ui.quality_panel import QualityDashboard
+
+        if self.quality_dashboard is None:
+            self.quality_dashboard = QualityDashboard(self.hearth, self.tasks, self)
+        self.quality_dashboard.refresh()
+        self.quality_dashboard.show()
+        self.quality_dashboard.raise_()
+        return self.quality_dashboard
 
     def add_server(self) -> Any:
         """Models → Add a server…: a model server; once added, this chat uses it."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 
 import pytest
 from PySide6.QtCore import QUrl
@@ -83,7 +84,7 @@ def test_a_run_fills_the_table_and_the_report_opens(qtbot, hearth, qa_set, smoll
     panel = _open(qtbot, w)
     assert _choose(qtbot, panel, qa_set) == 4
     assert "4 questions (1 unanswerable), 2 documents" in panel.set_info.text()
-    with qtbot.waitSignal(panel.finished, timeout=60000) as done:
+    with qtbot.waitSignal(panel.runFinished, timeout=60000) as done:
         panel.run_button.click()
         assert panel.stop_button.isEnabled() and not panel.run_button.isEnabled()
     s = done.args[0]
@@ -112,7 +113,7 @@ def test_stop_ends_the_run_and_still_writes_the_partial_report(qtbot, paths, qa_
         panel.run_button.click()
         qtbot.waitUntil(lambda: panel.progress.maximum() == 8 and panel.progress.value() >= 2, timeout=60000)
         assert re.fullmatch(r"\d of 8 answers · \d:\d\d left", panel.progress.format())
-        with qtbot.waitSignal(panel.finished, timeout=30000) as done:
+        with qtbot.waitSignal(panel.runFinished, timeout=30000) as done:
             panel.stop_button.click()
             assert panel.status.text() == "Stopping…"
         s = done.args[0]
@@ -172,31 +173,39 @@ def test_my_feedback_set_becomes_the_set(qtbot, hearth):
 
 
 @pytest.mark.slow
-@pytest.mark.timeout(1200)
-def test_a_real_run_with_smollm2_on_squad2_items(qtbot, paths, shared_eval, smollm2_path):
+@pytest.mark.timeout(1500)
+def test_a_real_run_with_smollm2_and_minilm_on_squad2_items(qtbot, paths, shared_eval, smollm2_path):
     h = Hearth()
     try:
         w = make_window(qtbot, h)
         panel = _open(qtbot, w)
         assert _choose(qtbot, panel, shared_eval / "qa" / "squad2") == 2828
         qtbot.waitUntil(lambda: panel.a.model.count() > 0, timeout=60000)
-        panel.limit.setValue(2)
-        for box, tokens in ((panel.a, 24), (panel.b, 8)):
+        panel.limit.setValue(3)
+        panel.seed.setValue(3)  # two answerable questions and one unanswerable
+        for box, docs in ((panel.a, True), (panel.b, False)):
             box.set_model(str(smollm2_path))
-            box.docs.setChecked(False)
+            box.docs.setChecked(docs)
             box.temperature.setValue(0.0)
-            box.max_tokens.setValue(tokens)
-        with qtbot.waitSignal(panel.finished, timeout=900000) as done:
+            box.max_tokens.setValue(32)
+        assert panel.a.pairs() == [f"model={smollm2_path}", "docs=on", "k=4", "retrieval=hybrid", "grounding=off",
+                                   "temperature=0", "max_tokens=32"]
+        t0 = time.monotonic()
+        with qtbot.waitSignal(panel.runFinished, timeout=1100000) as done:
             panel.run_button.click()
+            qtbot.waitUntil(lambda: panel.status.text().startswith("Indexing"), timeout=120000)
         s = done.args[0]
-        print("\nEvaluate panel, SmolLM2 on 2 squad2 items:", json.dumps({k: s[k] for k in ("a", "b", "paired")}))
-        assert s["n"] == 2 and not s["interrupted"]
+        print(f"\nEvaluate panel, SmolLM2 + MiniLM on 3 squad2 items ({time.monotonic() - t0:.0f} s):",
+              json.dumps({k: s[k] for k in ("a", "b", "paired")}))
+        assert s["n"] == 3 and not s["interrupted"]
         for cell in _cells(panel, "f1")[:2] + _cells(panel, "tokens_per_s")[:2]:
             assert 0.0 <= float(cell) < 10000
+        assert 0.0 <= float(_cells(panel, "retrieval_hit")[0]) <= 1.0  # A retrieved passages
+        assert _cells(panel, "retrieval_hit")[1] == "–"  # B had no documents
         assert re.fullmatch(r"[+−]\d\.\d{3}  \[[+−]\d\.\d{3}, [+−]\d\.\d{3}\]", _cells(panel, "f1")[2])
         assert float(_cells(panel, "s_per_item")[0]) > 0
         assert panel.report_path.is_file() and panel.report_path.stat().st_size > 1000
         lines = panel.report_path.with_suffix(".jsonl").read_text(encoding="utf-8").splitlines()
-        assert len(lines) == 2 and all(json.loads(x)["a"]["answer"] for x in lines)
+        assert len(lines) == 3 and all(json.loads(x)["a"]["passages"] for x in lines)
     finally:
         close_all(h)

@@ -3,6 +3,8 @@ fit and speed and the header read by range request, a verified download with pro
 "Use for this chat"; a gated repository without a token says what to do."""
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from assistant.core.app import Hearth
@@ -117,3 +119,57 @@ def test_a_download_can_be_cancelled_and_resumes_on_the_next_click(qtbot, hearth
         dlg.download_button.click()
     assert f"bytes={kept}-" in fake_hub.ranges  # resumed, not started again
     assert (hearth.paths.models / "SmolLM2-135M-Instruct.Q4_1.gguf").read_bytes() == smollm2_path.read_bytes()
+
+
+def _download(qtbot, dlg):
+    _search(qtbot, dlg, "smollm2")
+    with qtbot.waitSignal(dlg.filesShown, timeout=60000):
+        dlg.results.selectRow(0)
+    with qtbot.waitSignal(dlg.downloaded, timeout=120000) as got:
+        dlg.download_button.click()
+    return got.args[0]
+
+
+def test_compare_on_my_documents_opens_the_evaluator_on_the_feedback_set(qtbot, hearth, fake_hub, smollm2_path):
+    from tests.ui.test_eval_panel import _rated_answer
+
+    _rated_answer(hearth, "What is the capital of France?", "London.", "Paris")
+    w = make_window(qtbot, hearth)
+    dlg = w.open_model_manager().find_online()
+    assert not dlg.compare_button.isVisible()
+    path = _download(qtbot, dlg)
+    assert dlg.compare_button.isVisible() and dlg.compare_button.text() == "Compare on my documents"
+    with qtbot.waitSignal(dlg.compareOpened, timeout=10000) as opened:
+        dlg.compare_button.click()
+    panel = opened.args[0]
+    assert panel is w.eval_panel and panel.isVisible()
+    qtbot.waitUntil(lambda: panel.qaset is not None and panel.a.model.count() > 0, timeout=30000)
+    assert panel.a.model.currentData() == str(smollm2_path)  # the chat's model
+    assert panel.b.isChecked() and panel.b.model.currentData() == path  # the new one
+    assert panel.a.docs.isChecked() == panel.b.docs.isChecked()  # only the model differs
+    assert panel.set_path.text().endswith("my-feedback-set") and len(panel.qaset.items) == 1
+    assert panel.run_button.isEnabled()
+
+
+def test_compare_without_feedback_asks_for_a_qa_folder(qtbot, hearth, fake_hub, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QFileDialog
+
+    from tests.unit.test_eval_answers import DOCS, QUESTIONS
+
+    folder = tmp_path / "my-set"
+    (folder / "docs").mkdir(parents=True)
+    for name, text in DOCS.items():
+        (folder / "docs" / name).write_text(text, encoding="utf-8")
+    (folder / "questions.jsonl").write_text("".join(json.dumps(q) + "\n" for q in QUESTIONS), encoding="utf-8")
+    asked = []
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a: asked.append(a) or str(folder))
+    w = make_window(qtbot, hearth)
+    dlg = w.open_model_manager().find_online()
+    path = _download(qtbot, dlg)
+    with qtbot.waitSignal(dlg.compareOpened, timeout=10000) as opened:
+        dlg.compare_button.click()
+    panel = opened.args[0]
+    assert len(asked) == 1  # the feedback set is empty: a folder was asked for
+    qtbot.waitUntil(lambda: panel.qaset is not None, timeout=30000)
+    assert panel.set_path.text() == str(folder) and len(panel.qaset.items) == 4
+    assert panel.b.model.currentData() == path
