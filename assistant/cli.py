@@ -84,7 +84,9 @@ def run_command(args: argparse.Namespace) -> int:
     except HearthError as e:
         print(f"hearth: {e}", file=sys.stderr)
         if e.fix:
-            print(f"fix: {e.fix}", file=sys.stderr)
+            from assistant.core.i18n import tr
+
+            print(f"{tr('fix')}: {e.fix}", file=sys.stderr)
         return e.exit_code
     except Exception as e:  # the single handler: words for the user, the traceback in the log
         code = exit_code_for(e)

@@ -15,14 +15,21 @@ import time
 from dataclasses import asdict
 from pathlib import Path
 
-DEFAULT_COLLECTION = "Documents"
+DEFAULT_COLLECTION = "Documents"  # in English; named in the user's language at run time
+
+
+def default_collection() -> str:
+    """The collection used when none is named, in the user's language (as the window names it)."""
+    from assistant.core.i18n import default_collection_name
+
+    return default_collection_name()
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("index", help="index files and folders into a document collection")
     p.add_argument("paths", nargs="*", type=Path, help="files or folders to index")
-    p.add_argument("--collection", "-c", default=DEFAULT_COLLECTION,
-                   help=f"collection name (created if missing; default {DEFAULT_COLLECTION!r})")
+    p.add_argument("--collection", "-c", default=default_collection(),
+                   help=f"collection name (created if missing; default {default_collection()!r})")
     p.add_argument("--json", action="store_true", help="print the per-file report as JSON")
     p.add_argument("--ask-password", action="store_true",
                    help="ask in the terminal (without echo) for the password of each file that needs one")

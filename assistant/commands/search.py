@@ -10,7 +10,7 @@ import json
 import textwrap
 from pathlib import Path
 
-from .index import DEFAULT_COLLECTION
+from .index import default_collection
 
 TEXT_CHARS = 400  # of each passage in the plain listing (--json always has the whole text)
 
@@ -20,8 +20,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                        description="Retrieval only (no model): the passages a chat would be given, best first, "
                                    "with file, page, score and text.")
     p.add_argument("query", help="the question or keywords")
-    p.add_argument("--collection", "-c", default=DEFAULT_COLLECTION,
-                   help=f"collection to search (default {DEFAULT_COLLECTION!r})")
+    p.add_argument("--collection", "-c", default=default_collection(),
+                   help=f"collection to search (default {default_collection()!r})")
     p.add_argument("--k", "-k", type=int, default=10, help="how many passages (default 10)")
     p.add_argument("--mode", choices=("hybrid", "dense", "bm25"), default="hybrid",
                    help="meaning and keywords fused (default), meaning only, or keywords only")

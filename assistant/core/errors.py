@@ -101,13 +101,6 @@ class Unavailable(HearthError):
     code = "server_busy"
 
 
-class Unavailable(HearthError):
-    """The request waited longer than it may for the engine; nothing was answered."""
-
-    http_status = 503
-    code = "server_busy"
-
-
 def in_words(e: BaseException | None) -> str:
     """A message a person can act on, for any exception (core errors speak for themselves)."""
     from assistant.core.i18n import tr
