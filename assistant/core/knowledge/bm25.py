@@ -86,13 +86,28 @@ REBUILDS = {"full": 0, "updates": 0, "merges": 0}  # counts, for tests and logs
 class _Segment:
     """An immutable run of chunks: postings per term (rows, term counts) and token counts per row."""
 
-    __slots__ = ("ids", "terms", "indptr", "rows", "tf", "lens", "_vocab", "_lensf")
+    __slots__ = ("ids", "terms", "indptr", "rows", "tf", "lens", "_vocab", "_lensf", "_rowof", "_idset")
 
     def __init__(self, ids: list[str], terms: list[str], indptr, rows, tf, lens) -> None:
         self.ids, self.terms = ids, terms
         self.indptr, self.rows, self.tf, self.lens = indptr, rows, tf, lens
         self._vocab: dict[str, int] | None = None
         self._lensf = None
+        self._rowof: dict[str, int] | None = None
+        self._idset: frozenset[str] | None = None
+
+    @property
+    def rowof(self) -> dict[str, int]:
+        """Chunk id -> row (built once: a segment never changes, so copies of an index share it)."""
+        if self._rowof is None:
+            self._rowof = dict(zip(self.ids, range(len(self.ids))))
+        return self._rowof
+
+    @property
+    def idset(self) -> frozenset[str]:
+        if self._idset is None:
+            self._idset = frozenset(self.ids)
+        return self._idset
 
     @property
     def vocab(self) -> dict[str, int]:
@@ -258,7 +273,6 @@ class BM25Index:
         self.dead: list["np.ndarray | None"] = []  # per segment: rows removed since it was written
         self.generation = -1
         self.base_uid = ""
-        self._where: dict[str, tuple[int, int]] | None = None
         self._stats: tuple[int, int] | None = None
 
     # -- building and changing ------------------------------------------------------------------
@@ -290,20 +304,44 @@ class BM25Index:
         """Mark chunks as removed (unknown ids are ignored). Returns how many were live."""
         import numpy as np
 
-        where = self._locate()
         n = 0
         for cid in ids:
-            hit = where.pop(cid, None)
-            if hit is None:
-                continue
-            s, r = hit
-            if self.dead[s] is None:
-                self.dead[s] = np.zeros(len(self.segments[s]), dtype=bool)
-            self.dead[s][r] = True
-            n += 1
+            for s in range(len(self.segments) - 1, -1, -1):  # the delta first: a re-added id lives there
+                r = self.segments[s].rowof.get(cid)
+                if r is None or (self.dead[s] is not None and self.dead[s][r]):
+                    continue
+                if self.dead[s] is None:
+                    self.dead[s] = np.zeros(len(self.segments[s]), dtype=bool)
+                self.dead[s][r] = True
+                n += 1
+                break
         if n:
             self._stats = None
         return n
+
+    def diff(self, want: set[str]) -> tuple[set[str], set[str]]:
+        """(ids in ``want`` that are not live here, live ids not in ``want``): set work on cached id sets."""
+        from itertools import compress
+
+        dead_ids = [set(compress(seg.ids, d.tolist())) if d is not None else set()
+                    for seg, d in zip(self.segments, self.dead)]
+        added = set(want)
+        removed: set[str] = set()
+        for seg, dead in zip(self.segments, dead_ids):
+            added -= seg.idset
+            removed |= (seg.idset - want) - dead
+        for dead in dead_ids:  # removed once, wanted again: added back unless live in another segment
+            for cid in dead & want:
+                if not self._is_live(cid):
+                    added.add(cid)
+        return added, removed
+
+    def _is_live(self, cid: str) -> bool:
+        for seg, dead in zip(self.segments, self.dead):
+            r = seg.rowof.get(cid)
+            if r is not None and (dead is None or not dead[r]):
+                return True
+        return False
 
     def compact(self) -> None:
         """Merge every segment into one new base, dropping removed rows."""
@@ -324,23 +362,10 @@ class BM25Index:
         c = BM25Index(self.k1, self.b)
         c.segments, c.dead = list(self.segments), [None if d is None else d.copy() for d in self.dead]
         c.generation, c.base_uid, c._stats = self.generation, self.base_uid, self._stats
-        c._where = dict(self._where) if self._where is not None else None
         return c
 
     def _changed(self) -> None:
-        self._where, self._stats = None, None
-
-    def _locate(self) -> dict[str, tuple[int, int]]:
-        if self._where is None:
-            where: dict[str, tuple[int, int]] = {}
-            for s, seg in enumerate(self.segments):
-                dead = self.dead[s]
-                if dead is None:
-                    where.update((cid, (s, r)) for r, cid in enumerate(seg.ids))
-                else:
-                    where.update((cid, (s, r)) for r, (cid, d) in enumerate(zip(seg.ids, dead.tolist())) if not d)
-            self._where = where
-        return self._where
+        self._stats = None
 
     # -- reading ----------------------------------------------------------------------------------
     @property
@@ -352,7 +377,7 @@ class BM25Index:
 
     def live_ids(self) -> set[str]:
         """The set of live chunk ids."""
-        return set(self._locate())
+        return set(self.ids)
 
     def __len__(self) -> int:
         return self._totals()[0]
@@ -588,8 +613,8 @@ def open_index(folder: Path, manifest, current: BM25Index | None = None) -> BM25
     if idx is not None and idx.generation == gen:
         return idx
     want = manifest.chunk_ids() if idx is not None else set()
-    have = idx.live_ids() if idx is not None else set()
-    added, removed = sorted(want - have), have - want
+    added_set, removed = idx.diff(want) if idx is not None else (set(), set())
+    added = sorted(added_set)
     if idx is None or not len(idx) or len(added) > len(want) // 2:
         return _rebuild(folder, manifest, gen)
     idx.remove(removed)
