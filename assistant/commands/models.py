@@ -200,12 +200,14 @@ def run_search(args: argparse.Namespace) -> int:
     from assistant.core.models import hub
 
     query = " ".join(args.query)
-    found = hub.search(query, sort=args.sort, limit=args.limit)
+    endpoint = hub.resolve_endpoint()  # the hub_endpoint setting, unless HEARTH_HUB_ENDPOINT/HF_ENDPOINT say otherwise
+    found = hub.search(query, sort=args.sort, limit=args.limit, endpoint=endpoint)
     if args.json:
-        print(json.dumps({"query": query, "models": [hub.as_dict(m) for m in found]}, indent=2, ensure_ascii=False))
+        print(json.dumps({"query": query, "hub": endpoint, "models": [hub.as_dict(m) for m in found]}, indent=2,
+                         ensure_ascii=False))
         return 0
     if not found:
-        print(f"No GGUF models found for {query!r}.")
+        print(f"No GGUF models found for {query!r} on {endpoint}.")
     for m in found:
         gated = "  (gated: needs a Hugging Face token)" if m.is_gated else ""
         print(f"  {m.id}{gated}\n      {m.downloads:,} downloads, {m.likes:,} likes, "

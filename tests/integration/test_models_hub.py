@@ -363,6 +363,7 @@ def test_cli_json_search_and_files(fake_hub, capsys, smollm2_path):
     code = cli.main(["models", "search", "smollm2", "--sort", "downloads", "--limit", "5", "--json"])
     data = json.loads(capsys.readouterr().out)
     assert code == 0 and data["models"][0]["id"] == "HuggingFaceTB/SmolLM2-135M-Instruct-GGUF"
+    assert data["hub"] == fake_hub.endpoint  # which hub was searched
     assert data["models"][0]["downloads"] == 900 and data["models"][1]["gated"] == "manual"
     code = cli.main(["models", "files", "HuggingFaceTB/SmolLM2-135M-Instruct-GGUF", "--json"])
     data = json.loads(capsys.readouterr().out)
