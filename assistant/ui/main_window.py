@@ -127,7 +127,7 @@ class MainWindow(QMainWindow):
         if "prompts_panel" in found:
             mod, library = found["prompts_panel"]
             try:
-                self.prompts_panel = mod.PromptsPanel(library, parent=self)
+                self.prompts_panel = mod.PromptsPanel(library, parent=self, lazy=True)  # built when first shown
             except Exception as e:  # an optional panel must not stop the window from working
                 log.warning("prompts panel unavailable: %s", e, exc_info=True)
             else:

@@ -62,13 +62,46 @@ class PromptsPanel(QWidget):
     personaChosen = Signal(object)
 
     def __init__(self, library: TemplateLibrary, ask: Callable[[str, str], bool] | None = None,
-                 parent: QWidget | None = None, tasks: Tasks | None = None):
+                 parent: QWidget | None = None, tasks: Tasks | None = None, lazy: bool = False):
         super().__init__(parent)
         self.library = library
         self.tasks = tasks or Tasks(Bridge(self), max_threads=1)
         self._render_id = 0
         self._cancel = threading.Event()
         self.ask = ask or (lambda title, text: ask_plain(self, title, text))
+        self._built = False
+        self._building = False
+        if not lazy:
+            self.ensure_built()
+
+    def __getattr__(self, name: str) -> Any:
+        # A lazy panel's parts (list, editor, buttons) exist once it is built: the first use builds it.
+        if name.startswith("__") or self.__dict__.get("_building", True) or self.__dict__.get("_built", True):
+            raise AttributeError(name)
+        self.ensure_built()
+        return getattr(self, name)
+
+    def showEvent(self, event: Any) -> None:  # noqa: N802 (Qt API)
+        self.ensure_built()
+        super().showEvent(event)
+
+    def ensure_built(self) -> None:
+        """Make the widgets and fill the list, once.
+
+        A lazy panel (``lazy=True``, the window's) is built when first shown or used: made
+        during the start-up warm-up, its ~50 Qt calls each wait for the interpreter behind
+        the workers importing torch and Chroma, which froze the window for over half a second.
+        """
+        if self._built or self._building:
+            return
+        self._building = True
+        try:
+            self._build()
+        finally:
+            self._building = False
+        self._built = True
+
+    def _build(self) -> None:
         self.list = QListWidget()
         self.list.currentItemChanged.connect(lambda cur, _prev: self.show_template(
             cur.data(Qt.ItemDataRole.UserRole) if cur else None))
@@ -126,6 +159,8 @@ class PromptsPanel(QWidget):
         split.addWidget(right)
         split.setStretchFactor(1, 3)
         QVBoxLayout(self).addWidget(split)
+        self._building = False
+        self._built = True
         self.reload()
 
     # ---- showing ------------------------------------------------------------------------------

@@ -1,0 +1,50 @@
+"""The window's start-up warm-up leaves the GUI thread free: no panel built and no heap settled on it."""
+from __future__ import annotations
+
+import gc
+import threading
+
+from PySide6.QtWidgets import QLabel, QTabWidget, QWidget
+
+from assistant.core.prompts import TemplateLibrary
+from assistant.ui import background
+from assistant.ui.prompts_panel import PromptsPanel
+
+
+def test_a_lazy_prompts_panel_is_built_when_its_tab_is_opened(qtbot, paths):
+    tabs = QTabWidget()
+    qtbot.addWidget(tabs)
+    tabs.addTab(QLabel("documents"), "Documents")
+    panel = PromptsPanel(TemplateLibrary(paths), lazy=True)
+    tabs.addTab(panel, "Prompts")
+    tabs.show()
+    qtbot.wait(50)
+    assert not panel._built and panel.findChildren(QWidget) == []  # no widget made during the warm-up
+    tabs.setCurrentIndex(1)
+    qtbot.waitUntil(lambda: panel._built)
+    assert panel.list.count() > 0  # the built-in templates are listed once the tab is opened
+    assert panel.name.text() == panel.current_name()
+
+
+def test_a_lazy_prompts_panel_used_before_it_is_shown_builds_itself(qtbot, paths):
+    panel = PromptsPanel(TemplateLibrary(paths), lazy=True)
+    qtbot.addWidget(panel)
+    assert panel.current_name()  # first use builds the list
+    assert panel._built
+
+
+def test_settle_heap_freezes_off_the_gui_thread(monkeypatch):
+    ran_on: list[str] = []
+    done = threading.Event()
+    real = gc.freeze
+
+    def freeze() -> None:
+        ran_on.append(threading.current_thread().name)
+        real()
+        done.set()
+
+    monkeypatch.setattr(gc, "freeze", freeze)
+    background.settle_heap()
+    assert done.wait(10)
+    assert ran_on and ran_on[0] != threading.main_thread().name
+    gc.unfreeze()
