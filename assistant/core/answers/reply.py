@@ -119,7 +119,7 @@ class Reply:
                 self.passages = self.passages or self._closest(question)
                 block = NO_RELEVANT_PASSAGES
             else:
-                block = build_context_block(self.passages) if self.passages else NO_RELEVANT_PASSAGES
+                block = build_context_block(self.passages, question, compress=settings.compress)  # none: "not found"
         self.messages = build_messages(system, history, question, block)
         self.message_id: str | None = None
         if store is not None:

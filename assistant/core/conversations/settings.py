@@ -35,6 +35,8 @@ class ConversationSettings:
         reflect: when an answer from documents has unsupported sentences, re-answer once from
             the supporting passage sentences and keep the better-supported answer (both stored
             as branches); see :mod:`assistant.core.answers.reflection`.
+        compress: answers from documents read only the passage sentences that matter for the
+            question (:mod:`assistant.core.knowledge.compress`): a shorter prompt, a faster first word.
     """
 
     model: str = ""
@@ -51,6 +53,7 @@ class ConversationSettings:
     template_pending: bool = False
     grounding: str = "balanced"
     reflect: bool = False
+    compress: bool = False
     schema_version: int = SCHEMA_VERSION
 
     @classmethod

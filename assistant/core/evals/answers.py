@@ -304,7 +304,8 @@ def answer_item(hearth: Any, cfg: AnswerConfig, item: QAItem, *, model: str, col
     sampling.setdefault("seed", seed)
     cs = ConversationSettings(model=model, collection=collection if cfg.docs and collection else "", k=cfg.k,
                               retrieval=cfg.retrieval, adapters=[dict(a) for a in cfg.adapters],
-                              system_prompt=system or "", grounding=cfg.grounding, reflect=cfg.reflect)
+                              system_prompt=system or "", grounding=cfg.grounding, reflect=cfg.reflect,
+                              compress=cfg.compress)
     t0 = time.monotonic()
     reply = hearth.answer([Message("user", question)], settings=cs, sampling=sampling)
     for _chunk in reply:

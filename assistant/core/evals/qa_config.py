@@ -16,6 +16,8 @@ configurations on the same items. Keys:
   default) or ``strict``; see :mod:`assistant.core.answers.grounding`.
 - ``reflect``: ``on`` or ``off`` (default): self-reflection, a re-answer from the supporting
   passage sentences when a sentence is unsupported; see :mod:`assistant.core.answers.reflection`.
+- ``compress``: ``on`` or ``off`` (default: a chat's default): the prompt holds only the passage
+  sentences that matter for the question; see :mod:`assistant.core.knowledge.compress`.
 """
 from __future__ import annotations
 
@@ -23,10 +25,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from assistant.core.conversations.settings import ConversationSettings
 from assistant.core.errors import HearthError
 
 KEYS = ("model", "docs", "k", "retrieval", "template", "system", "adapter", "temperature", "max_tokens",
-        "grounding", "reflect")
+        "grounding", "reflect", "compress")
 GROUNDING_MODES = ("off", "balanced", "strict")
 RETRIEVAL_MODES = ("hybrid", "dense", "bm25")
 _ON, _OFF = ("on", "true", "yes", "1"), ("off", "false", "no", "0")
@@ -59,6 +62,7 @@ class AnswerConfig:
     pairs: list[str] = field(default_factory=list)
     grounding: str = "off"
     reflect: bool = False
+    compress: bool = ConversationSettings.compress
 
     def describe(self) -> str:
         """The configuration in one line (its pairs, or "defaults")."""
@@ -68,7 +72,8 @@ class AnswerConfig:
         return {"label": self.label, "pairs": list(self.pairs), "model": self.model, "docs": self.docs, "k": self.k,
                 "retrieval": self.retrieval, "template": self.template, "template_version": self.template_version,
                 "system": self.system, "adapters": self.adapters, "sampling": self.sampling,
-                "grounding": self.grounding, "reflect": self.reflect}
+                "grounding": self.grounding, "reflect": self.reflect,
+                "compress": self.compress}
 
 
 def _bad(pair: str, label: str, why: str, fix: str | None = None) -> HearthError:
@@ -149,6 +154,10 @@ def parse_config(pairs: list[str] | None, label: str = "a") -> AnswerConfig:
             if value.lower() not in _ON + _OFF:
                 raise _bad(pair, label, "reflect is on or off")
             cfg.reflect = value.lower() in _ON
+        elif key == "compress":
+            if value.lower() not in _ON + _OFF:
+                raise _bad(pair, label, "compress is on or off")
+            cfg.compress = value.lower() in _ON
     return cfg
 
 

@@ -2,13 +2,16 @@
 
 Passages are data, never orders: each is fenced between ``<document>`` and ``</document>``
 (delimiters the model is told not to obey inside), with chat-template markers and control tokens
-stripped and sentences addressed to an assistant withheld (:mod:`.injection`).
+stripped and sentences addressed to an assistant withheld (:mod:`.injection`). With ``compress``,
+each passage keeps only the sentences that matter for the question (:mod:`.compress`), after it
+was neutralised and under the same number.
 """
 from __future__ import annotations
 
 import re
 from pathlib import Path
 
+from .compress import BUDGET_TOKENS, compress_texts
 from .injection import neutralise
 from .types import Citation, Passage
 
@@ -30,18 +33,28 @@ def _where(c: Citation) -> str:
     return ", ".join(parts)
 
 
-def build_context_block(passages: list[Passage]) -> str:
+def build_context_block(passages: list[Passage], question: str = "", *, compress: bool = False,
+                        budget: int = BUDGET_TOKENS) -> str:
     """Numbered passages plus the instruction to cite them, for the newest user turn.
 
     Each passage's citation gets its ``number`` set, so the UI can show the list that the model saw.
     Passage text is neutralised (:func:`.injection.neutralise`) and fenced. With no passages, returns :data:`NO_RELEVANT_PASSAGES`.
+
+    Args:
+        passages: the retrieved passages, in the order they are numbered.
+        question: the user's question (used by ``compress``).
+        compress: keep only the sentences of each passage that matter for ``question``
+            (:func:`.compress.compress_texts`): a shorter prompt, read faster.
+        budget: estimated tokens of passage text kept when compressing, all passages together.
     """
     if not passages:
         return NO_RELEVANT_PASSAGES
+    texts = [_FENCE.sub(" ", neutralise(p.text).text).strip() for p in passages]
+    if compress and question.strip():
+        texts = compress_texts(question, texts, budget=budget)
     blocks = []
-    for n, p in enumerate(passages, 1):
+    for n, (p, text) in enumerate(zip(passages, texts), 1):
         p.citation.number = n
-        text = _FENCE.sub(" ", neutralise(p.text).text).strip()
         blocks.append(f"[{n}] ({_FENCE.sub(' ', _where(p.citation))})\n{OPEN}\n{text}\n{CLOSE}")
     return ("Answer using only the numbered passages below. After each statement, cite the passage it comes "
             "from as [n]. If the passages do not contain the answer, say you could not find it in the "
