@@ -256,3 +256,41 @@ def test_cli_add_remote_index_list_remove(tmp_path, chroma, shared_eval):
     assert json.loads(hearth("B", "collections", "list", "--json").stdout)["collections"] == []
     r = hearth("A", "collections", "list", "--json")
     assert json.loads(r.stdout)["collections"][0]["files"] == 5  # the server kept it
+
+
+def test_a_search_asks_the_server_little_and_sees_the_latest_commit(tmp_path, chroma, shared_eval, monkeypatch):
+    """Searches on a shared collection stay quick (few requests, the text comes with the query) yet a
+    file another home re-indexed is found in its new words by the very next search."""
+    import httpx
+
+    docs = scifact_docs(tmp_path / "docs", shared_eval, 8)
+    a = kb_at(tmp_path / "A", HashEmbedder())
+    b = kb_at(tmp_path / "B", HashEmbedder())
+    try:
+        a.add_remote_collection("sci", chroma.url)
+        b.add_remote_collection("sci", chroma.url)
+        a.index("sci", [docs])
+        question = "zebrafish heart regeneration after cardiac injury"
+        b.search("sci", question, 5, min_score=0)  # warm: keyword index built, embedder checked
+        sent: list[str] = []
+        send = httpx.Client.send
+
+        def counting(self, request, *args, **kw):
+            if request.url.port == chroma.port:
+                sent.append(f"{request.method} {request.url.path}")
+            return send(self, request, *args, **kw)
+        monkeypatch.setattr(httpx.Client, "send", counting)
+        hits = b.search("sci", question, 5, min_score=0)
+        assert hits and all(h.text for h in hits)
+        files_id = str(b._get("sci")._files._obj.id)
+        assert len(sent) <= 4, sent  # count, change token (alongside), query with the texts, keyword-only hits
+        assert not [r for r in sent if files_id in r and r.endswith("/get")], sent  # file records: known at this token
+        target = docs / "4983.txt"
+        target.write_text("Zebrafish heart regeneration after cardiac injury is fast.\n", encoding="utf-8")
+        a.index("sci", [target])
+        hits = b.search("sci", question, 5, min_score=0)
+        assert hits[0].citation.source_path == str(target.resolve())
+        assert hits[0].text.startswith("Zebrafish heart regeneration")
+    finally:
+        a.close()
+        b.close()

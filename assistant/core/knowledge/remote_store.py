@@ -26,7 +26,9 @@ import os
 import re
 import shutil
 import threading
+import time
 import uuid
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Sequence
 from urllib.parse import urlsplit
@@ -43,6 +45,8 @@ PAGE = 1000
 _DUMMY = [1.0]  # companion records carry no meaning as vectors; Chroma needs one
 _FIXED = ("embedder", "dimension", "normalized")  # collection metadata that never changes once set
 _CHROMA_NAME = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9._-]{1,60}[a-zA-Z0-9]$")
+FRESH_S = 1.0  # a change token read this recently is reused (every search reads a fresh one as it begins)
+ROWS_S = 5.0  # chunk rows a search got with its query stay usable this long, on the thread that got them
 
 
 def token_secret(cid: str) -> str:
@@ -118,6 +122,61 @@ class _Guarded:
         return call
 
 
+class _ChunkCollection(_Guarded):
+    """The server's chunk collection, trimmed to as few round trips per search as Chroma allows.
+
+    A search (``retrieval.search``) asks ``count()`` first, then ``query``, then maybe ``get`` of
+    keyword-only hits, then the manifest's ``chunk_rows``. So ``count()`` starts reading the
+    collection's change token in the background (the search sees the server as it is when it
+    begins), and ``query``/``get`` by ids also bring back the chunks' text and metadata, which
+    ``chunk_rows`` then takes from this thread's cache instead of asking the server again.
+    """
+
+    def count(self) -> int:
+        self._store.manifest.refresh_state()
+        self._store.rows.clear()
+        with self._store.talking():
+            return self._obj.count()
+
+    def query(self, *a: Any, include: Sequence[str] = ("distances",), **kw: Any) -> Any:
+        want = list(dict.fromkeys([*include, "documents", "metadatas"]))
+        with self._store.talking():
+            res = self._obj.query(*a, include=want, **kw)
+        for ids, mds, docs in zip(res["ids"], res["metadatas"] or [], res["documents"] or []):
+            self._store.rows.put(ids, mds, docs)
+        return res
+
+    def get(self, ids: Any = None, *a: Any, include: Sequence[str] = ("metadatas", "documents"), **kw: Any) -> Any:
+        small = isinstance(ids, list) and 0 < len(ids) <= PAGE and not a and not kw
+        want = list(dict.fromkeys([*include, "documents", "metadatas"])) if small else list(include)
+        with self._store.talking():
+            res = self._obj.get(ids, *a, include=want, **kw)
+        if small:
+            self._store.rows.put(res["ids"], res["metadatas"] or [], res["documents"] or [])
+        return res
+
+
+class _RowCache(threading.local):
+    """Chunk rows (metadata, text) the current thread's latest search received, for a few seconds."""
+
+    def __init__(self) -> None:
+        self.at = 0.0
+        self.rows: dict[str, tuple[dict, str]] = {}
+
+    def clear(self) -> None:
+        self.at, self.rows = time.monotonic(), {}
+
+    def put(self, ids: Sequence[str], mds: Sequence[dict], docs: Sequence[str]) -> None:
+        if len(self.rows) > 4 * PAGE:
+            self.rows = {}
+        self.rows.update((c, (md, doc)) for c, md, doc in zip(ids, mds, docs) if md is not None and doc is not None)
+
+    def take(self, ids: Sequence[str]) -> dict[str, tuple[dict, str]]:
+        if not self.rows or time.monotonic() - self.at > ROWS_S:
+            return {}
+        return {c: self.rows[c] for c in ids if c in self.rows}
+
+
 class RemoteManifest:
     """The manifest API of :class:`~.manifest.Manifest`, kept on the server (see the module docstring)."""
 
@@ -126,6 +185,9 @@ class RemoteManifest:
         self.lock = threading.RLock()
         self._pending: dict[str, set[str]] = {}  # pending record id -> ids it still covers
         self._fixed: dict[str, Any] = {}  # the embedder's record, once the server has one
+        self._state: tuple[float, "Future[dict] | dict"] | None = None  # (read at, collection metadata)
+        self._files_gen: int | None = None  # file records read at this change token ...
+        self._files_seen: dict[str, dict | None] = {}  # ... path -> record (None: no such file)
 
     # -- plumbing -----------------------------------------------------------------------------
     @property
@@ -163,10 +225,40 @@ class RemoteManifest:
               "indexed_at": f.indexed_at if f.indexed_at is not None else -1.0}
         self._files_col.upsert(ids=[_path_id(f.path)], metadatas=[md], documents=[f.path], embeddings=[_DUMMY])
 
-    def _meta(self) -> dict:
-        self.store.chroma
+    def _meta(self, client: Any = None) -> dict:
+        if client is None:
+            self.store.chroma
+            client = self.store._client
         with self.store.talking():
-            return dict(self.store._client.get_collection(self.store.files_name).metadata or {})
+            md = dict(client.get_collection(self.store.files_name).metadata or {})
+        with self.lock:
+            self._state = (time.monotonic(), md)
+        return md
+
+    def refresh_state(self) -> None:
+        """Start reading the change token now, in the background (a search begins)."""
+        self.store.chroma
+        # the client is handed over: the worker must not wait for the store's lock, which a search
+        # building its keyword index holds while it waits for this read
+        fut = self.store.pool.submit(self._meta, self.store._client)
+        with self.lock:
+            self._state = (time.monotonic(), fut)
+
+    def _state_meta(self) -> dict:
+        """The collection's metadata as read at most :data:`FRESH_S` ago (or now)."""
+        with self.lock:
+            state = self._state
+        if state is None or time.monotonic() - state[0] > FRESH_S:
+            return self._meta()
+        if isinstance(state[1], dict):
+            return state[1]
+        try:
+            return state[1].result()
+        except BaseException:
+            with self.lock:
+                if self._state is state:
+                    self._state = None  # the next read asks the server again
+            raise
 
     def close(self) -> None:
         """Nothing to close: the server keeps the manifest."""
@@ -195,11 +287,12 @@ class RemoteManifest:
                 md.update({k: str(v) for k, v in values.items()})
                 self._files_col.modify(metadata=md)
                 self._fixed = {}
+                self._state = (time.monotonic(), md)
 
     @property
     def generation(self) -> int:
         """A token changed on every change of the chunk set by any client (keys the BM25 cache)."""
-        return int(self._meta().get("generation", "0") or 0)
+        return int(self._state_meta().get("generation", "0") or 0)
 
     def _bump(self) -> None:
         self.set(generation=_token())
@@ -237,7 +330,9 @@ class RemoteManifest:
         row = self.file(path)
         if row is not None:
             row.sha256, row.size = "", -1
-            self._put(row)
+            with self.lock:
+                self._put(row)
+                self._bump()  # its chunks stop being visible: a change of the chunk set
 
     # -- pending (crash safety) ---------------------------------------------------------------
     def add_pending(self, ids: Iterable[str]) -> None:
@@ -285,9 +380,27 @@ class RemoteManifest:
             self._bump()
         self.store.chroma.delete(where={"path": path})
 
+    def _file_records(self, paths: set[str]) -> dict[str, dict | None]:
+        """path -> committed file record (None: none), read once per change token.
+
+        Every change of which chunks are visible (a commit, a removal, a status change of a file
+        with chunks, a lost file) changes the token, so records read at the same token still hold.
+        """
+        gen = self.generation
+        with self.lock:
+            if self._files_gen != gen:
+                self._files_gen, self._files_seen = gen, {}
+            seen = self._files_seen
+            missing = sorted(p for p in paths if p not in seen)
+        if missing:
+            found = {md["path"]: md for _, md, _ in self._records(ids=[_path_id(p) for p in missing])}
+            with self.lock:
+                for p in missing:
+                    seen[p] = found.get(p)
+        return {p: seen.get(p) for p in paths}
+
     def _committed(self, rows: list[tuple[str, dict]]) -> set[str]:
-        paths = sorted({md["path"] for _, md in rows})
-        files = {md["path"]: md for _, md, _ in self._records(ids=[_path_id(p) for p in paths])}
+        files = self._file_records({md["path"] for _, md in rows})
         ok = set()
         for cid, md in rows:
             f = files.get(md["path"])
@@ -297,10 +410,13 @@ class RemoteManifest:
 
     def chunk_rows(self, ids: list[str]) -> dict[str, tuple]:
         """id -> (path, idx, page, start, end, heading, text) of the committed chunks among ``ids``."""
-        col = self.store.chroma
-        got_rows: list[tuple[str, dict, str]] = []
-        for i in range(0, len(ids), PAGE):
-            got = col.get(ids=ids[i:i + PAGE], include=["metadatas", "documents"])
+        col = self.store.chroma._obj  # not the wrapper: these rows are not kept
+        cached = self.store.rows.take(ids)
+        got_rows: list[tuple[str, dict, str]] = [(c, md, doc) for c, (md, doc) in cached.items()]
+        rest = [c for c in ids if c not in cached]
+        for i in range(0, len(rest), PAGE):
+            with self.store.talking():
+                got = col.get(ids=rest[i:i + PAGE], include=["metadatas", "documents"])
             got_rows += zip(got["ids"], got["metadatas"], got["documents"])
         ok = self._committed([(c, md) for c, md, _ in got_rows])
         out: dict[str, tuple] = {}
@@ -351,6 +467,8 @@ class RemoteCollectionStore(CollectionStore):
         self._bm25 = None
         self._lock = threading.RLock()
         self._reconciled = True
+        self.rows = _RowCache()
+        self._pool: ThreadPoolExecutor | None = None
 
     @classmethod
     def create(cls, folder: Path, name: str, url: str, server_name: str | None = None) -> "RemoteCollectionStore":
@@ -364,6 +482,14 @@ class RemoteCollectionStore(CollectionStore):
     @property
     def url(self) -> str:
         return self.spec.url
+
+    @property
+    def pool(self) -> ThreadPoolExecutor:
+        """One thread for reads that overlap a search's own requests."""
+        with self._lock:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(1, thread_name_prefix=f"chroma-{self.id}")
+            return self._pool
 
     @property
     def files_name(self) -> str:
@@ -414,12 +540,13 @@ class RemoteCollectionStore(CollectionStore):
                     files = client.get_or_create_collection(self.files_name, embedding_function=None)
                 self._client = _Guarded(client, self)
                 self._files = _Guarded(files, self)
-                self._collection = _Guarded(col, self)
+                self._collection = _ChunkCollection(col, self)
             return self._collection
 
     def upsert(self, chunks: Sequence[T.Chunk], vectors, path: str | Sequence[str]) -> None:
         """Write chunks with all their citation data (the server is the only copy of it)."""
         col = self.chroma
+        self.rows.clear()
         paths = [path] * len(chunks) if isinstance(path, str) else list(path)
         for i in range(0, len(chunks), CHROMA_BATCH):
             part = chunks[i:i + CHROMA_BATCH]
@@ -437,6 +564,9 @@ class RemoteCollectionStore(CollectionStore):
         """Drop the client (the server keeps everything)."""
         with self._lock:
             self._collection = self._files = self._client = None
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True)
 
     def destroy(self) -> None:
         """Forget the collection on this machine; the server's copy (shared with others) stays."""
