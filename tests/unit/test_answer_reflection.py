@@ -89,12 +89,24 @@ def test_no_reanswer_when_every_sentence_is_supported_or_the_switch_is_off(tmp_p
 def test_reflection_without_a_stored_chat(tmp_path):
     h = Hearth(tmp_path / "home", engine=Answers(["Dovra has 9,843 residents."], ["Dovra has 18,245 residents."]),
                knowledge=KB([passage(CENSUS)]))
-    cs = ConversationSettings(model="m.gguf", collection="docs", reflect=True)
+    cs = ConversationSettings(model="m.gguf", collection="docs", reflect=True, grounding="off")
     reply = h.answer([Message("user", QUESTION)], settings=cs)
     reply.run()
     assert reply.text == "Dovra has 18,245 residents." and reply.reflection["kept"] == "reflected"
     assert reply.support["supported"] == 1 and not reply.not_found
     assert h.store.list() == []
+    h.close()
+
+
+def test_a_wholly_unsupported_answer_is_not_found_not_reanswered_when_grounding_is_on(tmp_path):
+    # a re-answer copying a passage sentence would win on support and lose the honest abstention
+    h = Hearth(tmp_path / "home", engine=Answers(["Dovra has 9,843 residents."], ["Dovra has 18,245 residents."]),
+               knowledge=KB([passage(CENSUS)]))
+    cs = ConversationSettings(model="m.gguf", collection="docs", reflect=True, grounding="balanced")
+    reply = h.answer([Message("user", QUESTION)], settings=cs)
+    reply.run()
+    assert len(h.engine.sent) == 1 and reply.not_found and not reply.reflection["ran"]
+    assert "not contain" in reply.reflection["why"]
     h.close()
 
 
