@@ -185,6 +185,28 @@ def stats_line(stats: dict[str, Any] | None) -> str:
     return " · ".join(parts)
 
 
+def reflection_line(item: ChatItem) -> str:
+    """"Checked against your documents: kept the re-answer: …" under an answer self-reflection checked ("" else)."""
+    r = item.reflection
+    if item.role != "assistant" or not r.get("why"):
+        return ""
+    if r.get("kept") is False:
+        return QApplication.translate("Chat", "Not kept. Checked against your documents: %s") % r["why"]
+    return QApplication.translate("Chat", "Checked against your documents: %s") % r["why"]
+
+
+def other_answer_label(item: ChatItem) -> str:
+    """The link to the reflection's other answer ("" when there is none to show)."""
+    r = item.reflection
+    if item.role != "assistant" or not r.get("why") or item.branches < 2:
+        return ""
+    if r.get("kept") is False:
+        return QApplication.translate("Chat", "Show the kept answer ›")
+    if r.get("answer") == "reflected":
+        return QApplication.translate("Chat", "Show the first answer ›")
+    return QApplication.translate("Chat", "Show the re-answer ›")
+
+
 def thinking_label(item: ChatItem, reasoning: str) -> str:
     """"▸ Thinking… (120 tokens, 3.4 s)": the collapsed reasoning's header."""
     tokens = item.reasoning_tokens or max(1, round(len(reasoning) / 4))  # ~4 characters a token
@@ -441,6 +463,10 @@ class _Layout:
     unsupported: list[tuple[int, int, int]] = field(default_factory=list)  # (doc start, end, support index)
     waves: list[QRectF] = field(default_factory=list)  # the lines of those spans (document coordinates)
     uncited_y: int = -1  # where the "Retrieved, not cited" label is drawn (-1: none)
+    reflection: str = ""  # "Checked against your documents: <why>" (wrapped in reflection_rect)
+    reflection_rect: QRect | None = None
+    other_rect: QRect | None = None  # the link to the other answer of the reflection
+    other_label: str = ""
     stats: str = ""
     stats_y: int = 0
     actions: list[tuple[str, str, QRect]] = field(default_factory=list)  # (name, label, rect)
@@ -453,7 +479,8 @@ class MessageDelegate(QStyledItemDelegate):
         action(str, str, int): (action name, message id, argument). Names: ``copy``,
             ``copy_code``, ``regenerate``, ``edit``, ``delete``, ``prev_branch``,
             ``next_branch``, ``citation`` (argument: citation index), ``rate_up``, ``rate_down``,
-            ``better`` (write a better answer), ``copy_block`` (argument: code block index).
+            ``better`` (write a better answer), ``copy_block`` (argument: code block index),
+            ``other_answer`` (show self-reflection's other answer).
     """
 
     action = Signal(str, str, int)
@@ -560,7 +587,8 @@ class MessageDelegate(QStyledItemDelegate):
                 tuple(is_cited(c) for c in item.citations), stats_line(item.stats), item.error, width,
                 item.thinking_open, item.reasoning_tokens, round(item.reasoning_s, 1), item.rating,
                 tuple((s.get("start"), s.get("supported"), s.get("checked")) for s in item.support),
-                tuple(str(c.get("source_path", "")) for c in item.citations))
+                tuple(str(c.get("source_path", "")) for c in item.citations),
+                item.reflection.get("kept"), item.reflection.get("answer"), item.reflection.get("why"))
 
     def size_for(self, item: ChatItem) -> QSize:
         """The row's size at the view's current width (served as the model's SizeHintRole).
@@ -671,6 +699,17 @@ class MessageDelegate(QStyledItemDelegate):
                               small.height())
                     lay.cite_rects.append((r, i))
                     y += small.height() + 2
+        lay.reflection = reflection_line(item)
+        if lay.reflection:
+            # which answer self-reflection kept and why, wrapped; then the link to the other one
+            flags = int(Qt.AlignmentFlag.AlignLeft) | int(Qt.TextFlag.TextWordWrap)
+            r = small.boundingRect(QRect(0, 0, inner, 10000), flags, lay.reflection)
+            lay.reflection_rect = QRect(x0, y, inner, r.height())
+            y += r.height() + 2
+            lay.other_label = other_answer_label(item)
+            if lay.other_label:
+                lay.other_rect = QRect(x0, y, min(inner, small.horizontalAdvance(lay.other_label) + 4), small.height())
+                y += small.height() + 2
         lay.stats = stats_line(item.stats) if item.role == "assistant" else ""
         if item.error:
             lay.stats = item.error
@@ -801,6 +840,14 @@ class MessageDelegate(QStyledItemDelegate):
             painter.drawText(rect.translated(ox, oy), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
                              sfm.elidedText(label, Qt.TextElideMode.ElideRight, rect.width()))
         painter.setFont(small)
+        if lay.reflection_rect is not None:
+            painter.setPen(muted)
+            painter.drawText(lay.reflection_rect.translated(ox, oy),
+                             int(Qt.AlignmentFlag.AlignLeft) | int(Qt.TextFlag.TextWordWrap), lay.reflection)
+        if lay.other_rect is not None:
+            painter.setPen(link)
+            painter.drawText(lay.other_rect.translated(ox, oy), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                             sfm.elidedText(lay.other_label, Qt.TextElideMode.ElideRight, lay.other_rect.width()))
         if lay.stats:
             painter.setPen(QColor("#c0392b") if item.error else muted)
             painter.drawText(QPointF(ox + MARGIN + PAD, oy + lay.stats_y + sfm.ascent()),
@@ -852,6 +899,9 @@ class MessageDelegate(QStyledItemDelegate):
             return QApplication.translate("Chat", "Copy this code")
         if hit is not None and hit[0] in ("rate_up", "rate_down", "better"):
             return rating_tooltip(hit[0], item.rating)
+        if hit is not None and hit[0] == "other_answer":
+            return QApplication.translate("Chat", "Both answers are kept: this shows the other one (branch ‹ › "
+                                                  "switches back)")
         lay = self.layout_for(item, width, font)
         for rect, path, _cited in lay.file_heads:
             if rect.contains(pos):
@@ -879,6 +929,8 @@ class MessageDelegate(QStyledItemDelegate):
         for rect, i in lay.cite_rects:
             if rect.contains(pos):
                 return ("citation", i)
+        if lay.other_rect is not None and lay.other_rect.contains(pos):
+            return ("other_answer", 0)
         for name, _label, rect in lay.actions:
             if rect.contains(pos) and name != "branch_label":
                 if self.busy and name in self.BUSY_ACTIONS:
@@ -896,6 +948,8 @@ class MessageDelegate(QStyledItemDelegate):
             return lay.code[n][0] if n < len(lay.code) else None
         if name == "citation":
             return lay.cite_rects[0][0] if lay.cite_rects else None
+        if name == "other_answer":
+            return lay.other_rect
         if name.startswith("citation:"):  # "citation:N": the citation at index N of the message
             n = int(name.split(":", 1)[1])
             return next((r for r, i in lay.cite_rects if i == n), None)

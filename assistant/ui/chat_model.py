@@ -41,6 +41,9 @@ class ChatItem:
     # each sentence's support against the passages (meta "support": text, start, end, supported,
     # checked, reason, detail, source), empty when the answer was not checked
     support: list[dict[str, Any]] = field(default_factory=list)
+    # what self-reflection did (meta "reflection": kept, answer, why, and the other answer's id:
+    # discarded_message_id on the kept answer, kept_message_id on the other); empty when it did not run
+    reflection: dict[str, Any] = field(default_factory=dict)
     # the row's size as last laid out, and the width it was laid out for (see TranscriptModel.data)
     size: Any = field(default=None, repr=False, compare=False)
     size_width: int = field(default=0, repr=False, compare=False)
@@ -54,7 +57,8 @@ class ChatItem:
                    stats=stats, citations=cites, branch=branch, branches=branches,
                    reasoning_tokens=int(meta.get("reasoning_tokens") or 0),
                    reasoning_s=float(meta.get("reasoning_s") or 0.0),
-                   support=[s for s in meta.get("support") or [] if isinstance(s, dict)])
+                   support=[s for s in meta.get("support") or [] if isinstance(s, dict)],
+                   reflection=dict(meta["reflection"]) if isinstance(meta.get("reflection"), dict) else {})
 
 
 class TranscriptModel(QAbstractListModel):
@@ -117,6 +121,14 @@ class TranscriptModel(QAbstractListModel):
             if self._items[i].id == message_id:
                 return i
         return -1
+
+    def forget_sizes(self) -> None:
+        """Drop every row's remembered size (the text size changed: each is measured again)."""
+        for item in self._items:
+            item.size = None
+        if self._items:
+            self.dataChanged.emit(self.index(0), self.index(len(self._items) - 1),
+                                  [Qt.ItemDataRole.SizeHintRole])
 
     def set_items(self, items: list[ChatItem]) -> None:
         """Show another conversation or branch."""

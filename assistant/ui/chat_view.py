@@ -80,6 +80,9 @@ class ChatView(QWidget):
         self.model = TranscriptModel(self)
         self.view = QListView(self)
         self.view.setObjectName("transcript")
+        self.view.setAccessibleName(self.tr("Conversation"))
+        self.view.setAccessibleDescription(self.tr("The messages of this chat, oldest first; the menu key or a "
+                                                   "right click offers copy, regenerate and each source's passage"))
         self.view.setModel(self.model)
         self.delegate = MessageDelegate(self.view)
         self.view.setItemDelegate(self.delegate)
@@ -101,6 +104,9 @@ class ChatView(QWidget):
         self.status.setWordWrap(True)
         self.composer = Composer(self)
         self.composer.setObjectName("composer")
+        self.composer.setAccessibleName(self.tr("Message"))
+        self.composer.setAccessibleDescription(self.tr("Enter sends, Shift+Enter starts a new line, / lists the "
+                                                       "templates, Up in the empty box edits the last question"))
         self.composer.setPlaceholderText(self.tr("Message Hearth (Enter to send, Shift+Enter for a new line, / for templates)"))
         self.composer.setMaximumHeight(120)
         self.composer.submitted.connect(self.send)
@@ -241,10 +247,7 @@ class ChatView(QWidget):
             for m in store.thread(self.conv_id):
                 if m.role == "system":
                     continue
-                sibs = store.siblings(m.id)
-                ids = [str(s.id) for s in sibs]
-                pos = ids.index(str(m.id)) + 1 if str(m.id) in ids else 1
-                items.append(ChatItem.from_stored(m, pos, max(1, len(ids))))
+                items.append(ChatItem.from_stored(m, *self._branch_of(m.id)))
             for item in items:  # the user's 👍/👎 on each answer, as last given
                 item.rating, item.better = ratings.get(item.id, ("", ""))
             if self._job is not None and self._reply_conv == self.conv_id and items:
@@ -252,6 +255,12 @@ class ChatView(QWidget):
             self.model.set_items(items)
             self.view.scrollToBottom()
         self._update_empty()
+
+    def _branch_of(self, message_id: Any) -> tuple[int, int]:
+        """(1-based position among its siblings, how many) of a stored message."""
+        ids = [str(s.id) for s in self.backend.store.siblings(str(message_id))]
+        pos = ids.index(str(message_id)) + 1 if str(message_id) in ids else 1
+        return pos, max(1, len(ids))
 
     def _update_empty(self) -> None:
         empty = self.model.rowCount() == 0
@@ -441,11 +450,14 @@ class ChatView(QWidget):
                 stored = self._stored(reply.message_id)
                 if row >= 0 and stored is not None:
                     item = self.model.item(row)
-                    fresh = ChatItem.from_stored(stored, item.branch, item.branches)
+                    # the answer may have gained a sibling while it was written (self-reflection
+                    # keeps the answer it did not choose as one): count the branches again
+                    fresh = ChatItem.from_stored(stored, *self._branch_of(stored.id))
                     self.model.update(row, content=fresh.content, status=fresh.status, stats=fresh.stats,
                                       reasoning_tokens=fresh.reasoning_tokens or item.reasoning_tokens,
                                       reasoning_s=fresh.reasoning_s or item.reasoning_s,
                                       citations=fresh.citations, support=fresh.support,
+                                      reflection=fresh.reflection, branch=fresh.branch, branches=fresh.branches,
                                       error=in_words(error) if error else "")
                 elif row >= 0:
                     self.model.update(row, status="error" if error else "complete")
@@ -538,6 +550,8 @@ class ChatView(QWidget):
             self.reload()
         elif name in ("prev_branch", "next_branch"):
             self.switch_branch(message_id, -1 if name == "prev_branch" else 1)
+        elif name == "other_answer":
+            self.show_other_answer(message_id)
         elif name == "citation" and 0 <= arg < len(item.citations):
             self.open_citation(item.citations[arg])
         elif name in ("rate_up", "rate_down"):
@@ -625,6 +639,25 @@ class ChatView(QWidget):
         target = sibs[(sibs.index(message_id) + step) % len(sibs)]
         self.backend.store.switch_branch(target)
         self.reload()
+
+    def show_other_answer(self, message_id: str) -> bool:
+        """Show the answer self-reflection did not keep (or, from that one, the kept answer).
+
+        Both are sibling branches of one question: this switches branch, as ‹ › does.
+        """
+        row = self.model.row_of(message_id)
+        if row < 0 or self.generating:
+            return False
+        r = self.model.item(row).reflection
+        sibs = [str(s.id) for s in self.backend.store.siblings(message_id)]
+        target = str(r.get("discarded_message_id") or r.get("kept_message_id") or "")
+        if target not in sibs or target == message_id:
+            return False  # the other answer was deleted
+        self.backend.store.switch_branch(target)
+        self.reload()
+        self.status.setText(self.tr("Showing the answer that was kept.") if r.get("kept") is False
+                            else self.tr("Showing the answer that was not kept; ‹ › switches back."))
+        return True
 
     def open_citation(self, c: dict[str, Any]) -> None:
         """Open the cited document if a collection knows it, else show the passage.

@@ -136,19 +136,7 @@ def _relayout_item_views() -> None:
             delegate = w.itemDelegate()
             if hasattr(delegate, "clear_cache"):  # the chat's delegate caches laid-out messages
                 delegate.clear_cache()
-            _forget_row_sizes(w.model())
+            getattr(w.model(), "forget_sizes", lambda: None)()  # the chat's rows remember their sizes
             w.scheduleDelayedItemsLayout()
             w.viewport().update()
 
-
-def _forget_row_sizes(model: object) -> None:
-    """The chat's model remembers each row's size (measured in the old font): drop them."""
-    forget = getattr(model, "forget_sizes", None)
-    if callable(forget):
-        forget()
-        return
-    items = getattr(model, "items", None)  # the transcript model, until it has forget_sizes()
-    if callable(items):
-        for item in items():
-            if hasattr(item, "size"):
-                item.size = None

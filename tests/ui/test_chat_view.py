@@ -194,3 +194,20 @@ def test_sources_from_one_file_are_grouped_under_it_and_each_opens_at_its_passag
     assert words[:8] == re.findall(r"\w+", cites[2]["snippet"])[:8]
     w.chat.viewer.close()
     close_all(h)
+
+
+def test_forget_sizes_makes_every_row_measure_again(qtbot):
+    from PySide6.QtCore import QSize, Qt
+
+    m = TranscriptModel()
+    measured = []
+    m.size_for = lambda item: measured.append(item.id) or QSize(100, 20 + len(measured))
+    for i in range(3):
+        m.append(ChatItem(id=str(i), role="user", content="hi"))
+    size = lambda r: m.data(m.index(r), Qt.ItemDataRole.SizeHintRole)  # noqa: E731
+    first = [size(r) for r in range(3)]
+    assert [size(r) for r in range(3)] == first and measured == ["0", "1", "2"]  # remembered
+    with qtbot.waitSignal(m.dataChanged) as changed:
+        m.forget_sizes()  # e.g. the text size changed
+    assert changed.args[0].row() == 0 and changed.args[1].row() == 2
+    assert [size(r).height() for r in range(3)] == [24, 25, 26] and len(measured) == 6
