@@ -13,6 +13,8 @@ from typing import Any
 
 log = logging.getLogger("assistant.ui")
 
+GUI_SWITCH_INTERVAL_S = 0.002
+
 
 class App:
     """The running application: QApplication, the core facade and the (re-creatable) window.
@@ -40,6 +42,10 @@ class App:
             hearth = Hearth()
         self.hearth = hearth
         self.warm_up = warm_up
+        # Workers import torch, Chroma and llama.cpp after the first paint and run Python while
+        # the window does; the GUI thread gets the interpreter back after at most this long
+        # (default 5 ms, and a GUI slot may need it several times over).
+        sys.setswitchinterval(GUI_SWITCH_INTERVAL_S)
         i18n.install(self.qapp, hearth.settings.language)  # type: ignore[arg-type]
         apply_theme(self.qapp, hearth.settings.theme)  # type: ignore[arg-type]
         apply_text_size(self.qapp, getattr(hearth.settings, "text_size", 100))
@@ -51,8 +57,13 @@ class App:
         self.tasks: Any = None
         self.open_paths = list(open_paths or [])
         # macOS delivers files dropped on the Dock icon (or opened with Hearth) as FileOpen events
-        self._file_open = _FileOpenFilter(self)
-        self.qapp.installEventFilter(self._file_open)
+        # Only macOS sends FileOpen. A filter on the application sees every event of every
+        # widget, and each one then waits for the interpreter: behind the warm-up's imports,
+        # that alone froze the window for half a second.
+        self._file_open = None
+        if sys.platform == "darwin":
+            self._file_open = _FileOpenFilter(self)
+            self.qapp.installEventFilter(self._file_open)
 
     def open_files(self, paths: list[Any]) -> None:
         """Add files as if dropped on the window (documents indexed, .gguf to the model manager)."""
@@ -159,6 +170,7 @@ class _FirstPaint:
                     outer.done = True
                     print(f"FIRST_PAINT {time.time():.6f}", flush=True)
                     log.info("first paint")
+                    window.removeEventFilter(self)  # one paint is all it waits for
                     if quit_after:
                         from PySide6.QtCore import QTimer
                         from PySide6.QtWidgets import QApplication

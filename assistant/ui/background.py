@@ -9,7 +9,6 @@ from __future__ import annotations
 import functools
 import logging
 import sys
-import threading
 from typing import Any, Callable
 
 from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal
@@ -116,7 +115,9 @@ def settle_heap() -> None:
     runs on a short-lived thread, so the GUI thread only starts it (run inline where it was
     measured to wait behind the warm-up's imports for 300 ms).
     """
-    threading.Thread(target=_freeze, name="settle-heap", daemon=True).start()
+    # QThreadPool.start returns at once; threading.Thread.start waits until the new thread has
+    # the interpreter, which behind the warm-up's imports took a quarter of a second.
+    QThreadPool.globalInstance().start(_freeze)
 
 
 def _freeze() -> None:

@@ -48,3 +48,21 @@ def test_settle_heap_freezes_off_the_gui_thread(monkeypatch):
     assert done.wait(10)
     assert ran_on and ran_on[0] != threading.main_thread().name
     gc.unfreeze()
+
+
+def test_no_python_filter_sees_every_event_of_the_application(qtbot, monkeypatch, paths):
+    # Every event through a Python filter waits for the interpreter: behind the warm-up's imports
+    # that froze the window. Only macOS sends FileOpen, so only there is one installed.
+    import sys
+
+    from assistant.core.app import Hearth
+    from assistant.ui.app import App
+
+    monkeypatch.setattr(sys, "platform", "linux")
+    hearth = Hearth()
+    try:
+        app = App(["hearth"], hearth=hearth, warm_up=False)
+        assert app._file_open is None
+        assert sys.getswitchinterval() <= 0.002  # the GUI thread gets the interpreter back sooner
+    finally:
+        hearth.close()
