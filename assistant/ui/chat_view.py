@@ -21,7 +21,8 @@ from assistant.ui.background import Bridge, Tasks
 from assistant.core.conversations.sources import openable_source
 from assistant.core.engine.remote_servers import NeedsConsent
 from assistant.core.answers.reasoning import ReasoningSplitter, has_reasoning
-from assistant.ui.chat_delegate import MessageDelegate, answer_text, citation_page, code_blocks
+from assistant.ui.chat_delegate import (MessageDelegate, answer_text, citation_page, code_blocks,
+                                        other_answer_label)
 from assistant.ui.chat_model import ChatItem, ItemRole, TranscriptModel
 from assistant.ui.errors import in_words
 from assistant.ui.model_picker import ModelPicker
@@ -715,6 +716,10 @@ class ChatView(QWidget):
             if name != "branch_label":
                 act = menu.addAction(label, lambda n=name: self.on_action(n, item.id, 0))
                 act.setEnabled(not (self.generating and name in self.delegate.BUSY_ACTIONS))
+        other = other_answer_label(item)
+        if other:  # the reflection's other answer, for the keyboard too
+            menu.addAction(other.rstrip(" ›"), lambda: self.on_action("other_answer", item.id, 0)).setEnabled(
+                not self.generating)
         if item.role == "assistant" and has_reasoning(item.content):
             menu.addAction(self.tr("Copy with thinking"), lambda: self.on_action("copy_with_thinking", item.id, 0))
         for i, c in enumerate(item.citations):

@@ -7,6 +7,7 @@ import os
 
 import pytest
 from PySide6.QtCore import QPoint
+from PySide6.QtWidgets import QMenu
 
 from assistant.core.app import ConversationSettings, Hearth
 from assistant.core.knowledge import HashEmbedder, KnowledgeBase
@@ -85,8 +86,12 @@ def test_the_kept_answer_says_why_and_shows_the_other_one(qtbot, paths, tmp_path
     _rect, lay2 = _line_drawn(w, 1)
     assert lay2.other_label == "Show the kept answer ›"
     chat.view.viewport().grab().save(os.path.join(SHOT_DIR, "reflection_not_kept.png"))
-    # and back to the kept one
-    click_action(qtbot, chat, 1, "other_answer")
+    # and back to the kept one, from the message's menu (the menu key reaches it without a mouse)
+    menus = []
+    monkeypatch.setattr(QMenu, "popup", lambda self, *_a: menus.append(self))
+    chat._context_menu(chat.view.visualRect(chat.model.index(1)).center())
+    (back,) = [a for a in menus[-1].actions() if a.text() == "Show the kept answer"]
+    back.trigger()
     qtbot.waitUntil(lambda: chat.model.item(1).content == SECOND)
     assert (chat.model.item(1).branch, chat.model.item(1).branches) == (1, 2)
     close_all(h)
