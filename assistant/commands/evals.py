@@ -26,7 +26,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                     "exact and F1, abstentions, citation and retrieval hits, speed) and compare A with B.",
         epilog="configuration keys: model=PATH|NAME, docs=on|off, k=N, retrieval=hybrid|dense|bm25, "
                "template=NAME[@VERSION], system=TEXT, adapter=PATH[:SCALE] (repeatable), temperature=T, max_tokens=N, "
-               "grounding=off|balanced|strict")
+               "grounding=off|balanced|strict, reflect=on|off, compress=on|off")
     a.add_argument("--set", dest="set_dir", type=Path, required=True, metavar="DIR",
                    help="QA set folder: docs/ and questions.jsonl")
     a.add_argument("--limit", type=int, default=None, metavar="N", help="evaluate N items drawn with --seed")
