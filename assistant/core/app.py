@@ -389,6 +389,31 @@ class Hearth:
         self.store.rename(conv_id, title)
         return title
 
+    def collection_for_chat(self, conv_id: str) -> str:
+        """The collection files attached to a chat go to: the chat's own, else a new one set on it.
+
+        A new one is named after the chat ("Chat: <title>", in the user's language), with a
+        number added when that name is taken, and is created at once so two chats never share it.
+        Opens the knowledge base: call it off the GUI thread (the window attaches one job at a time).
+        """
+        from assistant.core.i18n import tr
+        from assistant.core.knowledge import KnowledgeError
+
+        cs = self.conversation_settings(conv_id)
+        if cs.collection:
+            return cs.collection
+        kb = self.knowledge
+        base = tr("Chat: {title}", title=self.store.get(conv_id).title.strip() or NEW_CHAT_TITLE)
+        for n in range(1, 1000):
+            name = base if n == 1 else f"{base} ({n})"
+            try:
+                kb.create_collection(name)  # refused when the name is taken (no server is asked)
+            except KnowledgeError:
+                continue
+            self.store.update_settings(conv_id, collection=name)
+            return name
+        raise HearthError(f"Could not name a new collection for the chat '{base}': every name is taken.")
+
     def rename_collection(self, old: str, new: str) -> int:
         """Rename a collection and every chat that answers from it; returns how many chats changed."""
         self.knowledge.rename_collection(old, new)

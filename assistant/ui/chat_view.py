@@ -13,10 +13,12 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QGuiApplication, QKeyEvent, QMouseEvent, QTextCursor, QWheelEvent
-from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QInputDialog, QLabel, QListView,
+from PySide6.QtGui import (QDragEnterEvent, QDragMoveEvent, QDropEvent, QGuiApplication, QKeyEvent, QMouseEvent,
+                           QTextCursor, QWheelEvent)
+from PySide6.QtWidgets import (QAbstractItemView, QFileDialog, QHBoxLayout, QInputDialog, QLabel, QListView,
                                QMenu, QMessageBox, QPlainTextEdit, QPushButton, QVBoxLayout, QWidget)
 
+from assistant.ui.attach import AttachBar, AttachButton
 from assistant.ui.background import Bridge, Tasks
 from assistant.core.conversations.sources import openable_source
 from assistant.core.engine.remote_servers import NeedsConsent
@@ -31,15 +33,58 @@ log = logging.getLogger("assistant.ui")
 
 
 class Composer(QPlainTextEdit):
-    """The message box: Enter sends, Shift+Enter starts a new line.
+    """The message box: Enter sends, Shift+Enter starts a new line; files dropped on it are attached.
 
     Signals:
         submitted(): the user pressed Enter.
         upInEmpty(): Up was pressed in the empty box (the chat offers the last question to edit).
+        filesDropped(list): local files or folders (Paths) were dropped on the box.
     """
 
     submitted = Signal()
     upInEmpty = Signal()
+    filesDropped = Signal(list)
+
+    @staticmethod
+    def _dropped(e: QDragEnterEvent | QDragMoveEvent | QDropEvent) -> list[Path]:
+        """The dragged local files and folders; none when a link or text is dragged (typed into the box)."""
+        mime = e.mimeData()
+        urls = mime.urls() if mime.hasUrls() else []
+        if not urls or not all(u.isLocalFile() for u in urls):
+            return []
+        return [Path(u.toLocalFile()) for u in urls]
+
+    @staticmethod
+    def _models(paths: list[Path]) -> bool:
+        return any(p.suffix.lower() == ".gguf" for p in paths)
+
+    def dragEnterEvent(self, e: QDragEnterEvent) -> None:  # noqa: N802 (Qt API)
+        paths = self._dropped(e)
+        if not paths:
+            super().dragEnterEvent(e)
+        elif self._models(paths):
+            e.ignore()  # left to the window, whose model manager takes models
+        else:
+            e.acceptProposedAction()
+
+    def dragMoveEvent(self, e: QDragMoveEvent) -> None:  # noqa: N802 (Qt API)
+        paths = self._dropped(e)
+        if not paths:
+            super().dragMoveEvent(e)
+        elif self._models(paths):
+            e.ignore()
+        else:
+            e.acceptProposedAction()
+
+    def dropEvent(self, e: QDropEvent) -> None:  # noqa: N802 (Qt API)
+        paths = self._dropped(e)
+        if not paths:
+            super().dropEvent(e)
+        elif self._models(paths):
+            e.ignore()
+        else:
+            e.acceptProposedAction()
+            self.filesDropped.emit(paths)
 
     def keyPressEvent(self, e: QKeyEvent) -> None:
         if e.key() == Qt.Key.Key_Up and not e.modifiers() and not self.toPlainText():
@@ -62,6 +107,8 @@ class ChatView(QWidget):
         templateApplied(str): a template changed this conversation's settings.
         citationOpened(str, int): a cited file was handed to the system's viewer (path, page or 0).
         feedbackSaved(str, str): a rating was stored (message id, "up", "down" or "" when taken back).
+        collectionAttached(str, str): files were attached to a chat (conversation id, its collection,
+            which the core set on the chat if it had none).
     """
 
     answerFinished = Signal(str)
@@ -70,6 +117,7 @@ class ChatView(QWidget):
     templateApplied = Signal(str)
     citationOpened = Signal(str, int)
     feedbackSaved = Signal(str, str)
+    collectionAttached = Signal(str, str)
     FLUSH_MS = 50
 
     def __init__(self, backend: Any, tasks: Tasks, bridge: Bridge, parent: QWidget | None = None) -> None:
@@ -119,7 +167,21 @@ class ChatView(QWidget):
         self.stop_button.setToolTip(self.tr("Stop the answer (Esc); what was written is kept"))
         self.stop_button.clicked.connect(self.stop)
         self.stop_button.hide()
+        self.attach_button = AttachButton(self)
+        self.attach_button.setToolTip(self.tr("Attach files: they are added to this chat's documents, "
+                                              "and answers search them (you can also drop files here)"))
+        self.attach_button.setAccessibleName(self.tr("Attach files"))
+        self.attach_button.clicked.connect(self.pick_attachments)
+        self.composer.filesDropped.connect(self.attach)
+        self.attach_bar = AttachBar(backend, tasks, bridge, self)
+        self.attach_bar.busyChanged.connect(lambda _b: self._update_send())
+        self.attach_bar.finished.connect(self._attached)
+        self.attach_bar.failed.connect(self._attach_failed)
+        clip = QVBoxLayout()
+        clip.addWidget(self.attach_button)
+        clip.addStretch(1)
         row = QHBoxLayout()
+        row.addLayout(clip)
         row.addWidget(self.composer, 1)
         col = QVBoxLayout()
         col.addWidget(self.send_button)
@@ -133,6 +195,7 @@ class ChatView(QWidget):
         lay.addWidget(self.empty_label, 1)
         lay.addWidget(self.status)
         lay.addLayout(row)
+        lay.addWidget(self.attach_bar)
         self._pending: list[str] = []
         self._thinking: tuple[int, float] | None = None  # (reasoning tokens, seconds) of the answer being written
         self._pending_lock = threading.Lock()
@@ -229,6 +292,7 @@ class ChatView(QWidget):
         self.conv_id = conv_id
         self.reload()
         self.show_model()
+        self._update_send()
 
     def show_model(self) -> None:
         """The header shows the open chat's model."""
@@ -274,6 +338,9 @@ class ChatView(QWidget):
         text = self.composer.toPlainText().strip()
         if not text or self.generating:
             return
+        if self.attach_bar.busy_for(self.conv_id):  # answered with the files in, not before
+            self.status.setText(self.tr("Your message waits: the attached files are still being indexed."))
+            return
         if self.conv_id is None:
             self.needConversation.emit()
             if self.conv_id is None:
@@ -284,6 +351,48 @@ class ChatView(QWidget):
             self._start(text, edit_of=editing)  # the edited question goes on a new branch
             return
         self._start(text)
+
+    # attaching files ---------------------------------------------------------------------------
+    def pick_attachments(self) -> None:
+        """The paperclip: choose files to add to this chat's documents."""
+        files, _f = QFileDialog.getOpenFileNames(self, self.tr("Attach files to this chat"))
+        if files:
+            self.attach([Path(f) for f in files])
+
+    def attach(self, paths: list[Path]) -> None:
+        """Index files into this chat's collection (made for the chat if it has none), in the background.
+
+        Send waits until they are in, so the next question is answered with them.
+        """
+        if not paths:
+            return
+        if self.conv_id is None:
+            self.needConversation.emit()
+            if self.conv_id is None:
+                return
+        self.attach_bar.attach(self.conv_id, list(paths))
+        self._update_send()
+
+    def _attached(self, conv: str, name: str, reports: list[Any]) -> None:
+        self.collectionAttached.emit(conv, name)
+        if conv != self.conv_id:
+            return
+        text, error = self.attach_bar.summary(name, reports)
+        if error:
+            self.show_error(text)
+        else:
+            self.status.setText(text)
+
+    def _attach_failed(self, conv: str, reason: str) -> None:
+        if conv == self.conv_id:
+            self.show_error(self.tr("The files were not attached: %s") % reason)
+
+    def _update_send(self) -> None:
+        """Send waits while files attached to this chat are being indexed (the tooltip says so)."""
+        waiting = self.attach_bar.busy_for(self.conv_id)
+        self.send_button.setEnabled(not waiting)
+        self.send_button.setToolTip(self.tr("Waiting for the attached files to be indexed, so the answer "
+                                            "can use them") if waiting else self.tr("Send (Enter)"))
 
     def edit_last_question(self) -> bool:
         """Put the last question in the message box to edit it (sending answers it on a new branch)."""
