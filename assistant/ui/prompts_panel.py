@@ -110,7 +110,7 @@ class PromptsPanel(QWidget):
         self.system = QPlainTextEdit()
         self.body = QPlainTextEdit()
         self.variables = QPlainTextEdit()
-        self.variables.setPlaceholderText("name = default, one per line")
+        self.variables.setPlaceholderText(self.tr("name = default, one per line"))
         self.sampling = QPlainTextEdit()
         self.sampling.setPlaceholderText("temperature = 0.2")
         for w in (self.system, self.variables, self.sampling):
@@ -129,14 +129,16 @@ class PromptsPanel(QWidget):
         self.diff_view.setReadOnly(True)
         self.diff_view.setMaximumHeight(120)
         buttons = {}
-        for key, label, slot in (("new", "New", self.new_template), ("save", "Save", self.save),
-                                 ("duplicate", "Duplicate", self._duplicate_dialog),
-                                 ("delete", "Delete", self.delete), ("import", "Import…", self._import_dialog),
-                                 ("export", "Export…", self._export_dialog),
-                                 ("persona", "Use as persona", self.use_as_persona),
-                                 ("diff", "Diff with current", self.show_diff),
-                                 ("restore", "Restore", self.restore_selected)):
-            b = QPushButton(self.tr(label))
+        # literal tr() calls: the translation tool only finds strings written out in the call
+        for key, label, slot in (("new", self.tr("New"), self.new_template), ("save", self.tr("Save"), self.save),
+                                 ("duplicate", self.tr("Duplicate"), self._duplicate_dialog),
+                                 ("delete", self.tr("Delete"), self.delete),
+                                 ("import", self.tr("Import…"), self._import_dialog),
+                                 ("export", self.tr("Export…"), self._export_dialog),
+                                 ("persona", self.tr("Use as persona"), self.use_as_persona),
+                                 ("diff", self.tr("Diff with current"), self.show_diff),
+                                 ("restore", self.tr("Restore"), self.restore_selected)):
+            b = QPushButton(label)
             b.clicked.connect(lambda _=False, s=slot: s())
             buttons[key] = b
         self.buttons = buttons
@@ -172,7 +174,7 @@ class PromptsPanel(QWidget):
         self.list.blockSignals(True)
         self.list.clear()
         for t in self.library.list():
-            item = QListWidgetItem(t.name + ("  (built-in)" if t.builtin else f"  v{t.version}"))
+            item = QListWidgetItem(t.name + ("  " + self.tr("(built-in)") if t.builtin else f"  v{t.version}"))
             item.setData(Qt.ItemDataRole.UserRole, t.name)
             item.setToolTip(plain_tooltip(t.description))
             self.list.addItem(item)
