@@ -76,13 +76,13 @@ class AttachBar(QWidget):
 
     Signals:
         busyChanged(bool): a job started (True) or the last queued job ended (False).
-        finished(str, str, list): (conversation id, collection, FileReports) when a job ended,
-            also when it was stopped (the files not read then say "cancelled").
+        finished(str, str, list, bool): (conversation id, collection, FileReports, stopped by the
+            user) when a job ended; a stopped job reports only the files it read.
         failed(str, str): (conversation id, the reason in words) when a job could not run at all.
     """
 
     busyChanged = Signal(bool)
-    finished = Signal(str, str, list)
+    finished = Signal(str, str, list, bool)
     failed = Signal(str, str)
 
     def __init__(self, backend: Any, tasks: Tasks, bridge: Bridge, parent: QWidget | None = None) -> None:
@@ -193,21 +193,20 @@ class AttachBar(QWidget):
             self.label.setText(self.tr("Indexing %s (%d of %d)…") % (os.path.basename(p.current), n, p.files_total))
 
     def _done(self, conv: str, name: str, reports: list[Any]) -> None:
-        self.finished.emit(conv, name, list(reports))
+        self.finished.emit(conv, name, list(reports), self._cancel.is_set())
         self._next()
 
-    def summary(self, name: str, reports: list[Any]) -> tuple[str, bool]:
+    def summary(self, name: str, reports: list[Any], stopped: bool = False) -> tuple[str, bool]:
         """(what to tell the user, whether it is an error) after attached files were indexed into ``name``."""
+        ok = [r for r in reports if r.status in OK_STATUSES]
+        if stopped:
+            return self.tr("Indexing stopped: %d files added to “%s”, the others not.") % (len(ok), name), False
         if not reports:
             return self.tr("No file to add was found in what you attached."), True
-        ok = [r for r in reports if r.status in OK_STATUSES]
-        stopped = [r for r in reports if r.status == "cancelled"]
-        bad = [r for r in reports if r.status not in OK_STATUSES and r.status != "cancelled"]
+        bad = [r for r in reports if r.status not in OK_STATUSES]
         if bad:
             why = "; ".join(self.tr("%s (%s)") % (os.path.basename(r.path), r.reason or r.status) for r in bad)
             return self.tr("Could not add %s to “%s”.") % (why, name), True
-        if stopped:
-            return self.tr("Stopped: %d of %d files added to “%s”.") % (len(ok), len(reports), name), False
         if len(ok) == 1:
             return self.tr("Added %s to “%s”; answers in this chat search it.") % (
                 os.path.basename(ok[0].path), name), False

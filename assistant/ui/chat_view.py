@@ -373,11 +373,11 @@ class ChatView(QWidget):
         self.attach_bar.attach(self.conv_id, list(paths))
         self._update_send()
 
-    def _attached(self, conv: str, name: str, reports: list[Any]) -> None:
+    def _attached(self, conv: str, name: str, reports: list[Any], stopped: bool) -> None:
         self.collectionAttached.emit(conv, name)
         if conv != self.conv_id:
             return
-        text, error = self.attach_bar.summary(name, reports)
+        text, error = self.attach_bar.summary(name, reports, stopped)
         if error:
             self.show_error(text)
         else:

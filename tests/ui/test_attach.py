@@ -175,3 +175,25 @@ def test_dropping_a_model_file_on_the_composer_is_left_to_the_window(qtbot, path
     assert dropped == [] and not w.chat.attach_bar.busy
     assert to_window == [[gguf]]
     close_all(h)
+
+
+def test_the_cross_stops_indexing_and_send_works_again(qtbot, paths, tmp_path):
+    from assistant.core.knowledge import KnowledgeBase
+    from assistant.core.knowledge.embedders import HashEmbedder
+
+    h = Hearth(engine=ScriptedEngine(), knowledge=KnowledgeBase(paths, embedder=HashEmbedder()))
+    w = make_window(qtbot, h)
+    conv = w.new_conversation()
+    chat = w.chat
+    files = [_note(tmp_path, f"note{i}.md") for i in range(3)]
+    chat.attach(files)
+    assert not chat.send_button.isEnabled()
+    chat.attach_bar.cancel_button.click()
+    assert "Stopping" in chat.attach_bar.label.text()
+    _wait_idle(qtbot, chat, 60000)
+    assert not chat.attach_bar.isVisible() and chat.send_button.isEnabled()
+    indexed = {Path(f.path).name for f in h.knowledge.files(h.conversation_settings(conv).collection)
+               if f.status == "indexed"}
+    assert len(indexed) < 3
+    assert chat.status.text().startswith(f"Indexing stopped: {len(indexed)} files added")
+    close_all(h)
