@@ -102,6 +102,7 @@ def default_system_prompt() -> str:
 
 # English template -> Simplified Chinese. Keep ``{fields}`` identical on both sides.
 _ZH: dict[str, str] = {
+    "Chat: {title}": "对话：{title}",
     # defaults
     "Documents": "文档",
     "You are a helpful assistant named Hearth.": "你是一个名叫 Hearth 的得力助手。",

@@ -87,6 +87,7 @@ class MainWindow(QMainWindow):
         self.chat.messageSent.connect(self._after_send)
         self.chat.answerFinished.connect(lambda _c: self.conversations.refresh())
         self.chat.templateApplied.connect(self.conv_settings.set_conversation)
+        self.chat.collectionAttached.connect(self._collection_attached)
         self.chat.model_picker.modelChosen.connect(self._model_chosen)
         self.chat.model_picker.modelLoaded.connect(lambda label: self.model_label.setText(self.tr("Model: %s") % label))
         self.chat.model_picker.addServerRequested.connect(self.add_server)
@@ -238,6 +239,12 @@ class MainWindow(QMainWindow):
         if "model" in changes:
             self._show_chat_adapters()  # the fits are checked against the chat's model
             self.chat.show_model()
+
+    def _collection_attached(self, conv_id: str, name: str) -> None:
+        """Files attached in the composer went into ``name``: the side tabs show it (a Save there keeps it)."""
+        if conv_id == self.chat.conv_id:
+            self.conv_settings.set_conversation(conv_id)
+            self.documents.set_conversation(conv_id)
 
     def _use_collection(self, name: str) -> None:
         """Documents were added to a collection: this chat answers from it from now on."""

@@ -92,6 +92,8 @@ def test_paperclip_indexes_into_the_chats_new_collection_and_the_next_answer_use
     assert name == "Chat: New chat"  # created for this chat and set on it
     assert [Path(f.path).name for f in h.knowledge.files(name)] == ["quillon.md"]
     assert "quillon.md" in chat.status.text() and name in chat.status.text()
+    # the "This chat" tab shows the new collection, so a Save there keeps it
+    assert w.conv_settings.collection_box.currentData() == name
 
     chat.send()
     wait_answer(qtbot, w, 120000)
