@@ -14,6 +14,11 @@ user waits for). The last line is one JSON object:
   document + one of its questions, greedy) with prompt-lookup drafting / without, the two
   interleaved question by question (goal >= 1.3); ``prompt_lookup_acceptance`` is the share
   of drafted tokens the model kept, ``prompt_lookup_same_text`` the share of identical answers
+* ``doc_ttft_ratio``: time to first token (p50) of answers from documents with compressed passages
+  / with full passages (goal <= 0.5), and ``doc_f1_delta``: their SQuAD F1, compressed - full
+  (goal within 0.01); both through the answer evaluator (``hearth eval answers``: MiniLM, Chroma,
+  SmolLM2, ``docs=on compress=off`` against ``docs=on compress=on``, item by item) on a
+  ``--doc-items`` slice of ``../shared/eval/qa/squad2``
 
 Time-to-first-token ratios use the fastest of ``--reps`` runs of each measurement: on a shared
 machine a run is only ever slowed down by others, so the minimum is the best estimate of the
@@ -199,6 +204,25 @@ def prompt_lookup_speedup(model: str, gpu_layers: int | str, n_questions: int) -
             "prompt_lookup_same_text": round(same / n_questions, 3)}
 
 
+def doc_compress(model: str, n_items: int, seed: int = 1) -> dict[str, float | int | None]:
+    """TTFT and F1 of answers from documents, compressed passages against full, through the evaluator."""
+    from assistant.core.evals.answers import run_answers
+    from assistant.core.evals.qa_config import parse_config
+
+    pairs = ["docs=on", f"model={model}"]
+    run = run_answers(SQUAD, [parse_config(pairs + ["compress=off"], "a"), parse_config(pairs + ["compress=on"], "b")],
+                      limit=n_items, seed=seed)
+    s = run.summary()
+    full, short = s["a"], s["b"]
+    print(f"documents: TTFT p50 {full['ttft_p50_s']} s full, {short['ttft_p50_s']} s compressed; "
+          f"F1 {full['f1']:.3f} full, {short['f1']:.3f} compressed ({s['n']} questions)")
+    ratio = short["ttft_p50_s"] / full["ttft_p50_s"] if full["ttft_p50_s"] and short["ttft_p50_s"] else None
+    return {"doc_items": s["n"], "doc_ttft_full_s": full["ttft_p50_s"], "doc_ttft_compressed_s": short["ttft_p50_s"],
+            "doc_ttft_ratio": round(ratio, 3) if ratio is not None else None,
+            "doc_f1_full": round(full["f1"], 4), "doc_f1_compressed": round(short["f1"], 4),
+            "doc_f1_delta": round(short["f1"] - full["f1"], 4)}
+
+
 def main() -> int:
     from assistant.core.models import embedded
 
@@ -207,7 +231,8 @@ def main() -> int:
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--n-gpu-layers", default="0", help='"auto", a count, or 0 for CPU (the default here)')
     ap.add_argument("--questions", type=int, default=12, help="answers from documents for prompt_lookup_speedup")
-    ap.add_argument("--only", choices=("all", "prompt-lookup"), default="all")
+    ap.add_argument("--doc-items", type=int, default=12, help="SQuAD questions for doc_ttft_ratio and doc_f1_delta")
+    ap.add_argument("--only", choices=("all", "prompt-lookup", "doc-compress"), default="all")
     args = ap.parse_args()
     gpu_layers = args.n_gpu_layers if args.n_gpu_layers == "auto" else int(args.n_gpu_layers)
     os.environ.setdefault("HEARTH_HOME", tempfile.mkdtemp(prefix="hearth-bench-"))
@@ -216,6 +241,11 @@ def main() -> int:
     logs.setup(paths.resolve().ensure().log_file)
     logs.route_llama_logs()  # llama.cpp's load chatter goes to the log, not the terminal
     results: dict[str, object] = {"model": Path(args.model).name, "n_ctx": N_CTX}
+    if args.only in ("all", "doc-compress"):
+        results.update(doc_compress(args.model, args.doc_items))
+    if args.only == "doc-compress":
+        print(json.dumps(results))
+        return 0
     results.update(prompt_lookup_speedup(args.model, gpu_layers, args.questions))
     if args.only == "prompt-lookup":
         print(json.dumps(results))

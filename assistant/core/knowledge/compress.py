@@ -7,13 +7,15 @@ side, in their original order, under a token budget:
 
 - every sentence is scored against the question by its **content words**: the question's words
   (stemmed, stop words dropped; Chinese by characters and character pairs, as the keyword index
-  does, :func:`.bm25.tokenize`) it contains, each weighted by how rare it is among the passages'
-  sentences, numbers and names counting double; plus, when an embedder is given, the
-  **embedding similarity** of the sentence with the question;
+  does, :func:`.bm25.tokenize`) it contains ("Brazil" also matches "Brazilian"), each weighted
+  by how rare it is among the passages' sentences, numbers and names counting double; plus, when
+  an embedder is given, the **embedding similarity** of the sentence with the question;
 - the best sentence overall is kept with its neighbours first, then each passage's best sentence
   (a passage is never empty, so its number ``[n]`` still means something), then the next best
   sentences with their neighbours while the budget allows;
 - dropped stretches are marked with ``…``.
+
+Scoring by words takes a few milliseconds for four passages.
 
 The texts given are already neutralised (:func:`.injection.neutralise`): compression only ever
 removes sentences, so a withheld instruction stays withheld (its placeholder is kept or dropped
