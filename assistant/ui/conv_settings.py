@@ -1,4 +1,4 @@
-"""The "This chat" tab: the conversation's model, collection, template and system prompt."""
+"""The "This chat" tab: the conversation's model, collection, how answers are checked, template and system prompt."""
 from __future__ import annotations
 
 import logging
@@ -6,7 +6,7 @@ import os
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QComboBox, QFormLayout, QLabel, QPlainTextEdit, QPushButton, QSpinBox,
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QLabel, QPlainTextEdit, QPushButton, QSpinBox,
                                QVBoxLayout, QWidget)
 
 from assistant.core.app import ConversationSettings as ChatChoices
@@ -43,6 +43,24 @@ class ConversationSettings(QWidget):
         self.model_box.setObjectName("chatModel")
         self.collection_box = QComboBox(self)
         self.collection_box.setObjectName("chatCollection")
+        # how answers from the documents are checked (assistant.core.answers.grounding / reflection)
+        self.grounding_box = QComboBox(self)
+        self.grounding_box.setObjectName("chatGrounding")
+        for label, mode, tip in (
+                (self.tr("Balanced"), "balanced", self.tr("Says so when the documents do not contain the answer")),
+                (self.tr("Strict"), "strict", self.tr("Answers from the documents only")),
+                (self.tr("Off"), "off", self.tr("Shows the model's words as written"))):
+            self.grounding_box.addItem(label, mode)
+            self.grounding_box.setItemData(self.grounding_box.count() - 1, tip, Qt.ItemDataRole.ToolTipRole)
+        self.grounding_box.setAccessibleName(self.tr("Check answers against the documents"))
+        self.reflect_box = QCheckBox(self.tr("Re-answer if unsupported"), self)
+        self.reflect_box.setObjectName("chatReflect")
+        self.reflect_box.setToolTip(self.tr("When part of an answer is not in the documents, answer once more from "
+                                            "the matching sentences and keep the better-supported answer"))
+        self.compress_box = QCheckBox(self.tr("Read less (faster)"), self)
+        self.compress_box.setObjectName("chatCompress")
+        self.compress_box.setToolTip(self.tr("Give the model only the passage sentences that matter for the question: "
+                                             "a shorter prompt and a faster first word"))
         self.template_label = QLabel(self.tr("none (type / in the message box to use one)"), self)
         self.template_label.setWordWrap(True)
         self.template_label.setTextFormat(Qt.TextFormat.PlainText)  # a template's name is text, not markup
@@ -57,6 +75,9 @@ class ConversationSettings(QWidget):
         form = QFormLayout()
         form.addRow(self.tr("Model"), self.model_box)
         form.addRow(self.tr("Documents"), self.collection_box)
+        form.addRow(self.tr("Check answers"), self.grounding_box)
+        form.addRow("", self.reflect_box)
+        form.addRow("", self.compress_box)
         form.addRow(self.tr("Template"), self.template_label)
         form.addRow(self.tr("Longest answer (tokens)"), self.max_tokens)
         form.addRow(self.tr("System prompt"), self.system)
@@ -69,6 +90,9 @@ class ConversationSettings(QWidget):
         self._loading = False
         self.model_box.currentIndexChanged.connect(lambda _i: self._auto_apply("model"))
         self.collection_box.currentIndexChanged.connect(lambda _i: self._auto_apply("collection"))
+        self.grounding_box.currentIndexChanged.connect(lambda _i: self._auto_apply("grounding"))
+        self.reflect_box.toggled.connect(lambda _b: self._auto_apply("reflect"))
+        self.compress_box.toggled.connect(lambda _b: self._auto_apply("compress"))
         self.setEnabled(False)
 
     def refresh_models(self) -> None:
@@ -112,6 +136,9 @@ class ConversationSettings(QWidget):
             for n in names:
                 self.collection_box.addItem(n, n)
             self.collection_box.setCurrentIndex(max(0, self.collection_box.findData(cs.collection)))
+            self.grounding_box.setCurrentIndex(max(0, self.grounding_box.findData(cs.grounding)))
+            self.reflect_box.setChecked(cs.reflect)
+            self.compress_box.setChecked(cs.compress)
             tpl = cs.template
             self.template_label.setText(
                 f"{tpl} (v{cs.template_version})" if tpl and cs.template_version else
@@ -124,7 +151,11 @@ class ConversationSettings(QWidget):
     def _auto_apply(self, key: str) -> None:
         if self._loading or self.conv_id is None:
             return
-        box = self.model_box if key == "model" else self.collection_box
+        if key in ("reflect", "compress"):
+            box_checked = (self.reflect_box if key == "reflect" else self.compress_box).isChecked()
+            self.changed.emit(self.conv_id, {key: box_checked})
+            return
+        box = {"model": self.model_box, "grounding": self.grounding_box}.get(key, self.collection_box)
         self.changed.emit(self.conv_id, {key: box.currentData() or ""})
 
     def apply(self) -> None:
@@ -136,6 +167,9 @@ class ConversationSettings(QWidget):
         self.changed.emit(self.conv_id, {"model": self.model_box.currentData() or "",
                                          "collection": self.collection_box.currentData() or "",
                                          "system_prompt": self.system.toPlainText().strip(),
+                                         "grounding": self.grounding_box.currentData() or "balanced",
+                                         "reflect": self.reflect_box.isChecked(),
+                                         "compress": self.compress_box.isChecked(),
                                          "sampling": sampling})
 
 

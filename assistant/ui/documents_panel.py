@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QHBoxLayout, Q
                                QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget)
 
 from assistant.ui.background import Bridge, Tasks, settle_heap
+from assistant.core.i18n import default_collection_name
 from assistant.ui.errors import in_words
 
 log = logging.getLogger("assistant.ui")

@@ -331,3 +331,24 @@ def test_file_menu_opens_the_bin_of_deleted_chats_and_restores_one(qtbot, hearth
     dlg.restore_selected()
     qtbot.waitUntil(lambda: w.chat.conv_id == conv.id)
     assert not hearth.store.get(conv.id).deleted
+
+
+def test_this_chat_tab_sets_how_answers_are_checked_per_chat(qtbot, hearth):
+    w = make_window(qtbot, hearth)
+    a = w.new_conversation()
+    tab = w.conv_settings
+    # a new chat shows the defaults: balanced grounding, no re-answer, compressed passages
+    assert (tab.grounding_box.currentData(), tab.reflect_box.isChecked(), tab.compress_box.isChecked()) == \
+        ("balanced", False, True)
+    tab.grounding_box.setCurrentIndex(tab.grounding_box.findData("strict"))
+    tab.reflect_box.setChecked(True)
+    tab.compress_box.setChecked(False)
+    cs = hearth.conversation_settings(a)
+    assert (cs.grounding, cs.reflect, cs.compress) == ("strict", True, False)  # kept at once, per chat
+    b = w.new_conversation()
+    assert hearth.conversation_settings(b).grounding == "balanced" and tab.grounding_box.currentData() == "balanced"
+    w.open_conversation(a)
+    assert (tab.grounding_box.currentData(), tab.reflect_box.isChecked(), tab.compress_box.isChecked()) == \
+        ("strict", True, False)
+    tab.apply()  # Apply keeps them too
+    assert hearth.conversation_settings(a).grounding == "strict"

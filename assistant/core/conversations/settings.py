@@ -53,7 +53,7 @@ class ConversationSettings:
     template_pending: bool = False
     grounding: str = "balanced"
     reflect: bool = False
-    compress: bool = False
+    compress: bool = True  # TTFT 0.28x of full passages, F1 -0.006 (30 SQuAD items, SmolLM2)
     schema_version: int = SCHEMA_VERSION
 
     @classmethod
