@@ -282,7 +282,7 @@ class Hearth:
         return self.store.create(title, cs.to_dict())
 
     def reply(self, conv_id: str, user_text: str | None = None, *, regenerate_of: str | None = None,
-              edit_of: str | None = None, sampling: dict | None = None) -> Reply:
+              edit_of: str | None = None, sampling: dict | None = None, general: bool = False) -> Reply:
         """Answer in a stored conversation; iterate the returned :class:`Reply` for its text.
 
         Args:
@@ -291,6 +291,9 @@ class Hearth:
             regenerate_of: an assistant message to answer again; the old answer stays as a branch.
             edit_of: a user message to replace; the edit forks a new branch.
             sampling: overrides of the conversation's sampling for this answer only.
+            general: answer from general knowledge, not the chat's documents (see
+                :meth:`answer_anyway`): no passages in the prompt (earlier questions are resent
+                without theirs too), nothing checked or cited; meta ``general_knowledge`` True.
         """
         store = self.store
         conv = store.get(conv_id)
@@ -325,15 +328,30 @@ class Hearth:
             if m.role in ("user", "assistant") and m.status not in ("error", "interrupted"):
                 # earlier turns are resent exactly as first sent, so llama.cpp reuses its cache;
                 # an answer's reasoning only where the model's template keeps it
-                text = (m.meta or {}).get("prompt_content") or m.content
+                text = m.content if general else (m.meta or {}).get("prompt_content") or m.content
                 history.append(Message(m.role, history_text(text, model) if m.role == "assistant" else text))
         meta = {"model": model, **stamp, "adapters": cs.adapters}
         return Reply(self, cs, history, user_msg.content, system=self._system_for(cs),
                      sampling=self.sampling(cs, sampling), model=model, conversation_key=conv_id,
-                     store=store, conv_id=conv_id, user_msg=user_msg, meta=meta)
+                     store=store, conv_id=conv_id, user_msg=user_msg, meta=meta, general=general)
+
+    def answer_anyway(self, conv_id: str, message_id: str, *, sampling: dict | None = None) -> Reply:
+        """Answer a question again "from general knowledge, not your documents".
+
+        Offered under a "not found" answer: the same question is answered by the model without
+        any passage, as a sibling branch of ``message_id`` (which stays), stamped
+        ``general_knowledge`` in its meta.
+
+        Args:
+            conv_id: the conversation.
+            message_id: the answer to answer again (usually one that said "not found").
+            sampling: overrides of the conversation's sampling for this answer only.
+        """
+        return self.reply(conv_id, regenerate_of=message_id, sampling=sampling, general=True)
 
     def answer(self, messages: list[Message], *, settings: ConversationSettings | None = None,
-               sampling: dict | None = None, conversation_key: str | None = None) -> Reply:
+               sampling: dict | None = None, conversation_key: str | None = None,
+               general: bool = False) -> Reply:
         """Answer the given messages without storing anything (server, evaluations, ``ask --no-log``).
 
         The newest message must be the user's question; a leading system message is used as the
@@ -345,6 +363,7 @@ class Hearth:
             settings: model, collection, adapters... (defaults: the default model, no documents).
             sampling: overrides of the sampling settings.
             conversation_key: keeps llama.cpp's state for this conversation warm between calls.
+            general: answer from general knowledge: ``settings.collection`` is not searched.
         """
         if not messages or messages[-1].role != "user" or not messages[-1].content.strip():
             raise HearthError("the last message must be a non-empty user message")
@@ -358,7 +377,8 @@ class Hearth:
         history = [m for m in rest if m.role in ("user", "assistant")]
         model = cs.model or self.default_model_path()
         return Reply(self, cs, history, messages[-1].content, system=system,
-                     sampling=self.sampling(cs, sampling), model=model, conversation_key=conversation_key)
+                     sampling=self.sampling(cs, sampling), model=model, conversation_key=conversation_key,
+                     general=general)
 
     def _system_for(self, cs: ConversationSettings) -> str:
         return cs.system_prompt or self.settings.system_prompt

@@ -21,6 +21,13 @@ log = logging.getLogger("assistant.app")
 SAVE_EVERY_S = 0.5  # how often a streaming answer is written through to the database
 
 
+def general_settings(settings: ConversationSettings) -> ConversationSettings:
+    """A chat's settings for an answer "from general knowledge": the same model, prompt and
+    sampling, but no collection, so nothing is retrieved, nothing is checked against passages
+    and nothing is cited (the user asked for an answer the documents could not give)."""
+    return settings.changed(collection="", reflect=False)
+
+
 def build_messages(system: str | None, history: list[Message], question: str,
                    context_block: str | None = None) -> list[Message]:
     """The messages for one answer.
@@ -67,17 +74,24 @@ class Reply:
             The streamed text is the first answer; :attr:`text` is the kept one.
         model: the model path used.
         error: the exception that ended the answer, if any.
+        general_knowledge: answered "from general knowledge, not your documents" (``general``):
+            the model saw no passage; nothing was checked or cited.
 
     Stored with the message (when there is a collection): ``stats["support"]`` = :attr:`support`;
     meta ``support`` = :attr:`sentences`, ``grounding`` = :attr:`support`, ``raw_text`` (only
     when it differs from the content), ``reflection`` ({kept, answer, why, discarded_message_id};
-    on the sibling not kept: {kept: False, answer, why, kept_message_id}).
+    on the sibling not kept: {kept: False, answer, why, kept_message_id}). An answer made with
+    ``general`` has meta ``general_knowledge`` True (and no citations).
     """
 
     def __init__(self, hearth: Any, settings: ConversationSettings, history: list[Message], question: str,
                  *, system: str | None, sampling: SamplingParams, model: str, conversation_key: str | None,
                  store: Any = None, conv_id: str | None = None, user_msg: Any = None,
-                 meta: dict | None = None) -> None:
+                 meta: dict | None = None, general: bool = False) -> None:
+        if general:  # no documents: no retrieval, no grounding, no citations
+            settings = general_settings(settings)
+            meta = {**(meta or {}), "general_knowledge": True}
+        self.general_knowledge = general
         self.hearth = hearth
         self.settings = settings
         self.model = model
