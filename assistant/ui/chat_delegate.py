@@ -41,6 +41,7 @@ CODE_TINT = QColor(127, 127, 127, 40)  # fenced code's background
 CODE_BAR = 5  # the height of a code block's sideways scroll bar
 UNSUPPORTED_COLOUR = QColor("#d35400")  # the wavy line under a sentence no passage supports
 UNSUPPORTED_PROPERTY = int(QTextFormat.Property.UserProperty) + 1  # char format mark: not supported
+GENERAL_COLOUR = QColor("#b9770e")  # the "From general knowledge, not your documents" mark above an answer
 
 MAX_IMAGE_BYTES = 1 << 20  # an inline data: image larger than this (decoded) is not shown
 MAX_IMAGE_SIDE = 4096  # nor one whose pixels would take more memory than a page of text should
@@ -205,6 +206,20 @@ def other_answer_label(item: ChatItem) -> str:
     if r.get("answer") == "reflected":
         return QApplication.translate("Chat", "Show the first answer ›")
     return QApplication.translate("Chat", "Show the re-answer ›")
+
+
+def general_mark(item: ChatItem) -> str:
+    """The mark above an answer made without the documents ("" for any other message)."""
+    if item.role != "assistant" or not item.general_knowledge:
+        return ""
+    return QApplication.translate("Chat", "From general knowledge, not your documents")
+
+
+def answer_anyway_label(item: ChatItem) -> str:
+    """The link under a "not found" answer that answers again from general knowledge ("" when not offered)."""
+    if item.role != "assistant" or not item.not_found or item.general_knowledge or item.status != "complete":
+        return ""
+    return QApplication.translate("Chat", "Answer anyway from general knowledge ›")
 
 
 def thinking_label(item: ChatItem, reasoning: str) -> str:
@@ -467,6 +482,10 @@ class _Layout:
     reflection_rect: QRect | None = None
     other_rect: QRect | None = None  # the link to the other answer of the reflection
     other_label: str = ""
+    general: str = ""  # "From general knowledge, not your documents" (drawn in general_rect, above the text)
+    general_rect: QRect | None = None
+    anyway_label: str = ""  # "Answer anyway from general knowledge ›" under a "not found" answer
+    anyway_rect: QRect | None = None
     stats: str = ""
     stats_y: int = 0
     actions: list[tuple[str, str, QRect]] = field(default_factory=list)  # (name, label, rect)
@@ -480,7 +499,8 @@ class MessageDelegate(QStyledItemDelegate):
             ``copy_code``, ``regenerate``, ``edit``, ``delete``, ``prev_branch``,
             ``next_branch``, ``citation`` (argument: citation index), ``rate_up``, ``rate_down``,
             ``better`` (write a better answer), ``copy_block`` (argument: code block index),
-            ``other_answer`` (show self-reflection's other answer).
+            ``other_answer`` (show self-reflection's other answer), ``answer_anyway`` (answer a
+            "not found" question again from general knowledge).
     """
 
     action = Signal(str, str, int)
@@ -588,7 +608,8 @@ class MessageDelegate(QStyledItemDelegate):
                 item.thinking_open, item.reasoning_tokens, round(item.reasoning_s, 1), item.rating,
                 tuple((s.get("start"), s.get("supported"), s.get("checked")) for s in item.support),
                 tuple(str(c.get("source_path", "")) for c in item.citations),
-                item.reflection.get("kept"), item.reflection.get("answer"), item.reflection.get("why"))
+                item.reflection.get("kept"), item.reflection.get("answer"), item.reflection.get("why"),
+                item.not_found, item.general_knowledge)
 
     def size_for(self, item: ChatItem) -> QSize:
         """The row's size at the view's current width (served as the model's SizeHintRole).
@@ -645,6 +666,11 @@ class MessageDelegate(QStyledItemDelegate):
         x0 = MARGIN + PAD
         thinking, thinking_rect, thinking_doc = "", None, None
         y += fm.height() + GAP
+        general = general_mark(item)
+        general_rect = None
+        if general:  # said before the answer is read, not after
+            general_rect = QRect(x0, y, min(inner, small.horizontalAdvance(general) + 12), small.height() + 4)
+            y += small.height() + 4 + GAP
         if reasoning:
             # Reasoning is collapsed above the answer; expanded, it is shown as plain text.
             thinking = thinking_label(item, reasoning)
@@ -661,7 +687,7 @@ class MessageDelegate(QStyledItemDelegate):
         y = doc_top + int(doc.size().height()) + GAP
         lay = _Layout(height=0, doc=doc, header=header, doc_top=doc_top, thinking=thinking,
                       thinking_rect=thinking_rect, thinking_doc=thinking_doc, unsupported=unsupported,
-                      waves=waves)
+                      waves=waves, general=general, general_rect=general_rect)
         for g, widest in zip(groups, wide):
             dl = doc.documentLayout()
             top, bottom = dl.blockBoundingRect(g.first).top(), dl.blockBoundingRect(g.last).bottom()
@@ -699,6 +725,10 @@ class MessageDelegate(QStyledItemDelegate):
                               small.height())
                     lay.cite_rects.append((r, i))
                     y += small.height() + 2
+        lay.anyway_label = answer_anyway_label(item)
+        if lay.anyway_label:  # under the closest passages of a "not found" answer
+            lay.anyway_rect = QRect(x0, y, min(inner, small.horizontalAdvance(lay.anyway_label) + 4), small.height())
+            y += small.height() + 2
         lay.reflection = reflection_line(item)
         if lay.reflection:
             # which answer self-reflection kept and why, wrapped; then the link to the other one
@@ -770,6 +800,14 @@ class MessageDelegate(QStyledItemDelegate):
                 tctx.palette.setColor(QPalette.ColorRole.Text, _mix(base, text_col, 0.7))
                 lay.thinking_doc.documentLayout().draw(painter, tctx)
                 painter.translate(-(tr.left() + 12), -top)
+        if lay.general_rect is not None:
+            gr = QRectF(lay.general_rect.translated(ox, oy))
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(_mix(base, GENERAL_COLOUR, 0.15))
+            painter.drawRoundedRect(gr, 4, 4)
+            painter.setFont(_small(option.font))
+            painter.setPen(GENERAL_COLOUR)
+            painter.drawText(gr, Qt.AlignmentFlag.AlignCenter, lay.general)
         painter.translate(ox + MARGIN + PAD, oy + lay.doc_top)
         ctx = QAbstractTextDocumentLayout.PaintContext()
         ctx.palette.setColor(QPalette.ColorRole.Text, text_col)
@@ -844,6 +882,10 @@ class MessageDelegate(QStyledItemDelegate):
             painter.setPen(muted)
             painter.drawText(lay.reflection_rect.translated(ox, oy),
                              int(Qt.AlignmentFlag.AlignLeft) | int(Qt.TextFlag.TextWordWrap), lay.reflection)
+        if lay.anyway_rect is not None:
+            painter.setPen(_mix(base, link, 0.4) if self.busy else link)
+            painter.drawText(lay.anyway_rect.translated(ox, oy), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                             sfm.elidedText(lay.anyway_label, Qt.TextElideMode.ElideRight, lay.anyway_rect.width()))
         if lay.other_rect is not None:
             painter.setPen(link)
             painter.drawText(lay.other_rect.translated(ox, oy), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
@@ -899,10 +941,16 @@ class MessageDelegate(QStyledItemDelegate):
             return QApplication.translate("Chat", "Copy this code")
         if hit is not None and hit[0] in ("rate_up", "rate_down", "better"):
             return rating_tooltip(hit[0], item.rating)
+        if hit is not None and hit[0] == "answer_anyway":
+            return QApplication.translate("Chat", "Ask the model again without your documents; the answer is "
+                                                  "marked as general knowledge and this one stays (‹ › switches)")
         if hit is not None and hit[0] == "other_answer":
             return QApplication.translate("Chat", "Both answers are kept: this shows the other one (branch ‹ › "
                                                   "switches back)")
         lay = self.layout_for(item, width, font)
+        if lay.general_rect is not None and lay.general_rect.contains(pos):
+            return QApplication.translate("Chat", "Your documents do not contain the answer; the model answered "
+                                                  "from what it learnt in training, unchecked. It may be wrong.")
         for rect, path, _cited in lay.file_heads:
             if rect.contains(pos):
                 return path
@@ -931,6 +979,8 @@ class MessageDelegate(QStyledItemDelegate):
                 return ("citation", i)
         if lay.other_rect is not None and lay.other_rect.contains(pos):
             return ("other_answer", 0)
+        if lay.anyway_rect is not None and lay.anyway_rect.contains(pos):
+            return None if self.busy else ("answer_anyway", 0)
         for name, _label, rect in lay.actions:
             if rect.contains(pos) and name != "branch_label":
                 if self.busy and name in self.BUSY_ACTIONS:
@@ -950,6 +1000,10 @@ class MessageDelegate(QStyledItemDelegate):
             return lay.cite_rects[0][0] if lay.cite_rects else None
         if name == "other_answer":
             return lay.other_rect
+        if name == "answer_anyway":
+            return lay.anyway_rect
+        if name == "general_mark":
+            return lay.general_rect
         if name.startswith("citation:"):  # "citation:N": the citation at index N of the message
             n = int(name.split(":", 1)[1])
             return next((r for r, i in lay.cite_rects if i == n), None)

@@ -44,6 +44,10 @@ class ChatItem:
     # what self-reflection did (meta "reflection": kept, answer, why, and the other answer's id:
     # discarded_message_id on the kept answer, kept_message_id on the other); empty when it did not run
     reflection: dict[str, Any] = field(default_factory=dict)
+    # the documents do not contain the answer (the answer says so; meta "grounding" not_found)
+    not_found: bool = False
+    # answered "from general knowledge, not your documents" (meta "general_knowledge")
+    general_knowledge: bool = False
     # the row's size as last laid out, and the width it was laid out for (see TranscriptModel.data)
     size: Any = field(default=None, repr=False, compare=False)
     size_width: int = field(default=0, repr=False, compare=False)
@@ -58,7 +62,16 @@ class ChatItem:
                    reasoning_tokens=int(meta.get("reasoning_tokens") or 0),
                    reasoning_s=float(meta.get("reasoning_s") or 0.0),
                    support=[s for s in meta.get("support") or [] if isinstance(s, dict)],
-                   reflection=dict(meta["reflection"]) if isinstance(meta.get("reflection"), dict) else {})
+                   reflection=dict(meta["reflection"]) if isinstance(meta.get("reflection"), dict) else {},
+                   not_found=_not_found(meta, stats), general_knowledge=meta.get("general_knowledge") is True)
+
+
+def _not_found(meta: dict[str, Any], stats: dict[str, Any] | None) -> bool:
+    """Whether a stored answer says the documents do not contain the answer."""
+    for where in (meta.get("grounding"), (stats or {}).get("support")):
+        if isinstance(where, dict) and where.get("not_found") is True:
+            return True
+    return False
 
 
 class TranscriptModel(QAbstractListModel):

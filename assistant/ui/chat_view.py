@@ -23,8 +23,8 @@ from assistant.ui.background import Bridge, Tasks
 from assistant.core.conversations.sources import openable_source
 from assistant.core.engine.remote_servers import NeedsConsent
 from assistant.core.answers.reasoning import ReasoningSplitter, has_reasoning
-from assistant.ui.chat_delegate import (MessageDelegate, answer_text, citation_page, code_blocks,
-                                        other_answer_label)
+from assistant.ui.chat_delegate import (MessageDelegate, answer_anyway_label, answer_text, citation_page,
+                                        code_blocks, other_answer_label)
 from assistant.ui.chat_model import ChatItem, ItemRole, TranscriptModel
 from assistant.ui.errors import in_words
 from assistant.ui.model_picker import ModelPicker
@@ -433,12 +433,18 @@ class ChatView(QWidget):
         if not self.generating:
             self._start("", regenerate_of=message_id)
 
+    def answer_anyway(self, message_id: str) -> None:
+        """Answer a "not found" question again from general knowledge (a new branch; the old answer stays)."""
+        if not self.generating:
+            self._start("", regenerate_of=message_id, general=True)
+
     def edit(self, message_id: str, new_text: str) -> None:
         """Replace a user message by a new one on a new branch, and answer it."""
         if not self.generating and new_text.strip():
             self._start(new_text.strip(), edit_of=message_id)
 
-    def _start(self, text: str, *, regenerate_of: str | None = None, edit_of: str | None = None) -> None:
+    def _start(self, text: str, *, regenerate_of: str | None = None, edit_of: str | None = None,
+               general: bool = False) -> None:
         conv = self.conv_id
         assert conv is not None
         # Show the turn at once; the core builds the reply in the worker, because it may search
@@ -451,7 +457,8 @@ class ChatView(QWidget):
             self.model.truncate(row if row >= 0 else self.model.rowCount())
         if regenerate_of is None:
             self.model.append(ChatItem(id="pending-question", role="user", content=text))
-        self.model.append(ChatItem(id="pending-answer", role="assistant", content="", status="streaming"))
+        self.model.append(ChatItem(id="pending-answer", role="assistant", content="", status="streaming",
+                                   general_knowledge=general))
         self.view.scrollToBottom()
         self._update_empty()
         stop = threading.Event()
@@ -464,7 +471,8 @@ class ChatView(QWidget):
         made: list[Any] = []
 
         def run() -> None:
-            reply = backend.reply(conv, text, regenerate_of=regenerate_of, edit_of=edit_of)
+            extra = {"general": True} if general else {}  # no documents: see Hearth.answer_anyway
+            reply = backend.reply(conv, text, regenerate_of=regenerate_of, edit_of=edit_of, **extra)
             made.append(reply)
             model = str(getattr(reply, "model", "") or "")
             if model and model != self.model_picker.loaded:
@@ -568,6 +576,7 @@ class ChatView(QWidget):
                                       reasoning_s=fresh.reasoning_s or item.reasoning_s,
                                       citations=fresh.citations, support=fresh.support,
                                       reflection=fresh.reflection, branch=fresh.branch, branches=fresh.branches,
+                                      not_found=fresh.not_found, general_knowledge=fresh.general_knowledge,
                                       error=in_words(error) if error else "")
                 elif row >= 0:
                     self.model.update(row, status="error" if error else "complete")
@@ -662,6 +671,8 @@ class ChatView(QWidget):
             self.switch_branch(message_id, -1 if name == "prev_branch" else 1)
         elif name == "other_answer":
             self.show_other_answer(message_id)
+        elif name == "answer_anyway":
+            self.answer_anyway(message_id)
         elif name == "citation" and 0 <= arg < len(item.citations):
             self.open_citation(item.citations[arg])
         elif name in ("rate_up", "rate_down"):
@@ -828,6 +839,10 @@ class ChatView(QWidget):
         other = other_answer_label(item)
         if other:  # the reflection's other answer, for the keyboard too
             menu.addAction(other.rstrip(" ›"), lambda: self.on_action("other_answer", item.id, 0)).setEnabled(
+                not self.generating)
+        anyway = answer_anyway_label(item)
+        if anyway:  # a "not found" answer: the same question from general knowledge, for the keyboard too
+            menu.addAction(anyway.rstrip(" ›"), lambda: self.on_action("answer_anyway", item.id, 0)).setEnabled(
                 not self.generating)
         if item.role == "assistant" and has_reasoning(item.content):
             menu.addAction(self.tr("Copy with thinking"), lambda: self.on_action("copy_with_thinking", item.id, 0))
