@@ -2,6 +2,8 @@
 sibling branch, with no passage in the prompt, nothing checked or cited, marked general knowledge."""
 from __future__ import annotations
 
+import json
+
 from assistant.core.answers import grounding
 from assistant.core.app import ConversationSettings, Hearth
 from assistant.core.engine.types import Message
@@ -83,3 +85,61 @@ def test_answer_without_storing_can_be_general(tmp_path):
     assert reply.run() == GENERAL and reply.general_knowledge and reply.citations == []
     assert h.engine.sent[0][-1] == Message("user", QUESTION)
     h.close()
+
+
+# -- hearth ask --general ------------------------------------------------------------------------
+def _ask_args(*argv):
+    """``hearth ask`` arguments, with ``--general`` (added here if the ask parser lacks it)."""
+    from assistant.cli import build_parser
+    from assistant.commands import ask
+
+    parser = build_parser()
+    ask_parser = next(a for a in parser._subparsers._group_actions if a.dest == "command").choices["ask"]
+    if not any("--general" in a.option_strings for a in ask_parser._actions):
+        ask.add_options(ask_parser)
+    return parser.parse_args(["ask", *argv])
+
+
+def _run_ask(monkeypatch, tmp_path, capsys, *argv, answers=([GENERAL],)):
+    from assistant.commands import ask
+
+    h = Hearth(tmp_path / "home", engine=Answers(*answers), knowledge=KB([passage(CENSUS, relevance=0.1)]))
+    monkeypatch.setattr(ask, "_open", lambda args: h)
+    assert ask.cmd_ask(_ask_args(*argv)) == 0
+    return h, capsys.readouterr().out
+
+
+def test_ask_general_answers_without_the_documents_and_says_so(monkeypatch, tmp_path, capsys):
+    from assistant.commands.ask import GENERAL_NOTE
+
+    h, out = _run_ask(monkeypatch, tmp_path, capsys, "--model", "m.gguf", "--collection", "docs", "--general",
+                      QUESTION)
+    assert out.splitlines()[0] == GENERAL_NOTE == "(from general knowledge, not your documents)"
+    assert GENERAL in out and "[1]" not in out and "support:" not in out
+    assert h.engine.sent[0][-1] == Message("user", QUESTION)
+    again = Hearth(tmp_path / "home")  # the command closed its own
+    (conv,) = again.store.list()
+    assert again.store.thread(conv.id)[-1].meta["general_knowledge"] is True
+    assert again.conversation_settings(conv.id).collection == "docs"  # the chat keeps its documents
+    again.close()
+
+
+def test_ask_general_json_is_marked(monkeypatch, tmp_path, capsys):
+    h, out = _run_ask(monkeypatch, tmp_path, capsys, "--model", "m.gguf", "--collection", "docs", "--general",
+                      "--json", "--no-log", QUESTION)
+    data = json.loads(out)
+    assert data["general_knowledge"] is True and data["answer"] == GENERAL and data["citations"] == []
+    assert "grounding" not in data
+    again = Hearth(tmp_path / "home")
+    assert again.store.list() == []  # --no-log: nothing stored
+    again.close()
+
+
+def test_ask_not_found_says_how_to_get_a_general_answer(monkeypatch, tmp_path, capsys):
+    h, out = _run_ask(monkeypatch, tmp_path, capsys, "--model", "m.gguf", "--collection", "docs", QUESTION)
+    assert grounding.NOT_FOUND_EN in out and h.engine.sent == []
+    assert out.rstrip().endswith("to answer from general knowledge instead: hearth ask --general "
+                                 "'Who won the 1998 world cup?'")
+    h, out = _run_ask(monkeypatch, tmp_path / "2", capsys, "--model", "m.gguf", "--collection", "docs", "--json",
+                      QUESTION)
+    assert json.loads(out)["general_knowledge"] is False
