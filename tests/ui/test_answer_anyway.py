@@ -120,3 +120,44 @@ def test_an_answer_from_the_documents_offers_no_general_answer(qtbot, paths, tmp
     lay, _ = _layout(w.chat, 1)
     assert not w.chat.model.item(1).not_found and lay.anyway_rect is None and lay.general_rect is None
     close_all(h)
+
+
+@pytest.mark.slow
+def test_real_not_found_then_answer_anyway(qtbot, paths, tmp_path, smollm2_path, monkeypatch):
+    """SmolLM2, MiniLM and Chroma: an off-topic question ends in "not found"; the link answers it
+    from general knowledge, with no passage in the prompt, marked in the window and the store."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "volcano-notes.md").write_text("# Field notes\n\nThe Kestrel volcano last erupted in 1987 and its crater "
+                                           "lake is called Lake Ombra.\n", encoding="utf-8")
+    h = Hearth()
+    (rep,) = h.knowledge.index("notes", [docs])
+    assert rep.status == "indexed"
+    cs = ConversationSettings(model=str(smollm2_path), collection="notes",
+                              sampling={"temperature": 0.0, "seed": 0, "max_tokens": 40})
+    conv = h.new_conversation(settings=cs)
+    sent = []
+    engine = h.engine
+    real_chat = engine.chat
+    monkeypatch.setattr(engine, "chat", lambda messages, *a, **k: sent.append(list(messages)) or
+                        real_chat(messages, *a, **k))
+    w = make_window(qtbot, h)
+    w.resize(1000, 700)
+    w.open_conversation(conv.id)
+    chat = w.chat
+    chat.composer.setPlainText("Who painted the Mona Lisa?")
+    chat.send()
+    wait_answer(qtbot, w, timeout=600000)
+    assert chat.model.item(1).content == NOT_FOUND_EN
+    click_action(qtbot, chat, 1, "answer_anyway")
+    wait_answer(qtbot, w, timeout=600000)
+    item = chat.model.item(1)
+    stored = h.store.message(item.id)
+    assert item.status == "complete" and item.content.strip() and item.content != NOT_FOUND_EN
+    assert item.general_knowledge and stored.meta["general_knowledge"] is True and stored.citations == []
+    assert (item.branch, item.branches) == (2, 2)
+    assert _layout(chat, 1)[0].general == MARK
+    # the model got the question alone (it was not asked for the "not found": nothing relevant)
+    assert len(sent) == 1 and sent[0][-1].content == "Who painted the Mona Lisa?"
+    assert not any("Kestrel" in m.content for m in sent[0])
+    close_all(h)
