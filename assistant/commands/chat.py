@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import json
 import sys
 import uuid
 from pathlib import Path
@@ -35,7 +34,13 @@ def register(sub: argparse._SubParsersAction) -> None:
             group.add_argument("--conversation", metavar="ID", help="continue this conversation (an id or a unique prefix)")
         p.add_argument("--no-log", action="store_true", help="do not store this conversation")
         add_answer_options(p)
-        p.set_defaults(func=cmd_ask if name == "ask" else cmd_chat)
+        if name == "ask":
+            from assistant.commands import ask
+
+            ask.add_options(p)
+            p.set_defaults(func=ask.cmd_ask)
+        else:
+            p.set_defaults(func=cmd_chat)
 
 
 def add_answer_options(p: argparse.ArgumentParser) -> None:
@@ -168,44 +173,6 @@ def _open(args: argparse.Namespace) -> Any:
     from assistant.core.app import Hearth
 
     return Hearth()
-
-
-def cmd_ask(args: argparse.Namespace) -> int:
-    """Answer one question; stream it, or print one JSON object with ``--json``."""
-    hearth = _open(args)
-    try:
-        cs = settings_from_args(hearth, args, greedy=True)
-        if args.no_log:
-            system = cs.system_prompt or hearth.settings.system_prompt
-            msgs = ([Message("system", system)] if system else []) + [Message("user", args.question)]
-            reply = hearth.answer(msgs, settings=cs)
-        else:
-            conv = hearth.new_conversation(settings=cs)
-            reply = hearth.reply(conv.id, args.question)
-        stream_reply(reply, echo=not args.json)
-        facts = hearth.engine_for(reply.model).facts
-        if args.json:
-            out = {"question": args.question, "answer": reply.text, "model": reply.model,
-                   "model_name": facts.name if facts else "",
-                   "stats": dataclasses.asdict(reply.stats) if reply.stats else None,
-                   "conversation_id": reply.conv_id}
-            if cs.collection:
-                out["collection"] = cs.collection
-                out["citations"] = reply.citations
-                out["support"] = reply.sentences
-                out["grounding"] = reply.support
-                if reply.raw_text != reply.text:
-                    out["raw_answer"] = reply.raw_text
-                if reply.reflection is not None:
-                    out["reflection"] = reply.reflection
-            print(json.dumps(out, ensure_ascii=False))
-        else:
-            print()
-            print_support(reply)
-            print_sources(reply.citations)
-        return 0
-    finally:
-        hearth.close()
 
 
 def _resume(hearth: Any, args: argparse.Namespace) -> Any:

@@ -89,15 +89,13 @@ def test_answer_without_storing_can_be_general(tmp_path):
 
 # -- hearth ask --general ------------------------------------------------------------------------
 def _ask_args(*argv):
-    """``hearth ask`` arguments, with ``--general`` (added here if the ask parser lacks it)."""
+    """``hearth ask`` arguments as the real command line parses them."""
     from assistant.cli import build_parser
     from assistant.commands import ask
 
-    parser = build_parser()
-    ask_parser = next(a for a in parser._subparsers._group_actions if a.dest == "command").choices["ask"]
-    if not any("--general" in a.option_strings for a in ask_parser._actions):
-        ask.add_options(ask_parser)
-    return parser.parse_args(["ask", *argv])
+    args = build_parser().parse_args(["ask", *argv])
+    assert args.func is ask.cmd_ask  # `hearth ask` runs this command
+    return args
 
 
 def _run_ask(monkeypatch, tmp_path, capsys, *argv, answers=([GENERAL],)):
