@@ -218,7 +218,11 @@ def test_the_default_and_a_model_folder_are_accepted(paths, tmp_path):
     if embedded.default_embedder_dir() is not None:
         assert default_embedder().name == MINILM
     folder = tmp_path / "paraphrase-multilingual-MiniLM-L12-v2"
-    folder.mkdir()
+    folder.mkdir()  # the files a sentence-transformers folder has (checked before it is used)
+    (folder / "modules.json").write_text('[{"idx": 0, "name": "0", "path": "", '
+                                         '"type": "sentence_transformers.models.Transformer"}]', encoding="utf-8")
+    for name in ("config.json", "model.safetensors", "tokenizer.json"):
+        (folder / name).write_text("{}", encoding="utf-8")
     s = settings.load(paths.settings_file)
     s.embedder = str(folder)
     settings.save(s, paths.settings_file)
