@@ -2,29 +2,15 @@
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 
 import pytest
 
 from assistant.core.answers.grounding import NOT_FOUND_EN
-from assistant.core.app import ConversationSettings, Hearth
+from assistant.core.app import ConversationSettings
 
 GREEDY = {"temperature": 0.0, "seed": 0, "max_tokens": 48}
-
-
-@pytest.fixture
-def normans(tmp_path, shared_eval, smollm2_path):
-    """A Hearth with the SQuAD 2.0 'Normans' article indexed as the collection 'squad'."""
-    docs = tmp_path / "docs"
-    docs.mkdir()
-    shutil.copy(shared_eval / "qa" / "squad2" / "docs" / "Normans.md", docs)
-    h = Hearth()
-    (rep,) = h.knowledge.index("squad", [docs])
-    assert rep.status == "indexed"
-    yield h
-    h.close()
 
 
 def _ask(h, smollm2_path, question, mode="balanced"):

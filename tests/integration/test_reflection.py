@@ -1,28 +1,14 @@
 """Self-reflection on the real parts: SmolLM2, MiniLM, Chroma, SQuAD 2.0's Normans article."""
 from __future__ import annotations
 
-import shutil
-
 import pytest
 
-from assistant.core.app import ConversationSettings, Hearth
+from assistant.core.app import ConversationSettings
 
 GREEDY = {"temperature": 0.0, "seed": 0, "max_tokens": 64}
 QUESTIONS = ["When were the Normans in Normandy?",
              "From which countries did the Norse originate?",
              "Who was the duke in the battle of Hastings?"]
-
-
-@pytest.fixture
-def normans(tmp_path, shared_eval):
-    docs = tmp_path / "docs"
-    docs.mkdir()
-    shutil.copy(shared_eval / "qa" / "squad2" / "docs" / "Normans.md", docs)
-    h = Hearth()
-    (rep,) = h.knowledge.index("squad", [docs])
-    assert rep.status == "indexed"
-    yield h
-    h.close()
 
 
 @pytest.mark.slow
