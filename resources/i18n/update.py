@@ -43,7 +43,11 @@ def main() -> int:
             zh = text.get(name, {}).get(src) or anywhere.get(src)
             tr = msg.find("translation")
             if zh:
-                tr.text = zh
+                forms = tr.findall("numerusform")  # a %n message: Chinese has one plural form
+                for form in forms:
+                    form.text = zh
+                if not forms:
+                    tr.text = zh
                 tr.attrib.pop("type", None)
             else:
                 missing += 1
