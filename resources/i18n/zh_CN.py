@@ -315,6 +315,12 @@ TEXT = {
         "Stopped: %d items scored%s. The report holds them.": "已停止：已评分 %d 项%s。报告中包含这些结果。",
         "Done: %d items scored%s.": "完成：已评分 %d 项%s。",
         "B better on %d items, equal on %d, worse on %d.": "B 在 %d 项上更好，%d 项持平，%d 项更差。",
+        # the metric rows (eval_panel.METRIC_NAMES): ready for when they are marked with QT_TRANSLATE_NOOP
+        "Items": "项数", "Exact match": "完全匹配", "F1": "F1", "Abstains when unanswerable": "无法回答时拒答",
+        "Abstains wrongly (answerable)": "错误拒答（本可回答）", "Cites a passage with the answer": "引用了含答案的段落",
+        "Retrieves a passage with the answer": "检索到含答案的段落", "Sentences supported": "有依据的句子",
+        "Unsupported numbers per answer": "每个回答中无依据的数字", "First token, median (s)": "首个词元，中位数（秒）",
+        "Tokens per second": "每秒词元数", "Seconds per item": "每项秒数", "Errors": "错误",
     },
     "HubDialog": {
         "Find a model online": "在线查找模型", "Model name, e.g. qwen 1.5b instruct": "模型名称，例如 qwen 1.5b instruct",
