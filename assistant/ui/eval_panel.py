@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
-from PySide6.QtCore import Qt, QUrl, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDialog, QDoubleSpinBox, QFileDialog,
                                QFormLayout, QGroupBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit,
@@ -28,11 +28,19 @@ log = logging.getLogger("assistant.ui")
 
 FEEDBACK_SET = "my-feedback-set"  # folder under <data>/evals made from the 👎 answers with a better answer
 METRIC_NAMES = {  # metric key -> words shown in the table (the key is the tooltip, as in the report)
-    "n": "Items", "exact": "Exact match", "f1": "F1", "abstain_unanswerable": "Abstains when unanswerable",
-    "abstain_answerable": "Abstains wrongly (answerable)", "citation_hit": "Cites a passage with the answer",
-    "retrieval_hit": "Retrieves a passage with the answer", "supported_share": "Sentences supported",
-    "unsupported_numbers": "Unsupported numbers per answer", "ttft_p50_s": "First token, median (s)",
-    "tokens_per_s": "Tokens per second", "s_per_item": "Seconds per item", "errors": "Errors",
+    "n": QT_TRANSLATE_NOOP("EvalPanel", "Items"),
+    "exact": QT_TRANSLATE_NOOP("EvalPanel", "Exact match"),
+    "f1": QT_TRANSLATE_NOOP("EvalPanel", "F1"),
+    "abstain_unanswerable": QT_TRANSLATE_NOOP("EvalPanel", "Abstains when unanswerable"),
+    "abstain_answerable": QT_TRANSLATE_NOOP("EvalPanel", "Abstains wrongly (answerable)"),
+    "citation_hit": QT_TRANSLATE_NOOP("EvalPanel", "Cites a passage with the answer"),
+    "retrieval_hit": QT_TRANSLATE_NOOP("EvalPanel", "Retrieves a passage with the answer"),
+    "supported_share": QT_TRANSLATE_NOOP("EvalPanel", "Sentences supported"),
+    "unsupported_numbers": QT_TRANSLATE_NOOP("EvalPanel", "Unsupported numbers per answer"),
+    "ttft_p50_s": QT_TRANSLATE_NOOP("EvalPanel", "First token, median (s)"),
+    "tokens_per_s": QT_TRANSLATE_NOOP("EvalPanel", "Tokens per second"),
+    "s_per_item": QT_TRANSLATE_NOOP("EvalPanel", "Seconds per item"),
+    "errors": QT_TRANSLATE_NOOP("EvalPanel", "Errors"),
 }
 
 

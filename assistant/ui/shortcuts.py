@@ -1,7 +1,7 @@
 """The keyboard shortcuts, listed once: the Help → Keyboard shortcuts window shows this list."""
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QT_TRANSLATE_NOOP, Qt
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (QAbstractItemView, QApplication, QDialog, QDialogButtonBox, QHeaderView, QTableWidget,
                                QTableWidgetItem, QVBoxLayout, QWidget)
@@ -12,18 +12,18 @@ def shortcuts() -> list[tuple[str, str]]:
     tr = lambda s: QApplication.translate("Shortcuts", s)  # noqa: E731
     native = lambda k: QKeySequence(k).toString(QKeySequence.SequenceFormat.NativeText)  # noqa: E731
     return [
-        (native(QKeySequence.StandardKey.New), tr("New chat")),
-        (tr("Enter"), tr("Send the message")),
-        (tr("Shift+Enter"), tr("New line in the message")),
-        (native("Esc"), tr("Stop the answer (what was written is kept); cancel editing a question")),
-        (tr("Up"), tr("In an empty message box: edit your last question")),
-        (native("Ctrl+Shift+C"), tr("Copy the last answer")),
-        (tr("/"), tr("In the message box: use a prompt template")),
-        (native("Ctrl+K"), tr("Search chats")),
-        (native("Ctrl+B"), tr("Show or hide the side panel")),
-        (native("Ctrl+M"), tr("Model manager")),
-        (native("Ctrl+,"), tr("Settings")),
-        (native(QKeySequence.StandardKey.Quit), tr("Quit")),
+        (native(QKeySequence.StandardKey.New), tr(QT_TRANSLATE_NOOP("Shortcuts", "New chat"))),
+        (tr(QT_TRANSLATE_NOOP("Shortcuts", "Enter")), tr(QT_TRANSLATE_NOOP("Shortcuts", "Send the message"))),
+        (tr(QT_TRANSLATE_NOOP("Shortcuts", "Shift+Enter")), tr(QT_TRANSLATE_NOOP("Shortcuts", "New line in the message"))),
+        (native("Esc"), tr(QT_TRANSLATE_NOOP("Shortcuts", "Stop the answer (what was written is kept); cancel editing a question"))),
+        (tr(QT_TRANSLATE_NOOP("Shortcuts", "Up")), tr(QT_TRANSLATE_NOOP("Shortcuts", "In an empty message box: edit your last question"))),
+        (native("Ctrl+Shift+C"), tr(QT_TRANSLATE_NOOP("Shortcuts", "Copy the last answer"))),
+        (tr(QT_TRANSLATE_NOOP("Shortcuts", "/")), tr(QT_TRANSLATE_NOOP("Shortcuts", "In the message box: use a prompt template"))),
+        (native("Ctrl+K"), tr(QT_TRANSLATE_NOOP("Shortcuts", "Search chats"))),
+        (native("Ctrl+B"), tr(QT_TRANSLATE_NOOP("Shortcuts", "Show or hide the side panel"))),
+        (native("Ctrl+M"), tr(QT_TRANSLATE_NOOP("Shortcuts", "Model manager"))),
+        (native("Ctrl+,"), tr(QT_TRANSLATE_NOOP("Shortcuts", "Settings"))),
+        (native(QKeySequence.StandardKey.Quit), tr(QT_TRANSLATE_NOOP("Shortcuts", "Quit"))),
     ]
 
 

@@ -1,73 +1,6 @@
 <?xml version='1.0' encoding='utf-8'?>
 <TS version="2.1" language="zh_CN">
 <context>
-    <name />
-    <message>
-        <source>New chat</source>
-        <translation>新对话</translation>
-    </message>
-    <message>
-        <source>Enter</source>
-        <translation>Enter</translation>
-    </message>
-    <message>
-        <source>Send the message</source>
-        <translation>发送消息</translation>
-    </message>
-    <message>
-        <source>Shift+Enter</source>
-        <translation>Shift+Enter</translation>
-    </message>
-    <message>
-        <source>New line in the message</source>
-        <translation>在消息中换行</translation>
-    </message>
-    <message>
-        <source>Stop the answer (what was written is kept); cancel editing a question</source>
-        <translation>停止回答（已写出的内容会保留）；取消编辑问题</translation>
-    </message>
-    <message>
-        <source>Up</source>
-        <translation>↑</translation>
-    </message>
-    <message>
-        <source>In an empty message box: edit your last question</source>
-        <translation>在空输入框中：编辑你的上一个问题</translation>
-    </message>
-    <message>
-        <source>Copy the last answer</source>
-        <translation>复制上一个回答</translation>
-    </message>
-    <message>
-        <source>/</source>
-        <translation>/</translation>
-    </message>
-    <message>
-        <source>In the message box: use a prompt template</source>
-        <translation>在输入框中：使用提示词模板</translation>
-    </message>
-    <message>
-        <source>Search chats</source>
-        <translation>搜索对话</translation>
-    </message>
-    <message>
-        <source>Show or hide the side panel</source>
-        <translation>显示或隐藏侧边栏</translation>
-    </message>
-    <message>
-        <source>Model manager</source>
-        <translation>模型管理</translation>
-    </message>
-    <message>
-        <source>Settings</source>
-        <translation>设置</translation>
-    </message>
-    <message>
-        <source>Quit</source>
-        <translation>退出</translation>
-    </message>
-</context>
-<context>
     <name>AdapterRow</name>
     <message>
         <source>Remove</source>
@@ -1201,6 +1134,58 @@ in “%s”</source>
 </context>
 <context>
     <name>EvalPanel</name>
+    <message>
+        <source>Items</source>
+        <translation>项数</translation>
+    </message>
+    <message>
+        <source>Exact match</source>
+        <translation>完全匹配</translation>
+    </message>
+    <message>
+        <source>F1</source>
+        <translation>F1</translation>
+    </message>
+    <message>
+        <source>Abstains when unanswerable</source>
+        <translation>无法回答时拒答</translation>
+    </message>
+    <message>
+        <source>Abstains wrongly (answerable)</source>
+        <translation>错误拒答（本可回答）</translation>
+    </message>
+    <message>
+        <source>Cites a passage with the answer</source>
+        <translation>引用了含答案的段落</translation>
+    </message>
+    <message>
+        <source>Retrieves a passage with the answer</source>
+        <translation>检索到含答案的段落</translation>
+    </message>
+    <message>
+        <source>Sentences supported</source>
+        <translation>有依据的句子</translation>
+    </message>
+    <message>
+        <source>Unsupported numbers per answer</source>
+        <translation>每个回答中无依据的数字</translation>
+    </message>
+    <message>
+        <source>First token, median (s)</source>
+        <translation>首个词元，中位数（秒）</translation>
+    </message>
+    <message>
+        <source>Tokens per second</source>
+        <translation>每秒词元数</translation>
+    </message>
+    <message>
+        <source>Seconds per item</source>
+        <translation>每项秒数</translation>
+    </message>
+    <message>
+        <source>Errors</source>
+        <translation>错误</translation>
+    </message>
     <message>
         <source>Evaluate answers</source>
         <translation>评测回答</translation>
@@ -2495,6 +2480,73 @@ in “%s”</source>
     <message>
         <source>GGUF models (*.gguf)</source>
         <translation>GGUF 模型 (*.gguf)</translation>
+    </message>
+</context>
+<context>
+    <name>Shortcuts</name>
+    <message>
+        <source>New chat</source>
+        <translation>新对话</translation>
+    </message>
+    <message>
+        <source>Enter</source>
+        <translation>Enter</translation>
+    </message>
+    <message>
+        <source>Send the message</source>
+        <translation>发送消息</translation>
+    </message>
+    <message>
+        <source>Shift+Enter</source>
+        <translation>Shift+Enter</translation>
+    </message>
+    <message>
+        <source>New line in the message</source>
+        <translation>在消息中换行</translation>
+    </message>
+    <message>
+        <source>Stop the answer (what was written is kept); cancel editing a question</source>
+        <translation>停止回答（已写出的内容会保留）；取消编辑问题</translation>
+    </message>
+    <message>
+        <source>Up</source>
+        <translation>↑</translation>
+    </message>
+    <message>
+        <source>In an empty message box: edit your last question</source>
+        <translation>在空输入框中：编辑你的上一个问题</translation>
+    </message>
+    <message>
+        <source>Copy the last answer</source>
+        <translation>复制上一个回答</translation>
+    </message>
+    <message>
+        <source>/</source>
+        <translation>/</translation>
+    </message>
+    <message>
+        <source>In the message box: use a prompt template</source>
+        <translation>在输入框中：使用提示词模板</translation>
+    </message>
+    <message>
+        <source>Search chats</source>
+        <translation>搜索对话</translation>
+    </message>
+    <message>
+        <source>Show or hide the side panel</source>
+        <translation>显示或隐藏侧边栏</translation>
+    </message>
+    <message>
+        <source>Model manager</source>
+        <translation>模型管理</translation>
+    </message>
+    <message>
+        <source>Settings</source>
+        <translation>设置</translation>
+    </message>
+    <message>
+        <source>Quit</source>
+        <translation>退出</translation>
     </message>
 </context>
 <context>
