@@ -378,6 +378,26 @@ class Reply:
         return {"text": text, "raw_text": raw_text, "not_found": not_found, "sentences": sentences,
                 "support": summary, "citations": citations}
 
+    def _strip_echo(self) -> str:
+        """Take the instructions the model repeated off the start of :attr:`text` (see :mod:`.echo`).
+
+        Returns the model's words as written when something was taken off, else "".
+        """
+        from . import echo
+
+        try:
+            stripped = echo.strip_echo(self.text, self.messages)
+        except Exception:  # the answer stands as written rather than lost
+            log.exception("checking the answer for repeated instructions failed")
+            return ""
+        if stripped == self.text:
+            return ""
+        raw = self.text
+        self.text = stripped or echo.only_echo_text(self.question)
+        log.info("the model repeated %d characters of its instructions; taken off the answer",
+                 len(raw) - len(stripped))
+        return raw
+
     def _embedder_languages(self) -> Any:
         """What the knowledge base's embedder reads (None: every language, or not known)."""
         try:
@@ -395,12 +415,19 @@ class Reply:
             return None
 
     def _finish(self, status: str, no_relevant: bool = False) -> None:
+        echoed = ""
+        if status in ("complete", "stopped") and not no_relevant:
+            echoed = self._strip_echo()
         if self.settings.collection and status in ("complete", "stopped"):
             try:
                 self._check(status, no_relevant)
             except Exception:  # the answer stands unchecked rather than lost
                 log.exception("checking the answer against its passages failed")
+        if echoed:  # the model's own words, its repeated instructions included
+            self.raw_text = echoed
         extra: dict[str, Any] = {}
+        if echoed:
+            extra["raw_text"] = echoed
         if self.support:
             extra = {"support": self.sentences, "grounding": self.support}
             if self.raw_text != self.text:

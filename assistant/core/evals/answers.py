@@ -130,6 +130,7 @@ class ItemResult:
     """One configuration's answer to one item, with its scores."""
 
     answer: str = ""
+    raw_answer: str = ""  # the model's own words when the answer shown differs (grounding, repeated instructions)
     exact: float = 0.0
     f1: float = 0.0
     abstained: bool = False
@@ -319,6 +320,8 @@ def answer_item(hearth: Any, cfg: AnswerConfig, item: QAItem, *, model: str, col
              if c.get("cited") and 1 <= c.get("number", 0) <= len(texts)]
     r = score(item, reply.text, texts, cited)
     r.seconds = seconds
+    raw = getattr(reply, "raw_text", "") or ""
+    r.raw_answer = raw if raw != reply.text else ""
     if reply.stats is not None:
         r.ttft_s, r.generated_tokens = reply.stats.ttft_s, reply.stats.generated_tokens
         r.tokens_per_s = reply.stats.tokens_per_s or None
