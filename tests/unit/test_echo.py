@@ -37,7 +37,7 @@ def test_an_answer_cut_off_inside_the_instructions_is_all_echo():
 def test_real_answers_are_left_alone():
     msgs = _messages()
     for answer in ("中离者4分钟内不得配对 [1]。", "You are right: 4 minutes [1].",
-                   "Answer: 4 minutes.", f"4 minutes [1]. {SYSTEM}"):
+                   "Answer: 4 minutes.", "You are a helpful assistant? Yes: 4 minutes."):
         assert strip_echo(answer, msgs) == answer
     # a short question repeated as the first word is not an echo
     assert strip_echo("hi! How can I help?", build_messages(None, [], "hi")) == "hi! How can I help?"
@@ -47,3 +47,12 @@ def test_the_question_line_repeated_before_the_answer_is_taken_off():
     msgs = _messages("How many minutes must a player who left wait?")
     answer = "Question: How many minutes must a player who left wait?\n4 minutes [1]."
     assert strip_echo(answer, msgs) == "4 minutes [1]."
+
+
+def test_an_answer_going_round_its_prompt_is_cut_where_it_replays_it():
+    q = "梧桐树协议是什么？"
+    answer = (f"{SYSTEM}\n{OPEN}\n梧桐树协议是1792年签订的协议。\n{CLOSE}\n\nQuestion: {q}\n嚟 嚟 {OPEN}\n"
+              "梧桐树协议是1792年签订的协议。")
+    assert strip_echo(answer, _messages(q)) == "梧桐树协议是1792年签订的协议。"
+    assert strip_echo(f"It was signed in 1792 [1].\n\nQuestion: {q}", _messages(q)) == "It was signed in 1792 [1]."
+    assert strip_echo(f"4 minutes [1]. {SYSTEM}", _messages()) == "4 minutes [1]."

@@ -9,7 +9,11 @@ removes, from the start of an answer, every line that repeats an instruction of 
 
 - a line of the system prompt;
 - outside the fenced passages of the newest user turn: the instruction paragraph, the passage
-  headers (``[2] (file.md, heading)``), the fence tags and the ``Question:`` line.
+  headers (``[2] (file.md, heading)``), the fence tags and the ``Question:`` line;
+
+and cuts the answer where, after some text, it starts replaying the prompt again (a fence tag,
+a passage header or an instruction line further on: Gemma 3 270M goes round its prompt until the
+token limit).
 
 Text the model copied from *inside* a passage is kept: it is a quotation of the documents, and
 the sentence support check (:mod:`.support`) cites it like any other sentence. Comparison
@@ -84,9 +88,23 @@ def _echo_at(answer: str, pos: int, squashed_lines: list[str]) -> int:
     return best
 
 
+def _replay_at(answer: str, lines: list[str]) -> int:
+    """Where ``answer`` starts replaying its prompt again (a fence, a passage header, an
+    instruction line), or ``len(answer)``: a real answer never writes those."""
+    cut = len(answer)
+    for line in [*lines, OPEN, CLOSE]:
+        if len(line) >= MIN_PARTIAL or line[0] in "<[":
+            i = answer.find(line)
+            if 0 <= i < cut:
+                cut = i
+    return cut
+
+
 def strip_echo(answer: str, messages: Sequence[Any]) -> str:
-    """``answer`` without the instruction lines it repeats at its start (see the module)."""
-    squashed = [_squash(ln) for ln in instruction_lines(messages)]
+    """``answer`` without the instruction lines it repeats at its start, and cut where it starts
+    replaying its prompt again further on (see the module)."""
+    lines = instruction_lines(messages)
+    squashed = [_squash(ln) for ln in lines]
     pos = 0
     while True:
         start = pos
@@ -94,8 +112,13 @@ def strip_echo(answer: str, messages: Sequence[Any]) -> str:
             pos += 1
         end = _echo_at(answer, pos, squashed)
         if end == pos:
-            return answer if start == 0 else answer[start:].strip()
+            break
         pos = end
+    rest = answer[start:]
+    cut = _replay_at(rest, lines)
+    if start == 0 and cut == len(rest):
+        return answer
+    return rest[:cut].strip()
 
 
 def only_echo_text(question: str) -> str:

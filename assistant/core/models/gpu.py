@@ -8,6 +8,7 @@ import shutil
 import subprocess
 from dataclasses import dataclass, field
 
+from assistant.core.i18n import tr
 from assistant.core.models.facts import ModelFacts
 
 log = logging.getLogger("assistant.engine")
@@ -191,29 +192,32 @@ def plan_gpu_layers(facts: ModelFacts, n_ctx: int, free_vram_mb: int | None,
     """
     n_layers = facts.n_layers or 0
     if not gpu_offload:
-        return GpuPlan(0, "CPU only: this llama.cpp build has no GPU backend.")
+        return GpuPlan(0, tr("CPU only: this llama.cpp build has no GPU backend."))
     if requested != "auto":
         try:
             n = int(requested)
         except (TypeError, ValueError):
             n = None
         if n is not None:
-            shown = "all" if n < 0 else str(n)
-            return GpuPlan(n, f"{shown} layers on the GPU, as set in Settings.")
+            if n < 0:
+                return GpuPlan(n, tr("all layers on the GPU, as set in Settings."))
+            return GpuPlan(n, tr("{n} layers on the GPU, as set in Settings.", n=n))
     if not free_vram_mb or free_vram_mb <= 0 or n_layers <= 0:
-        return GpuPlan(0, "CPU only: no GPU with known free memory was found.")
+        return GpuPlan(0, tr("CPU only: no GPU with known free memory was found."))
     size_mb = facts.size_bytes / 2**20
     # The output layer and embeddings are counted as one more "layer" of the same size.
     per_layer = size_mb / (n_layers + 1)
     per_layer_kv = kv_cache_mb(facts, n_ctx) / n_layers
     budget = free_vram_mb - MARGIN_MB
     if budget <= per_layer + per_layer_kv:
-        return GpuPlan(0, f"CPU only: {free_vram_mb} MB of GPU memory free, one layer needs "
-                          f"{per_layer + per_layer_kv:.0f} MB plus a {MARGIN_MB} MB margin.")
+        return GpuPlan(0, tr("CPU only: {free} MB of GPU memory free, one layer needs {need:.0f} MB plus a "
+                             "{margin} MB margin.", free=free_vram_mb, need=per_layer + per_layer_kv,
+                             margin=MARGIN_MB))
     fit = int(budget // (per_layer + per_layer_kv))
     if fit >= n_layers + 1:
-        return GpuPlan(-1, f"all {n_layers} layers on the GPU ({size_mb + kv_cache_mb(facts, n_ctx):.0f} MB "
-                           f"of {free_vram_mb} MB free).")
+        return GpuPlan(-1, tr("all {n} layers on the GPU ({used:.0f} MB of {free} MB free).", n=n_layers,
+                              used=size_mb + kv_cache_mb(facts, n_ctx), free=free_vram_mb))
     fit = min(fit, n_layers)
-    return GpuPlan(fit, f"{fit} of {n_layers} layers on the GPU: {free_vram_mb} MB free, each layer needs "
-                        f"{per_layer:.0f} MB of weights and {per_layer_kv:.0f} MB of cache at {n_ctx} tokens.")
+    return GpuPlan(fit, tr("{fit} of {n} layers on the GPU: {free} MB free, each layer needs {weights:.0f} MB of "
+                           "weights and {cache:.0f} MB of cache at {ctx} tokens.", fit=fit, n=n_layers,
+                           free=free_vram_mb, weights=per_layer, cache=per_layer_kv, ctx=n_ctx))
