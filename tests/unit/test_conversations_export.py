@@ -157,3 +157,14 @@ def test_markdown_names_cited_files_and_says_interrupted(store, rich):
     assert "Sources:\n1. 租房合同.pdf, page 2" in md
     store.switch_branch(store.siblings(store.thread(rich.id)[1].id)[1].id)
     assert "interrupted" in store.export_markdown(rich.id)
+
+
+def test_markdown_marks_an_answer_from_general_knowledge(store):
+    conv = store.create("Boiling", settings={"collection": "physics"})
+    store.add_message(conv.id, "user", "At what temperature does mercury boil?")
+    store.add_message(conv.id, "assistant", "About 357 °C.", meta={"general_knowledge": True})
+    md = store.export_markdown(conv.id)
+    assert "About 357 °C.\n\n*From general knowledge, not your documents.*" in md
+    store.add_message(conv.id, "user", "And water?")
+    store.add_message(conv.id, "assistant", "100 °C at sea level [1].", citations=[{"source": "water.md"}])
+    assert store.export_markdown(conv.id).count("From general knowledge") == 1  # only the one it was

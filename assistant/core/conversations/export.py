@@ -42,6 +42,9 @@ def file_name(path: Any) -> str:
     return ntpath.basename(posixpath.basename(text)) or text
 
 
+GENERAL_NOTE = "*From general knowledge, not your documents.*"
+
+
 def citation_label(c: dict) -> str:
     """How a citation is named to the user: its title, else its file's name, with the page."""
     where = c.get("title") or file_name(c.get("source_path") or c.get("source") or c.get("path")) or "document"
@@ -69,6 +72,8 @@ def to_markdown(conv: "Conversation", thread: list["StoredMessage"],
     for m in thread:
         text = content_of(m) if content_of is not None else m.content
         out += ["", f"## {_SPEAKERS.get(m.role, m.role)}", "", text.rstrip()]
+        if m.role == "assistant" and (m.meta or {}).get("general_knowledge") is True:
+            out += ["", GENERAL_NOTE]  # as the window marks it: not from the user's documents
         if m.status in _NOTES:
             out += ["", _NOTES[m.status]]
         if m.citations:
