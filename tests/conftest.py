@@ -14,6 +14,15 @@ os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["TRANSFORMERS_OFFLINE"] = "1"
 os.environ["ANONYMIZED_TELEMETRY"] = "False"
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+# One ONNX export of the embedder for the whole run (each test has its own Hearth home, whose cache
+# would otherwise export it again); child processes inherit it.
+if "HEARTH_EMBEDDER_CACHE" not in os.environ:
+    import atexit
+    import shutil
+    import tempfile
+
+    os.environ["HEARTH_EMBEDDER_CACHE"] = tempfile.mkdtemp(prefix="hearth-embedder-cache-")
+    atexit.register(shutil.rmtree, os.environ["HEARTH_EMBEDDER_CACHE"], ignore_errors=True)
 
 # Importing the window package first applies its guard against Qt binding defects
 # (assistant/ui/qt_fixes.py) before any test creates a widget.

