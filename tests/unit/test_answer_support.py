@@ -206,3 +206,13 @@ def test_a_copied_withheld_placeholder_is_left_out_of_the_answer(tmp_path):
     words = ["The 2021 census of Dovra counted 18,245 residents.\n", PLACEHOLDER]  # seen from SmolLM2
     h, reply, stored = ask(tmp_path, words, [hostile])
     assert reply.text == "The 2021 census of Dovra counted 18,245 residents."
+
+
+def test_an_abbreviation_does_not_cut_a_supported_sentence_in_two():
+    # SmolLM2's answer on SQuAD 2.0: split after "St." its second half lost its subject, and the
+    # strict mode left out "Bartholomew's Day Massacre" (the answer) as unsupported
+    from assistant.core.answers.support import split_sentences
+
+    answer = "The worst example was the St. Bartholomew's Day Massacre. J. R. R. Tolkien did not write it."
+    assert [answer[s:e] for s, e in split_sentences(answer)] == [
+        "The worst example was the St. Bartholomew's Day Massacre.", "J. R. R. Tolkien did not write it."]

@@ -115,14 +115,36 @@ def strip_control(text: str) -> tuple[str, int]:
     return text, n1 + n2
 
 
+# Words written with a full stop that rarely end a sentence ("St. Bartholomew's Day", "Dr. Smith").
+_ABBREVIATIONS = frozenset("st mr mrs ms dr prof jr sr vs etc e.g i.e inc ltd co corp gen gov sen rep rev lt col "
+                           "capt sgt mt ft fig vol approx ca cf al dept est jan feb mar apr aug sept sep oct nov "
+                           "dec".split())
+_WORD_BEFORE = re.compile(r"(?:^|[\s(\[\"'“‘])((?:[A-Za-z]\.)*[A-Za-z]+)$")
+
+
+def _abbreviation_before(text: str, dot: int) -> bool:
+    """Whether the full stop at ``dot`` closes an abbreviation or an initial ("J.", "U.S.") rather than a sentence."""
+    m = _WORD_BEFORE.search(text, max(0, dot - 12), dot)
+    if m is None:
+        return False
+    word = m.group(1)
+    return (len(word) == 1 and word.isupper()) or word.lower() in _ABBREVIATIONS or (
+        "." in word and all(len(p) == 1 for p in word.split(".")))
+
+
 def sentence_spans(text: str) -> list[tuple[int, int]]:
     """(start, end) of each non-blank sentence of ``text`` (English and Chinese stops, line breaks).
 
-    A full stop ends a sentence only before a space or the end ("2.4" and "www.x.org" stay whole).
+    A full stop ends a sentence only before a space or the end ("2.4" and "www.x.org" stay whole),
+    and not after a common abbreviation or an initial ("St. Bartholomew's", "J. R. R. Tolkien")
+    when a word follows on the same line.
     """
     out = []
     start = 0
     for m in _BOUNDARY.finditer(text):
+        if (m.group() == "." and _abbreviation_before(text, m.start())
+                and re.match(r"[ \t]+\S", text[m.end():m.end() + 3])):
+            continue
         out.append((start, m.end()))
         start = m.end()
     out.append((start, len(text)))
