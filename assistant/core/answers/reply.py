@@ -225,6 +225,8 @@ class Reply:
                 status = "stopped" if (self.stats and self.stats.stopped) or self._cancelled.is_set() else "complete"
                 if status == "complete" and self.settings.reflect and self.settings.collection:
                     self._reflect()
+                if status == "complete" and self.settings.verify and self.settings.collection:
+                    self._verify()
         except GeneratorExit:  # the consumer stopped reading (a client went away): a stop, not an error
             status = "stopped"
             self.stats = getattr(self._stream, "stats", None)
@@ -300,6 +302,34 @@ class Reply:
         else:
             self._discarded = {"raw": second.text, "stats": second_stats, "role": "reflected"}
         log.info("self-reflection: %s", why)
+
+    def _verify(self) -> None:
+        """The model checks the sentences found unsupported (the chat's ``verify``; see :mod:`.verify`).
+
+        Runs in the engine turn; the result is what :meth:`_check` uses for the answer's support.
+        """
+        from assistant.core.engine.types import Message, SamplingParams
+
+        from . import echo, support, verify
+
+        text = echo.strip_echo(self.text, self.messages) or self.text
+        checked = self._reflection_checked.get(text)
+        if checked is None:
+            checked = support.check_support(text, self.passages, self._embed())
+        engine = self.hearth.engine_for(self.model)
+        judge = SamplingParams(temperature=0.0, top_k=1, repeat_penalty=1.0, seed=0, max_tokens=2,
+                               grammar=verify.GRAMMAR)
+
+        def ask(prompt: str) -> str:
+            if self._cancelled.is_set():
+                return ""
+            stream = self._stream = engine.chat([Message("user", prompt)], judge)
+            return "".join(stream)
+
+        try:
+            self._reflection_checked[text] = verify.verify(checked, self.passages, ask)
+        except Exception:  # the word and meaning check stands
+            log.exception("the model's check of the answer's sentences failed")
 
     def _not_found_without_model(self) -> Iterator[str]:
         """No passage is relevant enough: say so without asking the model (see :mod:`.grounding`)."""

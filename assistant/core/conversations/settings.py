@@ -35,6 +35,9 @@ class ConversationSettings:
         reflect: when an answer from documents has unsupported sentences, re-answer once from
             the supporting passage sentences and keep the better-supported answer (both stored
             as branches); see :mod:`assistant.core.answers.reflection`.
+        verify: a sentence of an answer from documents that no passage supports by words and
+            meaning is put to the model ("Is this sentence supported by the passages? yes/no",
+            constrained to those words by a grammar); see :mod:`assistant.core.answers.verify`.
         compress: answers from documents read only the passage sentences that matter for the
             question (:mod:`assistant.core.knowledge.compress`): a shorter prompt, a faster first word.
     """
@@ -54,6 +57,7 @@ class ConversationSettings:
     grounding: str = "balanced"
     reflect: bool = False
     compress: bool = True  # TTFT 0.28x of full passages, F1 -0.006 (30 SQuAD items, SmolLM2)
+    verify: bool = False  # the model itself checks sentences the word/meaning check found unsupported
     schema_version: int = SCHEMA_VERSION
 
     @classmethod

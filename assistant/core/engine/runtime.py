@@ -339,8 +339,14 @@ class ModelRuntime:
         pending, generated, answer = "", 0, []
         stats.finish_reason = "length"
         t_first = None
+        grammar = None
+        if getattr(sampling, "grammar", ""):
+            from llama_cpp import LlamaGrammar
+
+            grammar = LlamaGrammar.from_string(sampling.grammar, verbose=False)
         sampler = llm._init_sampler(top_k=sampling.top_k, top_p=sampling.top_p, min_p=sampling.min_p,
-                                    temp=sampling.temperature, repeat_penalty=sampling.repeat_penalty)
+                                    temp=sampling.temperature, repeat_penalty=sampling.repeat_penalty,
+                                    grammar=grammar)
         lookup = PromptLookup(tokens) if self._use_prompt_lookup(fit.messages) else None
         stats.prompt_lookup = lookup is not None
         gen = self._decode(sampler, lookup, stats)

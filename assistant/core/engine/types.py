@@ -36,6 +36,7 @@ class SamplingParams:
     seed: int = -1
     max_tokens: int = 512
     stop: list[str] = field(default_factory=list)
+    grammar: str = ""  # a GBNF grammar the answer must follow (llama.cpp's), "" for none
 
 
 @dataclass

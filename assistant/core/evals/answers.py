@@ -306,7 +306,7 @@ def answer_item(hearth: Any, cfg: AnswerConfig, item: QAItem, *, model: str, col
     cs = ConversationSettings(model=model, collection=collection if cfg.docs and collection else "", k=cfg.k,
                               retrieval=cfg.retrieval, adapters=[dict(a) for a in cfg.adapters],
                               system_prompt=system or "", grounding=cfg.grounding, reflect=cfg.reflect,
-                              compress=cfg.compress)
+                              compress=cfg.compress, verify=cfg.verify)
     t0 = time.monotonic()
     reply = hearth.answer([Message("user", question)], settings=cs, sampling=sampling)
     for _chunk in reply:

@@ -16,6 +16,8 @@ configurations on the same items. Keys:
   default) or ``strict``; see :mod:`assistant.core.answers.grounding`.
 - ``reflect``: ``on`` or ``off`` (default): self-reflection, a re-answer from the supporting
   passage sentences when a sentence is unsupported; see :mod:`assistant.core.answers.reflection`.
+- ``verify``: ``on`` or ``off`` (default): the model checks the sentences found unsupported; see
+  :mod:`assistant.core.answers.verify`.
 - ``compress``: ``on`` or ``off`` (default: a chat's default): the prompt holds only the passage
   sentences that matter for the question; see :mod:`assistant.core.knowledge.compress`.
 """
@@ -29,7 +31,7 @@ from assistant.core.conversations.settings import ConversationSettings
 from assistant.core.errors import HearthError
 
 KEYS = ("model", "docs", "k", "retrieval", "template", "system", "adapter", "temperature", "max_tokens",
-        "grounding", "reflect", "compress")
+        "grounding", "reflect", "compress", "verify")
 GROUNDING_MODES = ("off", "balanced", "strict")
 RETRIEVAL_MODES = ("hybrid", "dense", "bm25")
 _ON, _OFF = ("on", "true", "yes", "1"), ("off", "false", "no", "0")
@@ -63,6 +65,7 @@ class AnswerConfig:
     grounding: str = "off"
     reflect: bool = False
     compress: bool = ConversationSettings.compress
+    verify: bool = False
 
     def describe(self) -> str:
         """The configuration in one line (its pairs, or "defaults")."""
@@ -73,7 +76,7 @@ class AnswerConfig:
                 "retrieval": self.retrieval, "template": self.template, "template_version": self.template_version,
                 "system": self.system, "adapters": self.adapters, "sampling": self.sampling,
                 "grounding": self.grounding, "reflect": self.reflect,
-                "compress": self.compress}
+                "compress": self.compress, "verify": self.verify}
 
 
 def _bad(pair: str, label: str, why: str, fix: str | None = None) -> HearthError:
@@ -158,6 +161,10 @@ def parse_config(pairs: list[str] | None, label: str = "a") -> AnswerConfig:
             if value.lower() not in _ON + _OFF:
                 raise _bad(pair, label, "compress is on or off")
             cfg.compress = value.lower() in _ON
+        elif key == "verify":
+            if value.lower() not in _ON + _OFF:
+                raise _bad(pair, label, "verify is on or off")
+            cfg.verify = value.lower() in _ON
     return cfg
 
 
