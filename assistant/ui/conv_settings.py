@@ -57,6 +57,10 @@ class ConversationSettings(QWidget):
         self.reflect_box.setObjectName("chatReflect")
         self.reflect_box.setToolTip(self.tr("When part of an answer is not in the documents, answer once more from "
                                             "the matching sentences and keep the better-supported answer"))
+        self.verify_box = QCheckBox(self.tr("Let the model double-check"), self)
+        self.verify_box.setObjectName("chatVerify")
+        self.verify_box.setToolTip(self.tr("Sentences that the documents do not support word for word are put to "
+                                           "the model (yes or no) before they are marked as not found"))
         self.compress_box = QCheckBox(self.tr("Read less (faster)"), self)
         self.compress_box.setObjectName("chatCompress")
         self.compress_box.setToolTip(self.tr("Give the model only the passage sentences that matter for the question: "
@@ -77,6 +81,7 @@ class ConversationSettings(QWidget):
         form.addRow(self.tr("Documents"), self.collection_box)
         form.addRow(self.tr("Check answers"), self.grounding_box)
         form.addRow("", self.reflect_box)
+        form.addRow("", self.verify_box)
         form.addRow("", self.compress_box)
         form.addRow(self.tr("Template"), self.template_label)
         form.addRow(self.tr("Longest answer (tokens)"), self.max_tokens)
@@ -93,6 +98,7 @@ class ConversationSettings(QWidget):
         self.grounding_box.currentIndexChanged.connect(lambda _i: self._auto_apply("grounding"))
         self.reflect_box.toggled.connect(lambda _b: self._auto_apply("reflect"))
         self.compress_box.toggled.connect(lambda _b: self._auto_apply("compress"))
+        self.verify_box.toggled.connect(lambda _b: self._auto_apply("verify"))
         self.setEnabled(False)
 
     def refresh_models(self) -> None:
@@ -139,6 +145,7 @@ class ConversationSettings(QWidget):
             self.grounding_box.setCurrentIndex(max(0, self.grounding_box.findData(cs.grounding)))
             self.reflect_box.setChecked(cs.reflect)
             self.compress_box.setChecked(cs.compress)
+            self.verify_box.setChecked(cs.verify)
             tpl = cs.template
             self.template_label.setText(
                 f"{tpl} (v{cs.template_version})" if tpl and cs.template_version else
@@ -151,8 +158,9 @@ class ConversationSettings(QWidget):
     def _auto_apply(self, key: str) -> None:
         if self._loading or self.conv_id is None:
             return
-        if key in ("reflect", "compress"):
-            box_checked = (self.reflect_box if key == "reflect" else self.compress_box).isChecked()
+        if key in ("reflect", "compress", "verify"):
+            box_checked = {"reflect": self.reflect_box, "compress": self.compress_box,
+                           "verify": self.verify_box}[key].isChecked()
             self.changed.emit(self.conv_id, {key: box_checked})
             return
         box = {"model": self.model_box, "grounding": self.grounding_box}.get(key, self.collection_box)
@@ -170,6 +178,7 @@ class ConversationSettings(QWidget):
                                          "grounding": self.grounding_box.currentData() or "balanced",
                                          "reflect": self.reflect_box.isChecked(),
                                          "compress": self.compress_box.isChecked(),
+                                         "verify": self.verify_box.isChecked(),
                                          "sampling": sampling})
 
 

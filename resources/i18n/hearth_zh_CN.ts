@@ -781,6 +781,14 @@
         <translation>回答中有部分内容在文档里找不到时，根据相符的句子再回答一次，保留依据更充分的那个回答</translation>
     </message>
     <message>
+        <source>Let the model double-check</source>
+        <translation>让模型再核对一遍</translation>
+    </message>
+    <message>
+        <source>Sentences that the documents do not support word for word are put to the model (yes or no) before they are marked as not found</source>
+        <translation>文档中找不到逐字依据的句子，先交给模型判断（是或否），再标记为未找到</translation>
+    </message>
+    <message>
         <source>Read less (faster)</source>
         <translation>少读一些（更快）</translation>
     </message>

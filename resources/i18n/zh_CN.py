@@ -130,7 +130,9 @@ TEXT = {
         "Balanced": "平衡", "Says so when the documents do not contain the answer": "文档中没有答案时会明确说明",
         "Strict": "严格", "Answers from the documents only": "只根据文档回答",
         "Off": "关闭", "Shows the model's words as written": "按原样显示模型写出的内容",
-        "Check answers against the documents": "对照文档核对回答", "Re-answer if unsupported": "无依据时重新作答",
+        "Check answers against the documents": "对照文档核对回答", "Re-answer if unsupported": "无依据时重新作答", "Let the model double-check": "让模型再核对一遍",
+        "Sentences that the documents do not support word for word are put to the model (yes or no) before they are marked as not found":
+            "文档中找不到逐字依据的句子，先交给模型判断（是或否），再标记为未找到",
         "When part of an answer is not in the documents, answer once more from the matching sentences and keep the better-supported answer":
             "回答中有部分内容在文档里找不到时，根据相符的句子再回答一次，保留依据更充分的那个回答",
         "Read less (faster)": "少读一些（更快）",

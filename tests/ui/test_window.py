@@ -343,12 +343,15 @@ def test_this_chat_tab_sets_how_answers_are_checked_per_chat(qtbot, hearth):
     tab.grounding_box.setCurrentIndex(tab.grounding_box.findData("strict"))
     tab.reflect_box.setChecked(True)
     tab.compress_box.setChecked(False)
+    assert not tab.verify_box.isChecked()
+    tab.verify_box.setChecked(True)
     cs = hearth.conversation_settings(a)
-    assert (cs.grounding, cs.reflect, cs.compress) == ("strict", True, False)  # kept at once, per chat
+    assert (cs.grounding, cs.reflect, cs.compress, cs.verify) == ("strict", True, False, True)  # kept at once, per chat
     b = w.new_conversation()
     assert hearth.conversation_settings(b).grounding == "balanced" and tab.grounding_box.currentData() == "balanced"
+    assert not tab.verify_box.isChecked()
     w.open_conversation(a)
     assert (tab.grounding_box.currentData(), tab.reflect_box.isChecked(), tab.compress_box.isChecked()) == \
-        ("strict", True, False)
+        ("strict", True, False) and tab.verify_box.isChecked()
     tab.apply()  # Apply keeps them too
     assert hearth.conversation_settings(a).grounding == "strict"
