@@ -62,6 +62,9 @@ def add_answer_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--reflect", action=argparse.BooleanOptionalAction, default=None,
                    help="with --collection: when a sentence has no supporting passage, answer once more from the "
                         "supporting sentences and keep the better-supported answer (default: off)")
+    p.add_argument("--verify", action=argparse.BooleanOptionalAction, default=None,
+                   help="with --collection: put the sentences the documents do not support word for word to the "
+                        "model (yes/no) before marking them as not found (default: off)")
 
 
 def parse_adapter(text: str) -> AdapterSpec:
@@ -114,6 +117,8 @@ def settings_from_args(hearth: Any, args: argparse.Namespace, greedy: bool, base
         changes["grounding"] = args.grounding
     if getattr(args, "reflect", None) is not None:
         changes["reflect"] = args.reflect
+    if getattr(args, "verify", None) is not None:
+        changes["verify"] = args.verify
     template = _template_override(args.template)
     if template:
         changes["chat_template"] = template

@@ -24,9 +24,10 @@ def hearth(*args: str, home: Path, timeout: int = 600) -> subprocess.CompletedPr
 
 def test_the_options_become_the_chats_settings(tmp_path):
     h = Hearth(tmp_path / "home")
-    args = build_parser().parse_args(["ask", "--collection", "notes", "--grounding", "strict", "--reflect", "q?"])
+    args = build_parser().parse_args(["ask", "--collection", "notes", "--grounding", "strict", "--reflect",
+                                      "--verify", "q?"])
     cs = settings_from_args(h, args, greedy=True)
-    assert (cs.grounding, cs.reflect) == ("strict", True)
+    assert (cs.grounding, cs.reflect, cs.verify) == ("strict", True, True)
     # a resumed chat keeps its own choice unless an option changes it
     base = ConversationSettings(grounding="off", reflect=True)
     args = build_parser().parse_args(["chat", "--conversation", "abc"])
