@@ -168,7 +168,8 @@ def startup_stalls(timeout: float = 240.0) -> tuple[float, list[dict]]:
     """Largest GUI-thread gap from making the window to the end of its warm-up (ms), and the stalls.
 
     The window is made as ``hearth gui`` makes it, with the warm-up on, for someone who has a
-    collection (so the embedder loads too) and the default model.
+    collection (made beforehand in another process, so the embedder and Chroma load in the
+    warm-up, as they do for ``hearth gui``) and the default model.
     """
     from PySide6.QtWidgets import QApplication
 
@@ -178,7 +179,6 @@ def startup_stalls(timeout: float = 240.0) -> tuple[float, list[dict]]:
     hearth = Hearth()
     hearth.settings.first_run_done = True
     hearth.settings.context_length = 2048
-    hearth.knowledge.create_collection("Earlier documents")
     app = App(["bench"], hearth=hearth, warm_up=True)
     w = app.make_window()
     w.resize(1180, 760)
@@ -335,8 +335,11 @@ def main() -> int:
         # worker, importing torch) is already in the cache. Made here in another process so that
         # nothing it imports is loaded in this one. HEARTH_EMBEDDER_BACKEND=torch measures the
         # PyTorch embedder instead (the baseline: before ONNX Runtime was the default).
-        subprocess.run([sys.executable, "-c", "from assistant.core.knowledge.embedders import default_embedder; "
-                        "default_embedder().warm()"], check=True, capture_output=True)
+        # The collection is made there too: making it here would import Chroma in this process
+        # before the measurement, while ``hearth gui`` imports it in the warm-up.
+        subprocess.run([sys.executable, "-c", "from assistant.core.app import Hearth; h = Hearth(); "
+                        "h.knowledge.create_collection('Earlier documents'); h.knowledge.embedder.warm(); h.close()"],
+                       check=True, capture_output=True)
         QApplication.instance() or QApplication(["bench"])
         warm_ms, warm_stalls = startup_stalls()
         print(f"GUI stall from making the window to the end of its warm-up: max {warm_ms:.0f} ms "
