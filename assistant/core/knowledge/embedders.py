@@ -6,6 +6,7 @@ import hashlib
 import logging
 import os
 import re
+import sys
 import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
@@ -764,8 +765,10 @@ def make_embedder(choice: str, *, backend: str | None = None) -> Embedder:
     # 1.15-1.26x faster, and above all the window's process never imports torch, transformers and
     # sentence-transformers once the export exists (their imports held the interpreter for up to
     # 0.4 s at a time: the window stalled). The first use pays a one-time export (about 10 s).
-    # HEARTH_EMBEDDER_BACKEND=torch|onnx forces one.
-    backend = backend or os.environ.get("HEARTH_EMBEDDER_BACKEND", "auto")
+    # HEARTH_EMBEDDER_BACKEND=torch|onnx forces one. The installer bundle leaves ONNX Runtime out
+    # (it ships PyTorch), so there PyTorch is the default rather than an export attempt each start.
+    frozen_default = "torch" if getattr(sys, "frozen", False) else "auto"
+    backend = backend or os.environ.get("HEARTH_EMBEDDER_BACKEND", frozen_default)
     if is_minilm(choice):
         return SentenceTransformerEmbedder(backend=backend)
     if is_minilm_int8(choice):  # ONNX Runtime only, whatever the backend asked: its vectors exist nowhere else
