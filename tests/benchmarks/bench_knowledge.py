@@ -197,7 +197,6 @@ def bench_query_latency(kb, n_chunks: int, queries: list[str]) -> dict:
     import numpy as np
 
     from assistant.core.knowledge import types as T
-    from assistant.core.knowledge.bm25 import BM25Index
 
     from assistant.core.evals.beir import load_beir
 

@@ -6,10 +6,7 @@
 from __future__ import annotations
 
 import os
-import textwrap
 from pathlib import Path
-
-import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 
