@@ -103,23 +103,27 @@ def bench_embed_ratio(embedder, n_docs: int, rounds: int = 3) -> dict:
         texts += [body[a:b] for a, b in chunker.chunk_section(T.Section(body))]
     torch_model = embedder.model
     embedder.embed(["warm up"]), torch_model.encode(["warm up"])
-    runs = {"new": [], "torch": []}
-    for _ in range(rounds):
-        for name, fn in (("torch", lambda: torch_model.encode(texts, batch_size=embedder.batch_size,
-                                                              normalize_embeddings=True, show_progress_bar=False)),
-                         ("new", lambda: embedder.embed(texts))):
-            t, c = time.perf_counter(), time.process_time()
-            fn()
-            runs[name].append((time.perf_counter() - t, time.process_time() - c))
+    wall, cpu = _alternate({"torch": lambda: torch_model.encode(texts, batch_size=embedder.batch_size,
+                                                                normalize_embeddings=True, show_progress_bar=False),
+                            "new": lambda: embedder.embed(texts)}, rounds)
     n = len(texts)
-    wall = {k: min(w for w, _ in v) for k, v in runs.items()}
-    cpu = {k: min(c for _, c in v) for k, v in runs.items()}
     log(f"embed {n} chunks: {embedder.backend} {n / wall['new']:.1f}/s, bare PyTorch encode {n / wall['torch']:.1f}/s "
         f"(CPU s: {cpu['new']:.1f} vs {cpu['torch']:.1f})")
     return {"embed_chunks_per_s_ratio": round(wall["torch"] / wall["new"], 3),
             "embed_chunks_per_s_ratio_cpu": round(cpu["torch"] / cpu["new"], 3),
             "embed_backend": embedder.backend, "embed_chunks": n,
             "embed_chunks_per_s": round(n / wall["new"], 2), "embed_torch_chunks_per_s": round(n / wall["torch"], 2)}
+
+
+def _alternate(fns: dict, rounds: int) -> tuple[dict, dict]:
+    """Run each function once per round, in turn; the best wall and CPU seconds of each."""
+    runs: dict[str, list] = {k: [] for k in fns}
+    for _ in range(rounds):
+        for name, fn in fns.items():
+            t, c = time.perf_counter(), time.process_time()
+            fn()
+            runs[name].append((time.perf_counter() - t, time.process_time() - c))
+    return ({k: min(w for w, _ in v) for k, v in runs.items()}, {k: min(c for _, c in v) for k, v in runs.items()})
 
 
 def _chunk_texts(embedder, n_docs: int) -> list[str]:
@@ -147,15 +151,8 @@ def bench_int8_ratio(n_docs: int, rounds: int = 3) -> dict:
     fns = {"torch": lambda: torch_model.encode(texts, batch_size=flt.batch_size, normalize_embeddings=True,
                                                show_progress_bar=False),
            "onnx": lambda: flt.embed(texts), "int8": lambda: int8.embed(texts)}
-    runs: dict[str, list] = {k: [] for k in fns}
-    for _ in range(rounds):
-        for name, fn in fns.items():
-            t, c = time.perf_counter(), time.process_time()
-            fn()
-            runs[name].append((time.perf_counter() - t, time.process_time() - c))
+    wall, cpu = _alternate(fns, rounds)
     n = len(texts)
-    wall = {k: min(w for w, _ in v) for k, v in runs.items()}
-    cpu = {k: min(c for _, c in v) for k, v in runs.items()}
     log(f"embed {n} chunks: int8 {n / wall['int8']:.1f}/s, float32 ONNX {n / wall['onnx']:.1f}/s, bare PyTorch "
         f"encode {n / wall['torch']:.1f}/s (CPU s: {cpu['int8']:.1f}, {cpu['onnx']:.1f}, {cpu['torch']:.1f})")
     return {"embed_chunks_per_s_ratio_int8": round(wall["torch"] / wall["int8"], 3),
