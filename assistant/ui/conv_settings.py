@@ -96,9 +96,10 @@ class ConversationSettings(QWidget):
         self.model_box.currentIndexChanged.connect(lambda _i: self._auto_apply("model"))
         self.collection_box.currentIndexChanged.connect(lambda _i: self._auto_apply("collection"))
         self.grounding_box.currentIndexChanged.connect(lambda _i: self._auto_apply("grounding"))
-        self.reflect_box.toggled.connect(lambda _b: self._auto_apply("reflect"))
-        self.compress_box.toggled.connect(lambda _b: self._auto_apply("compress"))
-        self.verify_box.toggled.connect(lambda _b: self._auto_apply("verify"))
+        # the chat's on/off choices: setting name -> its box
+        self._switches = {"reflect": self.reflect_box, "compress": self.compress_box, "verify": self.verify_box}
+        for key, box in self._switches.items():
+            box.toggled.connect(lambda _b, key=key: self._auto_apply(key))
         self.setEnabled(False)
 
     def refresh_models(self) -> None:
@@ -143,9 +144,8 @@ class ConversationSettings(QWidget):
                 self.collection_box.addItem(n, n)
             self.collection_box.setCurrentIndex(max(0, self.collection_box.findData(cs.collection)))
             self.grounding_box.setCurrentIndex(max(0, self.grounding_box.findData(cs.grounding)))
-            self.reflect_box.setChecked(cs.reflect)
-            self.compress_box.setChecked(cs.compress)
-            self.verify_box.setChecked(cs.verify)
+            for key, box in self._switches.items():
+                box.setChecked(getattr(cs, key))
             tpl = cs.template
             self.template_label.setText(
                 f"{tpl} (v{cs.template_version})" if tpl and cs.template_version else
@@ -158,10 +158,8 @@ class ConversationSettings(QWidget):
     def _auto_apply(self, key: str) -> None:
         if self._loading or self.conv_id is None:
             return
-        if key in ("reflect", "compress", "verify"):
-            box_checked = {"reflect": self.reflect_box, "compress": self.compress_box,
-                           "verify": self.verify_box}[key].isChecked()
-            self.changed.emit(self.conv_id, {key: box_checked})
+        if key in self._switches:
+            self.changed.emit(self.conv_id, {key: self._switches[key].isChecked()})
             return
         box = {"model": self.model_box, "grounding": self.grounding_box}.get(key, self.collection_box)
         self.changed.emit(self.conv_id, {key: box.currentData() or ""})
@@ -176,9 +174,7 @@ class ConversationSettings(QWidget):
                                          "collection": self.collection_box.currentData() or "",
                                          "system_prompt": self.system.toPlainText().strip(),
                                          "grounding": self.grounding_box.currentData() or "balanced",
-                                         "reflect": self.reflect_box.isChecked(),
-                                         "compress": self.compress_box.isChecked(),
-                                         "verify": self.verify_box.isChecked(),
+                                         **{key: box.isChecked() for key, box in self._switches.items()},
                                          "sampling": sampling})
 
 

@@ -91,16 +91,7 @@ def bench_index_ratio(kb, embedder, n_docs: int, work: Path) -> dict:
 
 def bench_embed_ratio(embedder, n_docs: int, rounds: int = 3) -> dict:
     """New embedding path ÷ bare PyTorch encode, alternated round by round on the same texts."""
-    from assistant.core.evals.beir import load_beir
-    from assistant.core.knowledge import types as T
-    from assistant.core.knowledge.chunking import Chunker
-
-    data = load_beir(SCIFACT, "train")
-    chunker = Chunker(embedder.count_tokens_batch, embedder.max_tokens, 32)
-    texts: list[str] = []
-    for doc_id in list(data.corpus)[:n_docs]:
-        body = data.corpus[doc_id][1]
-        texts += [body[a:b] for a, b in chunker.chunk_section(T.Section(body))]
+    texts = _chunk_texts(embedder, n_docs)
     torch_model = embedder.model
     embedder.embed(["warm up"]), torch_model.encode(["warm up"])
     wall, cpu = _alternate({"torch": lambda: torch_model.encode(texts, batch_size=embedder.batch_size,

@@ -29,9 +29,10 @@ from typing import Any, Sequence
 
 from assistant.core.knowledge.citations import CLOSE, OPEN
 
+from .grounding import asks_in_chinese
+
 MIN_PARTIAL = 16  # characters: a shorter tail of the answer matching the start of a line is a coincidence
 _WS = re.compile(r"\s+")
-_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff]")
 ONLY_ECHO_EN = ("The model repeated its instructions instead of answering. Ask again in other words, "
                 "or choose a larger model.")
 ONLY_ECHO_ZH = "模型只重复了给它的指示，没有回答。请换个说法再问，或选择更大的模型。"
@@ -123,4 +124,4 @@ def strip_echo(answer: str, messages: Sequence[Any]) -> str:
 
 def only_echo_text(question: str) -> str:
     """What the answer says when all the model wrote was its instructions (in the question's language)."""
-    return ONLY_ECHO_ZH if _CJK.search(question) else ONLY_ECHO_EN
+    return ONLY_ECHO_ZH if asks_in_chinese(question) else ONLY_ECHO_EN

@@ -90,14 +90,19 @@ _CJK_RUN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff]+")
 _ZH_FUNCTION = frozenset("什么哪谁几怎吗呢吧啊的了是为何其之也都就还又即则和与及或在有被把对从到于这那个些多少")
 
 
+def asks_in_chinese(question: str) -> bool:
+    """Whether Hearth's own words about an answer (not found, left out...) are written in Chinese."""
+    return bool(_CJK.search(question))
+
+
 def not_found_text(question: str) -> str:
     """The answer when the documents do not contain one (in the question's language)."""
-    return NOT_FOUND_ZH if _CJK.search(question) else NOT_FOUND_EN
+    return NOT_FOUND_ZH if asks_in_chinese(question) else NOT_FOUND_EN
 
 
 def left_out_note(n: int, question: str) -> str:
     """The strict mode's last line: how many sentences no passage supports were left out."""
-    if _CJK.search(question):
+    if asks_in_chinese(question):
         return f"（已略去 {n} 句没有来源支持的内容。）"
     return f"({n} sentence{'s' if n != 1 else ''} with no supporting passage left out.)"
 

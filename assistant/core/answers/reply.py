@@ -120,6 +120,7 @@ class Reply:
         self.reflection: dict[str, Any] | None = None  # see _reflect; None when the chat does not reflect
         self._reflection_checked: dict[str, Any] = {}  # the model's words -> their sentence support
         self._discarded: dict[str, Any] | None = None  # the answer not kept by the reflection
+        self._echo_free: tuple[str | None, str] = (None, "")  # (text, text without repeated instructions)
         block = None
         if settings.collection:
             from assistant.core.knowledge import NO_RELEVANT_PASSAGES, build_context_block
@@ -310,9 +311,9 @@ class Reply:
         """
         from assistant.core.engine.types import Message, SamplingParams
 
-        from . import echo, support, verify
+        from . import support, verify
 
-        text = echo.strip_echo(self.text, self.messages) or self.text
+        text = self._without_echo() or self.text
         checked = self._reflection_checked.get(text)
         if checked is None:
             checked = support.check_support(text, self.passages, self._embed())
@@ -408,18 +409,28 @@ class Reply:
         return {"text": text, "raw_text": raw_text, "not_found": not_found, "sentences": sentences,
                 "support": summary, "citations": citations}
 
+    def _without_echo(self) -> str:
+        """:attr:`text` without the instructions the model repeated (see :mod:`.echo`); worked out
+        once per text (the model's check and the end of the answer both need it)."""
+        from . import echo
+
+        if self._echo_free[0] != self.text:
+            try:
+                stripped = echo.strip_echo(self.text, self.messages)
+            except Exception:  # the answer stands as written rather than lost
+                log.exception("checking the answer for repeated instructions failed")
+                stripped = self.text
+            self._echo_free = (self.text, stripped)
+        return self._echo_free[1]
+
     def _strip_echo(self) -> str:
-        """Take the instructions the model repeated off the start of :attr:`text` (see :mod:`.echo`).
+        """Take the instructions the model repeated off the start of :attr:`text`.
 
         Returns the model's words as written when something was taken off, else "".
         """
         from . import echo
 
-        try:
-            stripped = echo.strip_echo(self.text, self.messages)
-        except Exception:  # the answer stands as written rather than lost
-            log.exception("checking the answer for repeated instructions failed")
-            return ""
+        stripped = self._without_echo()
         if stripped == self.text:
             return ""
         raw = self.text
@@ -456,12 +467,12 @@ class Reply:
         if echoed:  # the model's own words, its repeated instructions included
             self.raw_text = echoed
         extra: dict[str, Any] = {}
-        if echoed:
-            extra["raw_text"] = echoed
         if self.support:
             extra = {"support": self.sentences, "grounding": self.support}
             if self.raw_text != self.text:
                 extra["raw_text"] = self.raw_text
+        elif echoed:
+            extra["raw_text"] = echoed
         if self.reflection is not None and self.reflection.get("ran"):
             r = self.reflection
             extra["reflection"] = self._stored_reflection()

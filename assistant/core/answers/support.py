@@ -92,6 +92,11 @@ class SentenceSupport:
         return asdict(self)
 
 
+def clip_quote(quote: str) -> str:
+    """A supporting quote as shown with a sentence: at most :data:`QUOTE_CHARS` characters."""
+    return quote if len(quote) <= QUOTE_CHARS else quote[:QUOTE_CHARS - 1] + "…"
+
+
 def split_sentences(text: str) -> list[tuple[int, int]]:
     """(start, end) of each sentence of an answer (English and Chinese).
 
@@ -245,7 +250,7 @@ def check_support(answer: str, passages: Sequence[Any], embed: Embed | None = No
             quote = " ".join(ev.text[qs:qe].split())
             r.supported, r.reason = True, "supported"
             r.source = {"number": ev.number, "source_path": ev.citation.source_path, "page": ev.citation.page,
-                        "quote": quote if len(quote) <= QUOTE_CHARS else quote[:QUOTE_CHARS - 1] + "…",
+                        "quote": clip_quote(quote),
                         "score": round(score, 3)}
     return out
 

@@ -19,14 +19,13 @@ from typing import Any, Callable, Sequence
 
 from assistant.core.knowledge.injection import sentence_spans
 
-from .support import SentenceSupport, content_tokens
+from .support import SentenceSupport, clip_quote, content_tokens
 
 GRAMMAR = 'root ::= "yes" | "no"'
 PROMPT = ("Passage:\n{passage}\n\nSentence: {sentence}\n\n"
           "Does the passage say what the sentence says? Answer yes or no.")
 MAX_CHECKS = 6
 CONTEXT_SENTENCES = 2  # passage sentences shown to the model: those sharing most words with the claim
-QUOTE_CHARS = 300
 
 
 def _best_context(sentence: str, passages: Sequence[Any]) -> tuple[int, str] | None:
@@ -36,11 +35,11 @@ def _best_context(sentence: str, passages: Sequence[Any]) -> tuple[int, str] | N
         return None
     best: tuple[float, int, str] | None = None
     for n, p in enumerate(passages, 1):
-        spans = [(s, e) for s, e in sentence_spans(p.text)]
-        scored = sorted(spans, key=lambda se: -len(tokens & content_tokens(p.text[se[0]:se[1]])))[:CONTEXT_SENTENCES]
-        overlap = len(tokens & content_tokens(" ".join(p.text[s:e] for s, e in scored))) / len(tokens)
-        if scored and (best is None or overlap > best[0]):
-            text = " ".join(" ".join(p.text[s:e].split()) for s, e in sorted(scored))
+        shared = [(len(tokens & content_tokens(p.text[s:e])), (s, e)) for s, e in sentence_spans(p.text)]
+        chosen = sorted(span for _, span in sorted(shared, key=lambda x: -x[0])[:CONTEXT_SENTENCES])
+        text = " ".join(" ".join(p.text[s:e].split()) for s, e in chosen)
+        overlap = len(tokens & content_tokens(text)) / len(tokens)
+        if chosen and (best is None or overlap > best[0]):
             best = (overlap, n, text)
     if best is None or best[0] == 0:
         return None
@@ -64,6 +63,6 @@ def verify(sentences: list[SentenceSupport], passages: Sequence[Any],
             c = passages[number - 1].citation
             s.supported, s.reason = True, "model"
             s.source = {"number": number, "source_path": c.source_path, "page": c.page,
-                        "quote": context if len(context) <= QUOTE_CHARS else context[:QUOTE_CHARS - 1] + "…",
+                        "quote": clip_quote(context),
                         "score": 0.0}
     return sentences
