@@ -3,6 +3,7 @@
 Rows are :class:`ChatItem`s. New messages are appended; streaming text goes into the last row
 only, and each change bumps the item's ``version`` so the delegate's layout cache stays valid
 for every other row. Switching conversation or branch resets the model (rare, explicit).
+Rows are kept in Qt's C++ item model so that laying the list out never enters Python.
 """
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QStandardItem, QStandardItemModel
 
 ItemRole = int(Qt.ItemDataRole.UserRole) + 1
 RoleRole = int(Qt.ItemDataRole.UserRole) + 2
@@ -74,59 +76,113 @@ def _not_found(meta: dict[str, Any], stats: dict[str, Any] | None) -> bool:
     return False
 
 
-class TranscriptModel(QAbstractListModel):
-    """Append-only list of :class:`ChatItem`."""
+class _RowIndex:
+    """``model.index(row)`` (column 0 by default) for Python callers, unseen by Qt.
 
-    def __init__(self, parent: Any = None) -> None:
+    A method named ``index`` on the model would be an override of the C++ virtual, so each of
+    the view's many ``index()`` calls while laying the list out would enter Python; a callable
+    attribute that is not a function is not taken for one.
+    """
+
+    __slots__ = ()
+
+    def __get__(self, model: Any, owner: Any = None) -> Any:
+        return self if model is None else _BoundRowIndex(model)
+
+
+class _BoundRowIndex:
+    __slots__ = ("model",)
+
+    def __init__(self, model: "TranscriptModel") -> None:
+        self.model = model
+
+    def __call__(self, row: int, column: int = 0, parent: QModelIndex | QPersistentModelIndex = QModelIndex()
+                 ) -> QModelIndex:
+        return QStandardItemModel.index(self.model, row, column, parent)
+
+
+_FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
+
+
+class TranscriptModel(QStandardItemModel):
+    """Append-only list of :class:`ChatItem`.
+
+    The rows live in Qt's own (C++) item model, each with its message, text and laid-out size,
+    and no Qt virtual is overridden in Python. Laying the list out after an append or while an
+    answer streams asks every row for its size: answered in C++, that never waits for the
+    interpreter, which workers (indexing, imports) hold most of the time.
+
+    Args:
+        wait_for_width: measure rows only once the view has told its width (``row_width``), so
+            a conversation opened before the window is shown is laid out once, at its real width.
+    """
+
+    index = _RowIndex()
+
+    def __init__(self, parent: Any = None, *, wait_for_width: bool = False) -> None:
         super().__init__(parent)
         self._items: list[ChatItem] = []
-        # Set by the view: returns a row's QSize. Serving sizes from the model lets the view's
-        # C++ layout ask for them without a Python delegate call per row.
-        self.size_for: Callable[[ChatItem], Any] | None = None
-        self.row_width = 0  # the view's width; a row's remembered size is reused while it holds
+        # Set by the view: returns a row's QSize. Sizes are measured when a row is added or
+        # changes (or the width does) and kept in the row, where the view's layout finds them.
+        self._size_for: Callable[[ChatItem], Any] | None = None
+        self._row_width = 0  # the view's width; rows are measured again when it changes
+        self.wait_for_width = wait_for_width
 
-    # Qt API -------------------------------------------------------------------------------
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self._items)
+    @property
+    def size_for(self) -> Callable[[ChatItem], Any] | None:
+        return self._size_for
 
-    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = _DISPLAY) -> Any:
-        # Called for every row each time the view lays the list out (after each append):
-        # plain integer roles and the size first keep that cheap for 1,000+ messages.
-        row = index.row()
-        items = self._items
-        if not 0 <= row < len(items):
-            return None
-        item = items[row]
-        if role == _SIZE:
-            if self.size_for is None:
-                return None
-            # Laying out the list asks every row for its size after each append: answer from
-            # the row itself unless it changed or the width did.
-            if item.size is None or item.size_width != self.row_width:
-                item.size, item.size_width = self.size_for(item), self.row_width
-            return item.size
-        if role == ItemRole:
-            return item
-        if role == _DISPLAY:
-            return item.content
-        # No ToolTipRole: Qt shows tooltip text that looks like HTML as rich text, loading its
-        # images from disk; the delegate gives citations their own (escaped) tooltips.
-        if role == RoleRole:
-            return item.role
-        if role == StatusRole:
-            return item.status
-        return None
+    @size_for.setter
+    def size_for(self, fn: Callable[[ChatItem], Any] | None) -> None:
+        self._size_for = fn
+        self.forget_sizes()
+
+    @property
+    def row_width(self) -> int:
+        return self._row_width
+
+    @row_width.setter
+    def row_width(self, width: int) -> None:
+        if width != self._row_width:
+            self._row_width = width
+            self.forget_sizes()
 
     def roleNames(self) -> dict[int, bytes]:
         names = dict(super().roleNames())
         names.update({ItemRole: b"item", RoleRole: b"role", StatusRole: b"status"})
         return names
 
+    # rows ---------------------------------------------------------------------------------------
+    def _measure(self, item: ChatItem) -> Any:
+        """The row's size (and remembered in the item), or None while it cannot be measured yet."""
+        if self._size_for is None or (self.wait_for_width and self._row_width <= 0):
+            item.size = None
+            return None
+        item.size, item.size_width = self._size_for(item), self._row_width
+        return item.size
+
+    def _row(self, item: ChatItem) -> QStandardItem:
+        row = QStandardItem()
+        row.setFlags(_FLAGS)
+        row.setData(item, ItemRole)  # the same object for the row's life: changed in place
+        self._fill(row, item, self._measure(item))
+        return row
+
+    @staticmethod
+    def _fill(row: QStandardItem, item: ChatItem, size: Any) -> None:
+        row.setData(item.content, _DISPLAY)
+        row.setData(item.role, RoleRole)
+        row.setData(item.status, StatusRole)
+        row.setData(size, _SIZE)
+
+    def _changed(self, first: int, last: int, roles: list[Any]) -> None:
+        self.dataChanged.emit(self.index(first), self.index(last), roles)
+
     # Transcript API -------------------------------------------------------------------------
     def items(self) -> list[ChatItem]:
         return list(self._items)
 
-    def item(self, row: int) -> ChatItem:
+    def item(self, row: int) -> ChatItem:  # type: ignore[override]  (rows are messages here)
         return self._items[row]
 
     def row_of(self, message_id: str) -> int:
@@ -136,25 +192,35 @@ class TranscriptModel(QAbstractListModel):
         return -1
 
     def forget_sizes(self) -> None:
-        """Drop every row's remembered size (the text size changed: each is measured again)."""
-        for item in self._items:
-            item.size = None
-        if self._items:
-            self.dataChanged.emit(self.index(0), self.index(len(self._items) - 1),
-                                  [Qt.ItemDataRole.SizeHintRole])
+        """Measure every row again (the text size or the width changed)."""
+        if not self._items:
+            return
+        root = self.invisibleRootItem()
+        blocked = self.blockSignals(True)  # one dataChanged for all rows, not one per row
+        try:
+            for n, item in enumerate(self._items):
+                root.child(n).setData(self._measure(item), _SIZE)
+        finally:
+            self.blockSignals(blocked)
+        self._changed(0, len(self._items) - 1, [Qt.ItemDataRole.SizeHintRole])
 
     def set_items(self, items: list[ChatItem]) -> None:
         """Show another conversation or branch."""
         self.beginResetModel()
-        self._items = list(items)
+        blocked = self.blockSignals(True)  # the views hear of the reset only
+        try:
+            self.setRowCount(0)
+            self._items = list(items)
+            if items:
+                self.invisibleRootItem().appendRows([self._row(item) for item in items])
+        finally:
+            self.blockSignals(blocked)
         self.endResetModel()
 
     def append(self, item: ChatItem) -> None:
         """Add a message at the end."""
-        n = len(self._items)
-        self.beginInsertRows(QModelIndex(), n, n)
         self._items.append(item)
-        self.endInsertRows()
+        self.appendRow(self._row(item))
 
     def append_text(self, text: str) -> None:
         """Stream more text into the last message (the only row that changes while streaming)."""
@@ -163,9 +229,7 @@ class TranscriptModel(QAbstractListModel):
         last = self._items[-1]
         last.content += text
         last.version += 1
-        last.size = None
-        idx = self.index(len(self._items) - 1)
-        self.dataChanged.emit(idx, idx, [Qt.ItemDataRole.DisplayRole, ItemRole])
+        self._update_row(len(self._items) - 1, [Qt.ItemDataRole.DisplayRole, ItemRole])
 
     def update(self, row: int, **changes: Any) -> None:
         """Change fields of one message (status, stats, citations at the end of an answer)."""
@@ -173,14 +237,22 @@ class TranscriptModel(QAbstractListModel):
         for k, v in changes.items():
             setattr(item, k, v)
         item.version += 1
-        item.size = None
-        idx = self.index(row)
-        self.dataChanged.emit(idx, idx, [Qt.ItemDataRole.DisplayRole, ItemRole, StatusRole])
+        self._update_row(row, [Qt.ItemDataRole.DisplayRole, ItemRole, StatusRole])
+
+    def _update_row(self, row: int, roles: list[Any]) -> None:
+        item = self._items[row]
+        old = item.size
+        size = self._measure(item)
+        blocked = self.blockSignals(True)  # one dataChanged below, with the roles that changed
+        try:
+            self._fill(self.invisibleRootItem().child(row), item, size)
+        finally:
+            self.blockSignals(blocked)
+        self._changed(row, row, roles + ([Qt.ItemDataRole.SizeHintRole] if size != old else []))
 
     def truncate(self, rows: int) -> None:
         """Drop the rows from ``rows`` on (a message deleted, or a branch cut before a fork)."""
         if rows >= len(self._items):
             return
-        self.beginRemoveRows(QModelIndex(), rows, len(self._items) - 1)
         del self._items[rows:]
-        self.endRemoveRows()
+        self.removeRows(rows, self.rowCount() - rows)

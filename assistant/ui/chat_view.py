@@ -126,7 +126,7 @@ class ChatView(QWidget):
         self.conv_id: str | None = None
         self.model_picker = ModelPicker(backend, tasks, self)
         self.model_picker.setObjectName("chatHeader")
-        self.model = TranscriptModel(self)
+        self.model = TranscriptModel(self, wait_for_width=True)  # measured once the view has its width
         self.view = QListView(self)
         self.view.setObjectName("transcript")
         self.view.setAccessibleName(self.tr("Conversation"))
