@@ -202,3 +202,45 @@ def test_items_with_an_empty_question_are_left_out(qa_set):
         f.write(json.dumps({"id": "blank", "question": " ", "answers": ["x"], "unanswerable": False}) + "\n")
     s = load_set(qa_set)
     assert [i.id for i in s.items] == ["q1", "q2", "q3", "q4"] and s.skipped == ["blank"]
+
+
+class CachingEngine(OracleEngine):
+    """Like llama.cpp on a CPU: a prompt that repeats the one before it is re-read from its last
+    token only, and that rounds differently, so a near tie can come out another way."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.held: list | None = None  # the prompt whose tokens the cache still holds
+        self.resets = 0
+
+    def next_token_logits(self, prompt):
+        self.held = None  # the real engine empties its cache before and after
+        self.resets += 1
+        return [0.0]
+
+    def chat(self, messages, sampling, conversation_id=None):
+        warm = self.held == messages
+        self.held = list(messages)
+        if warm:
+            self.prompts.append(list(messages))
+            return ScriptedStream(["Naples [1]. "], 0.0)
+        return super().chat(messages, sampling, conversation_id)
+
+
+def test_configurations_that_differ_after_generation_get_the_same_words(paths, smollm2_path, qa_set):
+    """A (grounding off) and B (balanced) send the same prompt: B must not get other words because
+    A's prompt was still in the engine's cache (4 of 30 SQuAD answers differed that way)."""
+    from assistant.core.knowledge import KnowledgeBase
+    from assistant.core.knowledge.embedders import HashEmbedder
+
+    engine = CachingEngine()
+    h = Hearth(engine=engine, knowledge=KnowledgeBase(paths, embedder=HashEmbedder()))
+    try:
+        run = run_answers(qa_set, ab("grounding=off", b=("grounding=balanced",)), seed=3, hearth=h)
+    finally:
+        h.close()
+    assert engine.prompts and engine.resets == len(engine.prompts)  # every answer read its prompt from the start
+    for it in run.items:
+        a, b = run.results["a"][it.id], run.results["b"][it.id]
+        assert "Naples" not in a.answer + b.answer + b.raw_answer
+        assert (b.raw_answer or b.answer) == a.answer or b.answer.startswith("I could not find")

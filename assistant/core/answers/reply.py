@@ -155,6 +155,12 @@ class Reply:
             return []
 
     @property
+    def asks_model(self) -> bool:
+        """Whether the model will be asked (False: grounding found no relevant passage; the
+        answer is "not found" without the engine)."""
+        return not self._skip_model
+
+    @property
     def persisted(self) -> bool:
         return self.message_id is not None
 
