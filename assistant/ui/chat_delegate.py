@@ -116,7 +116,8 @@ class SafeTextDocument(QTextDocument):
     def set_message_markdown(self, text: str) -> None:
         """Lay out a message: GitHub Markdown, raw HTML shown as text, images neutralised."""
         self.setMarkdown(text, MARKDOWN_FEATURES)
-        _rename_images(self)
+        if "![" in text:  # every Markdown image starts so (raw HTML is off): no walk over plain text
+            _rename_images(self)
 
     def loadResource(self, kind: int, name: QUrl) -> Any:  # noqa: N802 (Qt API)
         url = name.toString()
@@ -511,6 +512,7 @@ class MessageDelegate(QStyledItemDelegate):
         self._view = view
         self._cache: OrderedDict[tuple[Any, ...], _Layout] = OrderedDict()
         self._heights: dict[tuple[Any, ...], int] = {}
+        self._streaming: dict[str, tuple[Any, ...]] = {}  # message id -> key of its latest streamed version
         self.busy = False  # while generating, "Regenerate" and "Edit" are not offered
         self._code_offsets: dict[tuple[str, int], int] = {}  # (message id, block) -> px scrolled sideways
 
@@ -574,6 +576,7 @@ class MessageDelegate(QStyledItemDelegate):
     def clear_cache(self) -> None:
         self._cache.clear()
         self._heights.clear()
+        self._streaming.clear()
 
     # layout -------------------------------------------------------------------------------
     def _width(self, option: QStyleOptionViewItem | None) -> int:
@@ -757,6 +760,17 @@ class MessageDelegate(QStyledItemDelegate):
         lay.height = y
         self._cache[key] = lay
         self._heights[key] = y
+        if item.status == "streaming":
+            # each piece of streamed text is a new version: the previous one is never shown again
+            old = self._streaming.pop(item.id, None)
+            if old is not None and old != key:
+                self._cache.pop(old, None)
+                self._heights.pop(old, None)
+            self._streaming[item.id] = key
+        elif item.id in self._streaming:  # written: its last streamed version is not shown again
+            old = self._streaming.pop(item.id)
+            self._cache.pop(old, None)
+            self._heights.pop(old, None)
         if len(self._cache) > self.CACHE_SIZE:
             self._cache.popitem(last=False)
         return lay
