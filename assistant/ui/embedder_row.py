@@ -13,13 +13,15 @@ from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFileDialog
                                QProgressBar, QPushButton, QVBoxLayout, QWidget)
 
 from assistant.core.knowledge import embedder_choice as ec
+from assistant.core.knowledge.embedders import AUTO
 from assistant.ui.background import Bridge
 
 
 class EmbedderRow(QWidget):
     """A list of the embedders found, with "Add folder…" (checked, the reason shown when refused)."""
 
-    def __init__(self, settings: Any, parent: QWidget | None = None) -> None:
+    def __init__(self, settings: Any, parent: QWidget | None = None, *, recorded: list[str] | None = None) -> None:
+        """``recorded``: the embedders the collections were made with, which the automatic default ("") follows."""
         super().__init__(parent)
         self.folders = [f for f in getattr(settings, "embedder_folders", []) if isinstance(f, str)]
         self.combo = QComboBox()
@@ -40,7 +42,10 @@ class EmbedderRow(QWidget):
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addLayout(row)
         lay.addWidget(self.error)
-        self._fill(settings.embedder)
+        # The automatic default is shown as what it stands for now, and kept automatic unless changed.
+        self.setting = settings.embedder
+        self.auto_key = ec.resolve_auto(recorded or []) if ec.is_auto(settings.embedder) else None
+        self._fill(self.auto_key or settings.embedder)
 
     def _fill(self, current: str) -> None:
         self.combo.clear()
@@ -53,8 +58,9 @@ class EmbedderRow(QWidget):
         self.combo.setCurrentIndex(max(0, i))
 
     def key(self) -> str:
-        """What Settings.embedder gets."""
-        return self.combo.currentData() or ec.MINILM
+        """What Settings.embedder gets ("" while the automatic default's choice is left as it is)."""
+        key = self.combo.currentData() or ec.MINILM
+        return AUTO if self.auto_key is not None and key == self.auto_key else key
 
     def _browse(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, self.tr("Choose a sentence-transformers model folder"))
@@ -180,6 +186,7 @@ def apply_embedder_change(hearth: Any, old: str, new: str, parent: QWidget | Non
     if new == old:
         return None
     kb = hearth.knowledge
+    new = ec.resolve(kb, new)  # the automatic default: what it stands for in this home
     names = [c.name for c in ec.collections_to_reindex(kb, new)]
     embedder = ec.make_embedder(new)  # cheap: the model loads on first use
     # use_embedder waits for a running indexing job: never on the GUI thread

@@ -1,6 +1,7 @@
 """The settings dialog: data locations, default model, sampling, context, GPU, embedder, language, theme."""
 from __future__ import annotations
 
+import logging
 import os
 from typing import Any
 
@@ -11,6 +12,8 @@ from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QDoubleSpin
                                QSpinBox, QTabWidget, QVBoxLayout, QWidget)
 
 from assistant.ui.i18n import LANGUAGES
+
+log = logging.getLogger("assistant.ui.settings")
 
 
 class SettingsDialog(QDialog):
@@ -142,7 +145,8 @@ class SettingsDialog(QDialog):
         f = QFormLayout(docs)
         from assistant.ui.embedder_row import EmbedderRow
 
-        self.embedder_row = EmbedderRow(s)  # the embedders found, "Add folder…"; see embedder_row.py
+        # the embedders found, "Add folder…"; see embedder_row.py
+        self.embedder_row = EmbedderRow(s, recorded=self._recorded_embedders())
         self.embedder = self.embedder_row.combo
         f.addRow(self.tr("Embedding model"), self.embedder_row)
         self.reindex_dialog = None  # opened after saving a new embedder when collections need re-indexing
@@ -203,6 +207,14 @@ class SettingsDialog(QDialog):
         secrets.delete_secret(TOKEN_SECRET)
         self.hf_token.clear()
         self.token_status.setText(self.tr("The saved Hugging Face token was removed from the keyring."))
+
+    def _recorded_embedders(self) -> list[str]:
+        """The embedders the collections were made with (Hearth's manifests; the automatic default follows them)."""
+        try:
+            return self.hearth.knowledge.recorded_embedders()
+        except Exception:  # noqa: BLE001 - a damaged manifest: the list still opens, with int8 as the default
+            log.warning("could not read the collections' embedders", exc_info=True)
+            return []
 
     def _save_token(self) -> bool:
         """Store a newly typed token in the keyring; False (with the reason shown) if it cannot be."""

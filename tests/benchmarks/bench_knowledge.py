@@ -10,14 +10,14 @@ Prints progress, then ONE JSON object as the last line with:
   + passage lookup) over 100,000 chunks. The chunks are SYNTHESISED: texts are random mixes of
   SciFact sentences (so BM25 sees real vocabulary), vectors are random unit vectors (embedding
   100k real chunks would take ~1.5 h on 2 cores). Queries are real SciFact queries, embedded for real.
-- ``embed_chunks_per_s_ratio``: chunks/s of the embedder's own path (ONNX Runtime, batches by token
+- ``embed_chunks_per_s_ratio``: chunks/s of the float MiniLM's own path (ONNX Runtime, batches by token
   length) divided by bare PyTorch ``SentenceTransformer.encode`` on the same SciFact chunk texts, the
   two timed in alternation in the same process (best of the rounds each); ``..._cpu`` is the same
   ratio in process CPU time, which other people's load on a shared machine does not move.
 - ``scifact_ndcg10_onnx`` / ``scifact_ndcg10_torch``: dense-only nDCG@10 on a SciFact subset indexed
   once with each backend (``--onnx-limit`` documents, default 1000), and their difference.
-- ``embed_chunks_per_s_ratio_int8`` (``--only int8``, or the ``int8`` part of a full run): the opt-in
-  int8 MiniLM (``minilm-int8``) ÷ bare PyTorch encode, and ``..._int8_vs_onnx`` ÷ the float32 ONNX path,
+- ``embed_chunks_per_s_ratio_int8`` (``--only int8``, or the ``int8`` part of a full run): the int8
+  MiniLM (``minilm-int8``, the automatic default of a new home) ÷ bare PyTorch encode, and ``..._int8_vs_onnx`` ÷ the float32 ONNX path,
   the three timed in alternation on the same SciFact chunk texts (best of the rounds; ``..._cpu`` in
   process CPU time); ``scifact_ndcg10_int8`` beside ``scifact_ndcg10_torch``/``_onnx`` on the same
   ``--onnx-limit`` subset, and ``scifact_ndcg10_int8_delta`` (int8 − PyTorch).

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from assistant.core.app import Hearth
-from assistant.core.knowledge.embedders import MINILM
+from assistant.core.knowledge.embedders import MINILM, MINILM_INT8
 from assistant.core.models import embedded
 from tests.ui.conftest_helpers import close_all
 from tests.ui.fakes import ScriptedEngine
@@ -38,14 +38,17 @@ def test_the_list_shows_minilm_and_a_bad_folder_is_refused_naming_it(qtbot, hear
     qtbot.addWidget(dlg)
     row = dlg.embedder_row
     keys = [row.combo.itemData(i) for i in range(row.combo.count())]
-    assert keys[0] == MINILM and row.key() == MINILM
-    assert "MiniLM" in row.combo.itemText(0)
+    assert keys[0] == MINILM and "MiniLM" in row.combo.itemText(0)
+    # a new home: the automatic default stands for the int8 MiniLM, shown chosen and saved as automatic
+    assert row.combo.currentData() == MINILM_INT8 and row.key() == ""
     bad = tmp_path / "holiday-photos"
     bad.mkdir()
     (bad / "beach.jpg").write_bytes(b"\xff\xd8")
     assert not row.add_folder(str(bad))
     assert str(bad) in row.error.text() and "modules.json" in row.error.text()
-    assert row.combo.count() == len(keys) and row.key() == MINILM  # nothing added, nothing chosen
+    assert row.combo.count() == len(keys) and row.key() == ""  # nothing added, nothing chosen
+    row.combo.setCurrentIndex(keys.index(MINILM))
+    assert row.key() == MINILM  # chosen by the user: saved by name
 
 
 @pytest.mark.slow

