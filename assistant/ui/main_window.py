@@ -12,7 +12,7 @@ from typing import Any
 from PySide6.QtCore import QByteArray, QEvent, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (QLabel, QMainWindow, QMessageBox, QScrollArea, QSplitter, QTabWidget,
-                               QWidget)
+                               QVBoxLayout, QWidget)
 
 from assistant.core.errors import HearthError
 from assistant.ui.background import Bridge, Tasks, settle_heap
@@ -97,6 +97,8 @@ class MainWindow(QMainWindow):
         self.documents.collectionsChanged.connect(self.conv_settings.set_collections)
         self._warm_up = warm_up
         self._warmed = False
+        self._adapters_found: Any = None  # (module, registry) until the Adapters tab's panel is built
+        self._adapters_tab: Any = None
         self.model_dialog: Any = None
         self.eval_panel: Any = None
         self.quality_dashboard: Any = None
@@ -135,19 +137,51 @@ class MainWindow(QMainWindow):
                 self.side.addTab(_scrollable(self.prompts_panel), self.tr("Prompts"))
                 self.prompts_panel.personaChosen.connect(self.chat.use_template)
         if "adapters_panel" in found:
-            mod, registry = found["adapters_panel"]
-            try:
-                self.adapters_panel = mod.AdaptersPanel(registry, self._current_model_path, parent=self)
-            except Exception as e:  # same: the window works without it
-                log.warning("adapters panel unavailable: %s", e, exc_info=True)
-            else:
-                self.side.addTab(_scrollable(self.adapters_panel), self.tr("Adapters"))
-                self._show_chat_adapters()
-                self.adapters_panel.adaptersChanged.connect(self._adapters_changed)
+            # Built when its tab is first opened (or the panel is first used): making its rows
+            # reads the adapter library, which the first paint's warm-up should not wait for.
+            self._adapters_found = found["adapters_panel"]
+            self._adapters_holder = QWidget()
+            self._adapters_holder.setObjectName("adaptersHolder")
+            box = QVBoxLayout(self._adapters_holder)
+            box.setContentsMargins(0, 0, 0, 0)
+            self._adapters_tab = _scrollable(self._adapters_holder)
+            self.side.addTab(self._adapters_tab, self.tr("Adapters"))
+            self.side.currentChanged.connect(self._side_tab_shown)
         tab = int(self.qsettings.value("side_tab", 0) or 0)
         if tab < self.side.count():
             self.side.setCurrentIndex(tab)
         self.optionalPanelsReady.emit()
+
+    def _side_tab_shown(self, index: int) -> None:
+        if self._adapters_tab is not None and self.side.widget(index) is self._adapters_tab:
+            self._build_adapters_panel()
+
+    def _build_adapters_panel(self) -> Any:
+        """The Adapters tab's panel, made on first use (None if it could not be made)."""
+        panel = self.__dict__.get("_adapters_panel")
+        if panel is not None or self._adapters_found is None:
+            return panel
+        mod, registry = self._adapters_found
+        self._adapters_found = None
+        try:
+            panel = mod.AdaptersPanel(registry, self._current_model_path, parent=self._adapters_holder)
+        except Exception as e:  # an optional panel must not stop the window from working
+            log.warning("adapters panel unavailable: %s", e, exc_info=True)
+            return None
+        self._adapters_panel = panel
+        self._adapters_holder.layout().addWidget(panel)
+        panel.show()  # a child added to a widget already on screen is hidden until shown
+        self._show_chat_adapters()
+        panel.adaptersChanged.connect(self._adapters_changed)
+        return panel
+
+    @property
+    def adapters_panel(self) -> Any:
+        """The Adapters tab's panel; using it builds it. AttributeError until the tab is added."""
+        panel = self._build_adapters_panel()
+        if panel is None:
+            raise AttributeError("adapters_panel")
+        return panel
 
     def _current_model_path(self) -> str | None:
         if self.chat.conv_id is None:
@@ -255,9 +289,9 @@ class MainWindow(QMainWindow):
 
     def _show_chat_adapters(self) -> None:
         """The adapters panel shows (and edits) the adapters of the chat that is open."""
-        panel = getattr(self, "adapters_panel", None)
+        panel = self.__dict__.get("_adapters_panel")
         if panel is None:
-            return
+            return  # not built yet: it shows the open chat's adapters when it is
         cid = self.chat.conv_id
         panel.show_chat(None if cid is None else list(self.hearth.conversation_settings(cid).adapters))
 
@@ -526,8 +560,8 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, e: QCloseEvent) -> None:
         self.save_state()
-        if getattr(self, "adapters_panel", None) is not None:
-            self.adapters_panel.stop_checks()
+        if self.__dict__.get("_adapters_panel") is not None:
+            self._adapters_panel.stop_checks()
         self.chat.stop()
         if self.eval_panel is not None:
             self.eval_panel.stop()  # an evaluation ends after the answer being written

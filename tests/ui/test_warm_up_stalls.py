@@ -4,6 +4,7 @@ from __future__ import annotations
 import gc
 import threading
 
+import pytest
 from PySide6.QtWidgets import QLabel, QTabWidget, QWidget
 
 from assistant.core.prompts import TemplateLibrary
@@ -66,3 +67,20 @@ def test_no_python_filter_sees_every_event_of_the_application(qtbot, monkeypatch
         assert sys.getswitchinterval() <= 0.002  # the GUI thread gets the interpreter back sooner
     finally:
         hearth.close()
+
+
+@pytest.mark.qt_log_ignore("propagateSizeHints", "does not support raise")
+def test_the_adapters_tab_is_built_when_first_opened(qtbot, paths):
+    from assistant.core.app import Hearth
+    from tests.ui.conftest_helpers import close_all, make_window
+
+    h = Hearth()
+    w = make_window(qtbot, h)
+    qtbot.waitUntil(lambda: w.side.count() == 4, timeout=30000)
+    holder = w.findChild(QWidget, "adaptersHolder")
+    assert holder is not None and holder.findChildren(QWidget) == []  # nothing made while warming up
+    w.side.setCurrentIndex(3)
+    qtbot.waitUntil(lambda: holder.findChildren(QWidget) != [])
+    assert w.adapters_panel.add_button.isVisible()  # the tab shows the panel once opened
+    assert "Open a chat" in w.adapters_panel.chat_note.text()  # and what it says for the window's state
+    close_all(h)
