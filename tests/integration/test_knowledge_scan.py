@@ -132,7 +132,7 @@ def hash_cli(monkeypatch):
     """`hearth` in-process with the hash embedder (the MiniLM runs are elsewhere)."""
     from assistant.core.knowledge import embedders
 
-    monkeypatch.setattr(embedders, "default_embedder", lambda: HashEmbedder())
+    monkeypatch.setattr(embedders, "default_embedder", lambda **_: HashEmbedder())
     from assistant import cli
 
     return cli.main
