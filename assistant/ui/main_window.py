@@ -263,8 +263,10 @@ class MainWindow(QMainWindow):
     def _after_send(self, conv_id: str) -> None:
         # The core names a new chat when its answer completes; naming it now shows the title
         # in the list while the answer is written (the same rule, so nothing changes at the end).
-        self.hearth.auto_title(conv_id)
-        self.conversations.refresh()
+        # In a worker: the chat store is busy with the answer being stored, and the GUI thread
+        # waited for it (up to a quarter of a second while documents were indexed).
+        self.tasks.start(lambda: self.hearth.auto_title(conv_id), done=lambda _t: self.conversations.refresh(),
+                         error=lambda e: log.warning("could not name the chat: %s", e))
 
     def _conv_settings_changed(self, conv_id: str, changes: dict) -> None:
         self.hearth.store.update_settings(conv_id, **changes)

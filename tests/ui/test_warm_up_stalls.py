@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import gc
+import sys
 import threading
 
 import pytest
@@ -84,3 +85,26 @@ def test_the_adapters_tab_is_built_when_first_opened(qtbot, paths):
     assert w.adapters_panel.add_button.isVisible()  # the tab shows the panel once opened
     assert "Open a chat" in w.adapters_panel.chat_note.text()  # and what it says for the window's state
     close_all(h)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread nice values are Linux's")
+def test_background_jobs_run_below_the_window_threads_priority(qtbot):
+    import os
+
+    bridge = background.Bridge()
+    tasks = background.Tasks(bridge)
+    seen: list[tuple[int, int]] = []
+
+    def job() -> None:
+        # the job's own thread, and a thread it starts (ONNX Runtime's and Chroma's do)
+        inner: list[int] = []
+        t = threading.Thread(target=lambda: inner.append(os.getpriority(os.PRIO_PROCESS, threading.get_native_id())))
+        t.start()
+        t.join()
+        seen.append((os.getpriority(os.PRIO_PROCESS, threading.get_native_id()), inner[0]))
+
+    with qtbot.waitSignal(bridge.call, timeout=10000):
+        tasks.start(job, done=lambda _r: None)
+    tasks.wait()
+    gui = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    assert seen and seen[0][0] > gui and seen[0][1] > gui  # the window's thread wins a busy CPU
