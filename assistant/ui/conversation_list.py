@@ -12,7 +12,7 @@ import logging
 import time
 from typing import Any, Callable
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QModelIndex, QPersistentModelIndex, QRect, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QFont, QFontMetrics, QMouseEvent, QPainter, QPalette
 from PySide6.QtWidgets import (QAbstractItemView, QApplication, QHBoxLayout, QLabel, QLineEdit, QListWidget,
                                QListWidgetItem, QMenu, QPushButton, QStyle, QStyledItemDelegate,
@@ -27,6 +27,7 @@ TitleRole = Qt.ItemDataRole.UserRole + 2  # the title alone (the text may start 
 HeaderRole = Qt.ItemDataRole.UserRole + 3  # the group's name on its first chat, else ""
 SnippetRole = Qt.ItemDataRole.UserRole + 4  # while searching: the line that matched
 GroupRole = Qt.ItemDataRole.UserRole + 5  # the group's key ("pinned", "today", ...)
+RowRole = Qt.ItemDataRole.UserRole + 6  # what the row was made from (unchanged rows are kept)
 
 GROUPS = ("pinned", "today", "yesterday", "week", "month", "older")
 
@@ -79,7 +80,11 @@ class ConversationDelegate(QStyledItemDelegate):
             return 0
         return QFontMetrics(self._snippet_font(font)).height() + 2
 
-    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> QSize:  # noqa: N802
+    def row_size(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> QSize:
+        """A row's size: the title's line (at least a line and a margin), its group header and its
+        matching line. The list computes it when it (re)makes a row and stores it on the item
+        (Qt.SizeHintRole), so Qt's layout never calls into Python per row; the index must not
+        carry a size yet."""
         size = super().sizeHint(option, index)
         base = max(size.height(), QFontMetrics(option.font).height() + 10)
         return QSize(size.width(), base + self.header_height(index, option.font)
@@ -161,6 +166,19 @@ class ConversationDelegate(QStyledItemDelegate):
 class _ChatList(QListWidget):
     """The list itself: a click on a group header selects nothing."""
 
+    fontOrStyleChanged = Signal()
+
+    def item_option(self) -> QStyleOptionViewItem:
+        """The style option Qt gives the delegate for a row (the list's font and style)."""
+        opt = QStyleOptionViewItem()
+        self.initViewItemOption(opt)
+        return opt
+
+    def changeEvent(self, e: QEvent) -> None:  # noqa: N802 (Qt API)
+        super().changeEvent(e)
+        if e.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
+            self.fontOrStyleChanged.emit()
+
     def _on_header(self, e: QMouseEvent) -> bool:
         idx = self.indexAt(e.position().toPoint())
         if not idx.isValid():
@@ -221,6 +239,7 @@ class ConversationList(QWidget):
         self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.list.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.list.customContextMenuRequested.connect(self._menu)
+        self.list.fontOrStyleChanged.connect(self._resize_rows)
         self.list.currentItemChanged.connect(self._current_changed)
         self.undo_label = plain_label(QLabel(self))  # it quotes the chat title
         self.undo_button = QPushButton(self.tr("Undo"), self)
@@ -248,6 +267,7 @@ class ConversationList(QWidget):
         lay.addWidget(self.list, 1)
         lay.addWidget(self._undo_box)
         self._silent = False
+        self._sizes: dict[tuple[str, bool, bool], QSize] = {}
 
     def current_id(self) -> str | None:
         it = self.list.currentItem()
@@ -268,32 +288,76 @@ class ConversationList(QWidget):
         lines = matching_lines(self.backend.store, query, [c.id for c in convs]) if query else {}
         names = self.group_names()
         now = self.now()
+        rows: list[tuple[str, str, str, str, str, str, str]] = []
+        previous = None
+        for c in convs:
+            title = self.tr("New chat") if c.title in ("", NEW_CHAT_TITLE) else c.title
+            group = "pinned" if c.pinned else date_group(c.updated, now)
+            rows.append((("📌 " if c.pinned else "") + title, str(c.id), title, group,
+                         names[group] if group != previous else "", lines.get(str(c.id), ""), names[group]))
+            previous = group
+        lst = self.list
         self._silent = True
         try:
-            self.list.clear()
-            previous = None
-            for c in convs:
-                title = self.tr("New chat") if c.title in ("", NEW_CHAT_TITLE) else c.title
-                group = "pinned" if c.pinned else date_group(c.updated, now)
-                it = QListWidgetItem(("📌 " if c.pinned else "") + title)
-                it.setFlags(Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsEditable)
-                it.setData(IdRole, str(c.id))
-                it.setData(TitleRole, title)
-                it.setData(GroupRole, group)
-                it.setData(HeaderRole, names[group] if group != previous else "")
-                line = lines.get(str(c.id), "")
-                it.setData(SnippetRole, line)
-                it.setData(Qt.ItemDataRole.AccessibleTextRole, title + (" — " + line if line else ""))
-                it.setData(Qt.ItemDataRole.AccessibleDescriptionRole, names[group])
-                it.setToolTip(plain_tooltip(title + ("\n" + line if line else "")))
-                self.list.addItem(it)
-                previous = group
-                if str(c.id) == keep:
-                    self.list.setCurrentItem(it)
+            # Rows that did not change are kept as they are (with their size); the others are
+            # rewritten in place, so a refresh costs Python work only for what changed.
+            while lst.count() > len(rows):
+                lst.takeItem(lst.count() - 1)
+            opt = None
+            current = None
+            for i, row in enumerate(rows):
+                it = lst.item(i) if i < lst.count() else None
+                if it is None:
+                    it = QListWidgetItem()
+                    it.setFlags(Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsEditable)
+                    lst.addItem(it)
+                if it.data(RowRole) != row:
+                    if opt is None:
+                        opt = lst.item_option()
+                    self._fill(it, row, opt)
+                if row[1] == keep:
+                    current = it
+            if current is not None:
+                lst.setCurrentItem(current)
+            else:
+                lst.setCurrentItem(None)
+                lst.clearSelection()
         finally:
             self._silent = False
         if select is not None:
             self.selected.emit(self.current_id())
+
+    def _fill(self, it: QListWidgetItem, row: tuple[str, str, str, str, str, str, str],
+              opt: QStyleOptionViewItem) -> None:
+        text, cid, title, group, header, line, group_name = row
+        it.setText(text)
+        it.setData(IdRole, cid)
+        it.setData(TitleRole, title)
+        it.setData(GroupRole, group)
+        it.setData(HeaderRole, header)
+        it.setData(SnippetRole, line)
+        it.setData(Qt.ItemDataRole.AccessibleTextRole, title + (" — " + line if line else ""))
+        it.setData(Qt.ItemDataRole.AccessibleDescriptionRole, group_name)
+        it.setToolTip(plain_tooltip(title + ("\n" + line if line else "")))
+        key = (text, bool(header), bool(line))  # all a row's size depends on, for the list's font
+        size = self._sizes.get(key)
+        if size is None:
+            it.setData(Qt.ItemDataRole.SizeHintRole, None)  # the delegate measures the row without one
+            size = self.delegate.row_size(opt, self.list.indexFromItem(it))
+            if len(self._sizes) > 2000:
+                self._sizes.clear()
+            self._sizes[key] = size
+        it.setSizeHint(size)
+        it.setData(RowRole, row)
+
+    def _resize_rows(self) -> None:
+        """The list's font or style changed: measure every row again."""
+        self._sizes.clear()
+        opt = self.list.item_option()
+        for i in range(self.list.count()):
+            it = self.list.item(i)
+            it.setData(Qt.ItemDataRole.SizeHintRole, None)
+            it.setSizeHint(self.delegate.row_size(opt, self.list.indexFromItem(it)))
 
     def select(self, conv_id: str | None) -> None:
         self.refresh(select=conv_id)
