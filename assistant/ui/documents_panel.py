@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QHBoxLayout, QHeaderView, QInputDialog,
                                QLabel, QLineEdit, QMenu, QMessageBox, QProgressBar, QPushButton, QSizePolicy,
@@ -30,6 +30,7 @@ CollectionRole = Qt.ItemDataRole.UserRole + 2  # the collection a row's file bel
 OK_STATUSES = {"indexed", "indexed (OCR)", "unchanged"}
 PASSWORD_STATUSES = {"needs password", "wrong password"}
 SKIPPED_STATUSES = {"skipped", "not found"}  # never read: retrying would change nothing
+ROWS_PER_TURN = 20  # files added at once are listed this many per event-loop turn (the window stays live)
 
 
 class DocumentsPanel(QWidget):
@@ -124,6 +125,10 @@ class DocumentsPanel(QWidget):
         self._refresh_gen = 0
         self.statuses: dict[str, tuple[str, str]] = {}  # path -> (status, reason), for tests and tooltips
         self.file_collections: dict[str, str] = {}  # path -> the collection that row belongs to
+        self._rows: dict[str, QTreeWidgetItem] = {}  # path -> its row
+        self._adding = 0  # batches of added files still being listed
+        self._ok_brush = QBrush(QColor("#2e7d32"))
+        self._bad_brush = QBrush(QColor("#c62828"))
         self.set_busy_state()
 
     # knowledge base (heavy: imported in a worker) -------------------------------------------------
@@ -230,11 +235,12 @@ class DocumentsPanel(QWidget):
         self.watch_box.blockSignals(False)
         queued = {p: (v, self.file_collections.get(p, "")) for p, v in self.statuses.items() if v[0] == "queued"}
         self.files.clear()
+        self._rows = {}
         self.statuses = {}
         self.file_collections = {}
         for f in files:
             self._show_file(f.path, f.status, f.reason, f.chunks, name)
-        if self._running or self._queue:
+        if self._running or self._queue or self._adding:
             for p, ((st, reason), owner) in queued.items():  # files waiting for their turn stay listed
                 if p not in self.statuses:
                     self._show_file(p, st, reason, 0, owner)
@@ -248,12 +254,10 @@ class DocumentsPanel(QWidget):
     def _show_file(self, path: str, status: str, reason: str, chunks: int, collection: str) -> None:
         self.statuses[str(path)] = (status, reason)
         self.file_collections[str(path)] = collection
-        it = None
-        for i in range(self.files.topLevelItemCount()):
-            if self.files.topLevelItem(i).data(0, PathRole) == str(path):
-                it = self.files.topLevelItem(i)
+        it = self._rows.get(str(path))
         if it is None:
             it = QTreeWidgetItem(self.files)
+            self._rows[str(path)] = it
         it.setText(0, os.path.basename(str(path)))
         it.setData(0, PathRole, str(path))
         it.setData(0, CollectionRole, collection)
@@ -267,7 +271,7 @@ class DocumentsPanel(QWidget):
         action = self._action_words(status)
         it.setToolTip(1, tip + (f"\n{action}" if action else ""))
         ok = status in OK_STATUSES
-        it.setForeground(1, QBrush(QColor("#2e7d32") if ok else QColor("#c62828")))
+        it.setForeground(1, self._ok_brush if ok else self._bad_brush)
 
     def _status_words(self, status: str) -> str:
         words = {"indexed": self.tr("indexed"), "unchanged": self.tr("indexed"),
@@ -316,9 +320,21 @@ class DocumentsPanel(QWidget):
         self.collection_box.setCurrentIndex(self.collection_box.findData(name))
         self.collection_box.blockSignals(False)
         self.collectionChosen.emit(name)
-        for p in paths:
+        # Listed ROWS_PER_TURN at a time, one event-loop turn each (hundreds of files at once would
+        # hold the window still); indexing starts once all are listed, so no "queued" row can
+        # overwrite a file's result.
+        self._adding += 1
+        self._list_queued(name, list(paths), 0)
+
+    def _list_queued(self, name: str, paths: list[Path], start: int) -> None:
+        end = min(start + ROWS_PER_TURN, len(paths))
+        for p in paths[start:end]:
             if p.is_file():
                 self._show_file(str(p.resolve()), "queued", "", 0, name)
+        if end < len(paths):
+            QTimer.singleShot(0, self, lambda: self._list_queued(name, paths, end))
+            return
+        self._adding -= 1
         self.enqueue(name, paths)
 
     def enqueue(self, name: str, paths: list[Path], passwords: dict[str, str] | None = None) -> None:
