@@ -140,3 +140,22 @@ def test_the_automatic_default_is_int8_for_a_new_home_and_keeps_float_minilm_col
         assert [c.name for c in ec.collections_to_reindex(upgraded, MINILM_INT8)] == ["notes"]
     finally:
         upgraded.close()
+
+
+def test_a_collection_of_the_first_int8_recipe_is_offered_a_reindex_not_searched_with_other_vectors(paths, tmp_path):
+    from assistant.core.knowledge.embedders import MINILM_INT8_NAME, MINILM_INT8_NAME_V1
+
+    (tmp_path / "a.txt").write_text("Hearth keeps the user's documents on their own computer.")
+    old = KnowledgeBase(paths, embedder=HashEmbedder(name=MINILM_INT8_NAME_V1, dimension=384))
+    try:
+        old.index("notes", [tmp_path / "a.txt"])
+    finally:
+        old.close()
+    kb = KnowledgeBase(paths)
+    try:
+        assert kb.embedder.name == MINILM_INT8_NAME != MINILM_INT8_NAME_V1
+        assert [c.name for c in ec.collections_to_reindex(kb, "")] == ["notes"]
+        with pytest.raises(KnowledgeError, match="Re-index"):
+            kb.search("notes", "documents")
+    finally:
+        kb.close()

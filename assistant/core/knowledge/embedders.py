@@ -586,13 +586,20 @@ class SentenceTransformerEmbedder:
 
 # -- int8 MiniLM --------------------------------------------------------------------------------------
 MINILM_INT8 = "minilm-int8"  # what the setting holds for it
-MINILM_INT8_NAME = "all-MiniLM-L6-v2 int8"  # recorded per collection: its vectors are not MiniLM's float ones
-_MINILM_INT8_NAMES = {MINILM_INT8, MINILM_INT8_NAME.lower(), "all-minilm-l6-v2-int8"}
-# How the int8 model is made from the float32 export; a change here makes cached ones again. Measured on
-# 150 SciFact texts against PyTorch: per-channel weights hold cosine 0.99 (per-tensor 0.90-0.96);
-# unsigned weights 0.990 minimum against 0.987 for signed, about 8% slower; the fused graph (attention,
-# skip layer norm, GELU as single operators before quantising) about 5% faster at the same cosine.
-INT8_WEIGHTS = "QUInt8"  # onnxruntime.quantization.QuantType member
+# Recorded per collection: its vectors are not MiniLM's float ones, nor those of the first int8 recipe
+# (unsigned weights, recorded as "all-MiniLM-L6-v2 int8"): a change of recipe changes the name, so a
+# collection is re-indexed rather than searched with another model's vectors.
+MINILM_INT8_NAME = "all-MiniLM-L6-v2 int8 v2"
+MINILM_INT8_NAME_V1 = "all-MiniLM-L6-v2 int8"
+_MINILM_INT8_NAMES = {MINILM_INT8, MINILM_INT8_NAME.lower(), MINILM_INT8_NAME_V1.lower(), "all-minilm-l6-v2-int8"}
+# How the int8 model is made from the float32 export; a change here makes cached ones again (and needs a
+# new MINILM_INT8_NAME). Per-channel weights hold cosine 0.99 against the float model (per-tensor
+# 0.90-0.96); the fused graph (attention, skip layer norm, GELU as single operators before quantising) is
+# about 5% faster at the same cosine. Signed weights against unsigned, alternated on 300 SciFact
+# abstracts in one process: 14% less wall time (16% CPU), cosine to float min 0.990 vs 0.991; SciFact
+# dense nDCG@10 (1,000 abstracts, 714 claims) 0.8082 vs 0.8046 unsigned, PyTorch 0.8015; 2.3x bare
+# PyTorch encode (2.1x in CPU time) in bench_knowledge --only int8.
+INT8_WEIGHTS = "QInt8"  # onnxruntime.quantization.QuantType member
 INT8_RECIPE = f"fused-dynamic-{INT8_WEIGHTS.lower()}-per-channel-1"
 
 
@@ -834,8 +841,8 @@ def is_minilm(choice: str) -> bool:
 
 # -- the default ----------------------------------------------------------------------------------
 # Settings.embedder's default is "" (automatic): the built-in MiniLM with int8 weights, which indexes
-# about 1.4x as fast as the float ONNX path (1.9x PyTorch) with the same SciFact retrieval quality
-# (dense nDCG@10 0.805 vs 0.802, 1,000 abstracts). A home whose collections were made with the float
+# about 1.8x as fast as the float ONNX path (2.1-2.3x PyTorch) with the same SciFact retrieval quality
+# (dense nDCG@10 0.808 vs 0.802 for PyTorch, 1,000 abstracts; see INT8_WEIGHTS). A home whose collections were made with the float
 # MiniLM (Hearth's default before) keeps it, so upgrading never leaves a collection unsearchable; the
 # user switches (and re-indexes) in Settings when they want the speed.
 AUTO = ""
@@ -850,7 +857,7 @@ def resolve_auto(recorded: Iterable[str | None] = ()) -> str:
     """The setting value the automatic default stands for, given the embedders the home's collections
     recorded: float MiniLM when some were made with it and none with the int8 form, else int8 MiniLM."""
     names = {r for r in recorded if r}
-    return MINILM if MINILM in names and MINILM_INT8_NAME not in names else MINILM_INT8
+    return MINILM if MINILM in names and not names & {MINILM_INT8_NAME, MINILM_INT8_NAME_V1} else MINILM_INT8
 
 
 def make_embedder(choice: str, *, backend: str | None = None, recorded: Iterable[str | None] = ()) -> Embedder:
