@@ -181,6 +181,16 @@ _ZH: dict[str, str] = {
         "无法从 {folder} 生成 int8 嵌入模型：{reason}。",
     "Choose {minilm} in Settings → Documents (its collections are re-indexed).":
         "请在“设置 → 文档”中选择 {minilm}（其文档集会重新建立索引）。",
+    "its checksum does not match: the file is damaged": "其校验和不匹配：文件已损坏",
+    "it is missing or incomplete": "它缺失或不完整",
+    "The embedding model shipped with Hearth in {folder} cannot be used: {reason}.":
+        "Hearth 自带的嵌入模型（{folder}）无法使用：{reason}。",
+    "Reinstall Hearth.": "请重新安装 Hearth。",
+    "The embedding model in {folder} needs PyTorch, and this build of Hearth has none (its built-in embedders run "
+    "on ONNX Runtime).":
+        "{folder} 中的嵌入模型需要 PyTorch，而此版本的 Hearth 不含 PyTorch（其内置嵌入模型在 ONNX Runtime 上运行）。",
+    "Choose {minilm} or its int8 form in Settings → Documents, or install Hearth with pip to use this model.":
+        "请在“设置 → 文档”中选择 {minilm} 或其 int8 版本，或用 pip 安装 Hearth 以使用此模型。",
     "Choose the folder that holds modules.json and the model's weights (a model saved with "
     "SentenceTransformer.save or downloaded from Hugging Face).":
         "请选择包含 modules.json 和模型权重的文件夹（用 SentenceTransformer.save 保存或从 Hugging Face 下载的模型）。",
