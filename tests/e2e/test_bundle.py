@@ -172,8 +172,11 @@ def test_frozen_index_and_search_run_on_the_shipped_onnx_embedder_without_torch(
     r = run_frozen(exe, "collections", "list", "--json", tmp_path=tmp_path)
     assert r.returncode == 0, r.stderr[-3000:]
     [collection] = json.loads(r.stdout)["collections"]
-    expected = {"all-MiniLM-L6-v2": "all-MiniLM-L6-v2", "minilm-int8": "all-MiniLM-L6-v2 int8"}.get(embedder)
-    assert collection["embedder"] == expected or (not embedder and "MiniLM" in collection["embedder"]), collection
+    from assistant.core.knowledge.embedders import MINILM, MINILM_INT8_NAME
+
+    # the automatic default ("") of a new home is the int8 MiniLM
+    expected = {"": MINILM_INT8_NAME, "all-MiniLM-L6-v2": MINILM, "minilm-int8": MINILM_INT8_NAME}[embedder]
+    assert collection["embedder"] == expected, collection
     assert_no_traceback(r, home)
 
 
