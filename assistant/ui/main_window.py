@@ -98,6 +98,7 @@ class MainWindow(QMainWindow):
         self._warm_up = warm_up
         self._warmed = False
         self._adapters_found: Any = None  # (module, registry) until the Adapters tab's panel is built
+        self._adapters_panel: Any = None  # that panel, once built
         self._adapters_tab: Any = None
         self.model_dialog: Any = None
         self.eval_panel: Any = None
@@ -158,7 +159,7 @@ class MainWindow(QMainWindow):
 
     def _build_adapters_panel(self) -> Any:
         """The Adapters tab's panel, made on first use (None if it could not be made)."""
-        panel = self.__dict__.get("_adapters_panel")
+        panel = self._adapters_panel
         if panel is not None or self._adapters_found is None:
             return panel
         mod, registry = self._adapters_found
@@ -291,7 +292,7 @@ class MainWindow(QMainWindow):
 
     def _show_chat_adapters(self) -> None:
         """The adapters panel shows (and edits) the adapters of the chat that is open."""
-        panel = self.__dict__.get("_adapters_panel")
+        panel = self._adapters_panel
         if panel is None:
             return  # not built yet: it shows the open chat's adapters when it is
         cid = self.chat.conv_id
@@ -562,7 +563,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, e: QCloseEvent) -> None:
         self.save_state()
-        if self.__dict__.get("_adapters_panel") is not None:
+        if self._adapters_panel is not None:
             self._adapters_panel.stop_checks()
         self.chat.stop()
         if self.eval_panel is not None:

@@ -54,3 +54,17 @@ def close_all(hearth) -> None:
             w.tasks.wait(60000)
     QApplication.processEvents()
     hearth.close()
+
+
+def conversation_panel(qtbot, hearth, now: float):
+    """A shown ConversationList whose clock reads ``now``, refreshed once."""
+    from assistant.ui.conversation_list import ConversationList
+
+    w = ConversationList(hearth)
+    w.now = lambda: now
+    qtbot.addWidget(w)
+    w.resize(320, 600)
+    w.show()
+    qtbot.waitExposed(w)
+    w.refresh()
+    return w

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QApplication, QLineEdit
 from assistant.core.app import Hearth
 from assistant.core.conversations.search import matching_line
 from assistant.ui.conversation_list import ConversationList, HeaderRole, SnippetRole, date_group
+from tests.ui.conftest_helpers import conversation_panel
 
 pytestmark = pytest.mark.qt_log_ignore("propagateSizeHints")
 
@@ -38,14 +39,7 @@ def make_chat(hearth, title: str, updated: float, text: str = "") -> str:
 
 
 def panel_for(qtbot, hearth) -> ConversationList:
-    w = ConversationList(hearth)
-    w.now = lambda: NOW
-    qtbot.addWidget(w)
-    w.resize(320, 600)
-    w.show()
-    qtbot.waitExposed(w)
-    w.refresh()
-    return w
+    return conversation_panel(qtbot, hearth, NOW)
 
 
 def test_date_groups_follow_the_calendar_not_24_hour_spans():

@@ -11,7 +11,8 @@ import pytest
 from PySide6.QtWidgets import QApplication
 
 from assistant.core.app import Hearth
-from assistant.ui.conversation_list import ConversationDelegate, ConversationList, HeaderRole
+from assistant.ui.conversation_list import ConversationDelegate, HeaderRole
+from tests.ui.conftest_helpers import conversation_panel
 
 pytestmark = pytest.mark.qt_log_ignore("propagateSizeHints")
 
@@ -49,13 +50,7 @@ def test_refreshing_a_200_chat_list_after_a_message_does_not_measure_every_row_i
         with hearth.store._tx() as db:
             db.execute("UPDATE conversations SET updated = ? WHERE id = ?", (NOW - 1000 - i * 9 * 3600, conv.id))
         ids.append(conv.id)
-    p = ConversationList(hearth)
-    p.now = lambda: NOW
-    qtbot.addWidget(p)
-    p.resize(320, 600)
-    p.show()
-    qtbot.waitExposed(p)
-    p.refresh()
+    p = conversation_panel(qtbot, hearth, NOW)
     QApplication.processEvents()
     heights = {p.list.item(i).data(HeaderRole) != "": p.list.visualItemRect(p.list.item(i)).height()
                for i in range(p.list.count())}
