@@ -203,6 +203,26 @@ def test_stop_ends_the_answer_within_a_second_when_the_worker_is_stuck(engine, s
     assert engine.restart_reason is not None and "did not respond to Stop" in str(engine.restart_reason)
 
 
+def test_stop_is_not_held_up_by_the_watchdog_that_waits_for_the_stuck_worker(engine, monkeypatch):
+    """The watchdog waiting for a stuck worker must not keep the stopped stream from finishing.
+
+    The stream's thread is made slow to finish, so the watchdog always has the engine first.
+    """
+    finish = engine._stream_done
+
+    def late_finish(stream):
+        time.sleep(0.3)
+        finish(stream)
+
+    monkeypatch.setattr(engine, "_stream_done", late_finish)
+    stream = engine.chat([Message("user", "hang")], SamplingParams(max_tokens=50))
+    when = _stop_after(stream, 0.3)
+    assert list(stream) == []
+    acknowledged = time.perf_counter() - when["t"]
+    assert acknowledged < 1.5, f"Stop took {acknowledged:.2f} s"
+    assert stream.stats.stopped
+
+
 def test_next_question_after_a_stuck_worker_is_answered_and_says_why(engine):
     pid = engine.pid
     stream = engine.chat([Message("user", "hang")], SamplingParams(max_tokens=50))

@@ -237,18 +237,20 @@ class EngineProcess:
         try:
             while self._owed_until is not None:
                 if self._lock.acquire(timeout=0.5):
-                    try:
-                        self._settle()
+                    try:  # one poll at a time: the stopped stream's own thread needs the lock to finish
+                        self._settle(once=True)
                     finally:
                         self._lock.release()
+                    time.sleep(_POLL_S / 5)  # let a thread waiting for the lock have it
         except Exception:  # a background thread: the log keeps the reason, the next request retries
             log.exception("the engine watchdog failed")
 
-    def _settle(self, limit: float | None = None) -> None:
+    def _settle(self, limit: float | None = None, once: bool = False) -> None:
         """Wait (lock held) until the worker ends the answer it owes; kill it at the deadline.
 
         Args:
             limit: wait at most this long (the worker is then killed); None: until the deadline.
+            once: poll the worker once and return (the deadline still kills it).
         """
         if self._owed_until is None:
             return
@@ -271,11 +273,15 @@ class EngineProcess:
                 else:
                     if kind != "chunk":  # the worker acknowledged the stop; it is free again
                         self._owed_until = None
+                    if once:
+                        return
                     continue
             if ready:  # the worker died while stopping: the next request starts a new one
                 log.warning("%s while stopping an answer", crash_reason(proc.exitcode))
                 self._stop_process()
                 self._owed_until = None
+            if once:
+                return
 
     def _kill_unresponsive(self) -> None:
         self._owed_until = None
