@@ -18,6 +18,7 @@ from assistant.core import paths as paths_mod
 from assistant.core import settings as settings_mod
 from assistant.core.answers.reply import Reply, build_messages
 from assistant.core.conversations.settings import ConversationSettings
+from assistant.core.engine import launcher
 from assistant.core.engine.types import AdapterSpec, LoadOptions, Message, ModelError, ModelFacts, SamplingParams
 from assistant.core.errors import HearthError, Unavailable
 
@@ -76,6 +77,7 @@ class Hearth:
 
     def __init__(self, home: str | Path | None = None, *, engine: Any = None, knowledge: Any = None,
                  store: Any = None) -> None:
+        launcher.make_here()  # the model's process will run at this thread's priority
         self.paths = paths_mod.resolve(home).ensure()
         self.settings = settings_mod.load(self.paths.settings_file)
         self._engine = engine

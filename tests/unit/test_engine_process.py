@@ -308,3 +308,32 @@ def test_stop_during_a_hung_load_within_a_second(engine):
     assert time.perf_counter() - t < 1.0 and not loader.is_alive()
     assert "cancelled" in str(errors[0].value)
     assert engine.load("scripted.gguf").name == "scripted"
+
+
+@pytest.mark.skipif(not hasattr(os, "setpriority"), reason="thread nice values are a POSIX feature")
+def test_a_model_loaded_from_a_background_job_answers_at_the_apps_priority(tmp_path):
+    """The window's background jobs run niced; the model they start must not inherit that."""
+    from assistant.core.app import Hearth
+    from assistant.ui.background import WORKER_NICE
+
+    Hearth(home=tmp_path)  # opening Hearth on this thread makes the launcher here
+    base = os.getpriority(os.PRIO_PROCESS, 0)
+    seen = {}
+
+    def background_job():
+        tid = threading.get_native_id()
+        os.setpriority(os.PRIO_PROCESS, tid, base + WORKER_NICE)
+        seen["job"] = os.getpriority(os.PRIO_PROCESS, 0)
+        e = EngineProcess(runtime=RUNTIME)
+        try:
+            e.load("scripted.gguf", LoadOptions())
+            seen["model"] = psutil.Process(e.pid).nice()
+            assert "".join(e.chat([Message("user", "hi")], SamplingParams(max_tokens=2))) == "w0 w1 "
+        finally:
+            e.close()
+
+    t = threading.Thread(target=background_job)
+    t.start()
+    t.join(60)
+    assert seen["job"] == base + WORKER_NICE
+    assert seen["model"] == base

@@ -21,6 +21,7 @@ from multiprocessing.connection import wait
 from typing import Any, Iterator
 
 from assistant.core.adapters.validation import validate_adapter
+from assistant.core.engine import launcher
 from assistant.core.engine.types import (AdapterSpec, AnswerStats, EngineCrashed, EngineError, LoadOptions,
                                          Message, ModelFacts, SamplingParams)
 
@@ -177,7 +178,7 @@ class EngineProcess:
         parent, child = self._mp.Pipe(duplex=True)
         self._proc = self._mp.Process(target=worker_main, name="hearth-engine", daemon=True,
                                       args=(child, self._cancel_event, self._log_file, self._runtime))
-        self._proc.start()
+        launcher.run(self._proc.start)  # at Hearth's priority, not a background job's
         child.close()
         self._conn = parent
         log.info("engine worker %s started", self._proc.pid)
