@@ -195,51 +195,39 @@ def _valid_export(folder: Path) -> bool:
 def export_onnx(model_dir: Path, folder: Path) -> Path:
     """Export the encoder + mean pooling + L2 normalisation of ``model_dir`` to ``folder/model.onnx``.
 
+    The export imports PyTorch, so it runs in a child process (:mod:`.onnx_export`) that this thread
+    waits for without holding the interpreter lock: the process that embeds never imports torch.
     Offline (the weights are read from the folder) and crash-safe: the file is written beside its
     final name and renamed, and ``export.json`` (its size and SHA-256) is written last, so a torn
     or altered export is never trusted by :func:`_valid_export`.
+
+    Raises:
+        ExportFailed: a KnowledgeError: the export failed (the child's reason) or was killed; the message
+            names ``model_dir``.
     """
-    import json
-    import os
-    import warnings
+    from . import onnx_export
 
-    import torch
-    from transformers import AutoModel
-
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "export.json").unlink(missing_ok=True)
-    encoder = AutoModel.from_pretrained(str(model_dir), attn_implementation="eager").eval()
-
-    class Pooled(torch.nn.Module):
-        def __init__(self, enc) -> None:
-            super().__init__()
-            self.enc = enc
-
-        def forward(self, input_ids, attention_mask, token_type_ids):
-            h = self.enc(input_ids=input_ids, attention_mask=attention_mask,
-                         token_type_ids=token_type_ids).last_hidden_state
-            m = attention_mask.unsqueeze(-1).to(h.dtype)
-            v = (h * m).sum(1) / m.sum(1).clamp(min=1e-9)
-            return torch.nn.functional.normalize(v, p=2.0, dim=1)
-
-    example = torch.ones(2, 8, dtype=torch.long)
-    axes = {"input_ids": {0: "batch", 1: "tokens"}, "attention_mask": {0: "batch", 1: "tokens"},
-            "token_type_ids": {0: "batch", 1: "tokens"}, "embedding": {0: "batch"}}
-    tmp = folder / f"model.onnx.{os.getpid()}.part"
-    with warnings.catch_warnings(), torch.no_grad():
-        # The TorchScript exporter warns that it is legacy and about traced Python branches; the
-        # export is checked against PyTorch by the tests, so these are not the user's concern.
-        warnings.simplefilter("ignore")
-        torch.onnx.export(Pooled(encoder), (example, example, torch.zeros_like(example)), str(tmp),
-                          input_names=["input_ids", "attention_mask", "token_type_ids"],
-                          output_names=["embedding"], dynamic_axes=axes, opset_version=17, dynamo=False)
-    os.replace(tmp, folder / "model.onnx")
-    info = {"format": ONNX_FORMAT, "source": str(model_dir), "size": (folder / "model.onnx").stat().st_size,
-            "sha256": _file_sha256(folder / "model.onnx"), "torch": torch.__version__}
-    part = folder / f"export.json.{os.getpid()}.part"
-    part.write_text(json.dumps(info), encoding="utf-8")
-    os.replace(part, folder / "export.json")
+    onnx_export.run_in_child("export", [model_dir, folder], model_dir)
+    if not _valid_export(folder):
+        _incomplete(model_dir, folder)
     return folder / "model.onnx"
+
+
+def _incomplete(model_dir: Path, folder: Path) -> None:
+    from assistant.core.i18n import tr
+
+    from .onnx_export import ExportFailed
+
+    reason = tr("the process making it ended without a complete model in {target}", target=str(folder))
+    raise ExportFailed(tr("The embedding model in {folder} could not be prepared: {reason}.",
+                          folder=str(model_dir), reason=reason), reason)
+
+
+def _failure(e: Exception) -> str:
+    """Why loading or making an ONNX model failed, for a message of the caller's own."""
+    from .onnx_export import ExportFailed
+
+    return e.reason if isinstance(e, ExportFailed) else f"{type(e).__name__}: {e}"
 
 
 _ENCODERS: dict[str, "OnnxEncoder"] = {}  # one ONNX session per export folder in this process
@@ -451,7 +439,7 @@ class SentenceTransformerEmbedder:
                             self._onnx_encoder = self._load_onnx()
                             self._backend = "onnx"
                         except Exception as e:  # noqa: BLE001 - any export/runtime failure: PyTorch, said in the log
-                            reason = f"the ONNX export could not be made or loaded ({type(e).__name__}: {e})"
+                            reason = f"the ONNX export could not be made or loaded ({_failure(e)})"
                     if reason is not None:
                         if self.requested_backend == "onnx":
                             from .types import KnowledgeError
@@ -626,49 +614,19 @@ def quantize_onnx(float_folder: Path, model_dir: Path, folder: Path) -> Path:
     """Make ``folder/model.onnx``: the float32 export in ``float_folder`` with int8 weights (dynamic quantisation).
 
     The graph is fused first (attention, layer norms, GELU), then its weights are quantised per output
-    channel to unsigned 8 bits; activations are quantised at run time. Crash-safe as :func:`export_onnx`:
-    written beside its final name and renamed, ``export.json`` (size, SHA-256, recipe and the float
-    export it came from) written last. Needs ``onnx`` and ONNX Runtime, not PyTorch.
+    channel to 8 bits; activations are quantised at run time (see :func:`.onnx_export.quantize_here`). Runs
+    in a child process as :func:`export_onnx` does, crash-safe as it: ``export.json`` (size, SHA-256, recipe
+    and the float export it came from) is written last.
+
+    Raises:
+        ExportFailed: a KnowledgeError: quantising failed (the child's reason) or was killed; the message
+            names ``model_dir``.
     """
-    import json
-    import logging as _logging
-    import warnings
+    from . import onnx_export
 
-    import onnx
-    import onnxruntime
-    from onnxruntime.quantization import QuantType, quantize_dynamic
-    from onnxruntime.transformers.optimizer import optimize_model
-
-    cfg = json.loads((model_dir / "config.json").read_text(encoding="utf-8"))
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "export.json").unlink(missing_ok=True)
-    fused = folder / f"fused.onnx.{os.getpid()}.part"
-    tmp = folder / f"model.onnx.{os.getpid()}.part"
-    root = _logging.getLogger()
-    level = root.level
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            # the quantiser advises its shape pre-processing on the root logger; it fails on this graph
-            # (symbolic shapes of the pooling) and the fused graph quantises without it
-            root.setLevel(max(level, _logging.ERROR))
-            opt = optimize_model(str(float_folder / "model.onnx"), model_type="bert",
-                                 num_heads=int(cfg["num_attention_heads"]), hidden_size=int(cfg["hidden_size"]),
-                                 opt_level=1)
-            opt.save_model_to_file(str(fused))
-            quantize_dynamic(str(fused), str(tmp), weight_type=getattr(QuantType, INT8_WEIGHTS), per_channel=True,
-                             extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT})
-    finally:
-        root.setLevel(level)
-        fused.unlink(missing_ok=True)
-    os.replace(tmp, folder / "model.onnx")
-    source = json.loads((float_folder / "export.json").read_text(encoding="utf-8"))
-    info = {"format": ONNX_FORMAT, "recipe": INT8_RECIPE, "source_sha256": source.get("sha256"),
-            "size": (folder / "model.onnx").stat().st_size, "sha256": _file_sha256(folder / "model.onnx"),
-            "onnxruntime": onnxruntime.__version__}
-    part = folder / f"export.json.{os.getpid()}.part"
-    part.write_text(json.dumps(info), encoding="utf-8")
-    os.replace(part, folder / "export.json")
+    onnx_export.run_in_child("quantize", [float_folder, model_dir, folder], model_dir)
+    if not _valid_int8(folder, float_folder):
+        _incomplete(model_dir, folder)
     return folder / "model.onnx"
 
 
@@ -699,7 +657,7 @@ class QuantizedMiniLMEmbedder(SentenceTransformerEmbedder):
                         self._onnx_encoder = self._load_onnx()
                     except Exception as e:  # noqa: BLE001 - said to the user, never replaced by another model
                         log.exception("int8 embedder from %s", self.model_dir)
-                        reason = f"{type(e).__name__}: {e}"
+                        reason = _failure(e)
                 if reason is not None:
                     from assistant.core.i18n import tr
 
