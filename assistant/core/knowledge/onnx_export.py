@@ -162,6 +162,8 @@ def _child_env() -> dict[str, str]:
 
 def _failure_reason(returncode: int, stderr: str) -> str:
     """In words, why the child failed: its own reason, the signal that stopped it, or its stderr's end."""
+    from assistant.core.i18n import tr
+
     for line in reversed(stderr.splitlines()):
         if line.startswith(_ERROR_MARK):
             try:
@@ -174,10 +176,13 @@ def _failure_reason(returncode: int, stderr: str) -> str:
             name = signal.Signals(-returncode).name
         except ValueError:
             name = f"signal {-returncode}"
-        hint = ": the computer may have run out of memory" if name == "SIGKILL" else ""
-        return f"the process making it was stopped by {name}{hint}"
+        if name == "SIGKILL":
+            return tr("the process making it was stopped by {signal}: the computer may have run out of memory",
+                      signal=name)
+        return tr("the process making it was stopped by {signal}", signal=name)
     tail = stderr.strip()[-_STDERR_TAIL:]
-    return f"the process making it ended with exit status {returncode}" + (f": {tail}" if tail else "")
+    status = tr("the process making it ended with exit status {code}", code=returncode)
+    return status + (f": {tail}" if tail else "")
 
 
 def run_in_child(job: str, paths: list[Path], model_dir: Path) -> None:
