@@ -55,6 +55,7 @@ def make_here() -> None:
 def run(fn: Callable[[], Any]) -> Any:
     """Run ``fn`` (a process start) on the launcher thread, or here when there is none or this is it."""
     launcher = _launcher
-    if launcher is None or threading.current_thread() is launcher.thread:
+    # not alive: this is a forked copy of the process (threads do not survive a fork)
+    if launcher is None or threading.current_thread() is launcher.thread or not launcher.thread.is_alive():
         return fn()
     return launcher.run(fn)
