@@ -36,6 +36,18 @@ def test_answer_streams_through_the_worker(engine):
     assert s.finish_reason in ("stop", "length") and not s.stopped
 
 
+def test_forget_cache_makes_the_next_answer_read_its_whole_prompt(engine):
+    ask = [SYSTEM, Message("user", "Name three colours.")]
+    list(engine.chat(ask, GREEDY))
+    warm = engine.chat(ask, GREEDY)  # the same prompt again: read from the cache
+    words = "".join(warm)
+    assert warm.stats.cached_tokens > 10
+    engine.forget_cache()
+    cold = engine.chat(ask, GREEDY)
+    assert "".join(cold).strip() and cold.stats.cached_tokens == 0
+    assert cold.stats.prompt_tokens == warm.stats.prompt_tokens and words.strip()
+
+
 def test_cancel_mid_answer_keeps_partial_text(engine):
     stream = engine.chat([SYSTEM, Message("user", "Write a long story about a dragon and a knight.")],
                          SamplingParams(temperature=0.7, max_tokens=200, seed=1))

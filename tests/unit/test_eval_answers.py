@@ -213,10 +213,9 @@ class CachingEngine(OracleEngine):
         self.held: list | None = None  # the prompt whose tokens the cache still holds
         self.resets = 0
 
-    def next_token_logits(self, prompt):
-        self.held = None  # the real engine empties its cache before and after
+    def forget_cache(self):
+        self.held = None
         self.resets += 1
-        return [0.0]
 
     def chat(self, messages, sampling, conversation_id=None):
         warm = self.held == messages

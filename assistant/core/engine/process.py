@@ -462,6 +462,10 @@ class EngineProcess:
         """Token count of each message's text with the loaded model's tokenizer."""
         return self._request("count_tokens", {"messages": list(messages)})
 
+    def forget_cache(self) -> None:
+        """Make the next answer read its prompt from the first token (no prefix of the last one reused)."""
+        self._request("forget_cache", {})
+
     def next_token_logits(self, prompt: str) -> list[float]:
         """Logits over the whole vocabulary for the token after ``prompt`` (raw text, no template)."""
         return self._request("next_token_logits", {"prompt": prompt})

@@ -446,6 +446,15 @@ class ModelRuntime:
         finally:
             ctx.kv_cache_seq_rm(-1, llm.n_tokens, -1)  # drop rejected (or unread) draft tokens
 
+    def forget_cache(self) -> None:
+        """Read the next prompt from its first token: no prefix of the last prompt is reused.
+
+        The conversation's saved state (if any) stays saved; only what the model holds now is dropped.
+        """
+        if self.llm is not None:
+            self.llm.reset()
+        self.conversation_id = None
+
     def next_token_logits(self, prompt: str) -> list[float]:
         """The model's logits for the token after ``prompt`` (for comparing adapters)."""
         import llama_cpp

@@ -134,6 +134,8 @@ def _dispatch(rt: Any, op: str, kw: dict[str, Any]) -> Any:
         return rt.set_adapters(kw["adapters"])
     if op == "stats":
         return rt.stats()
+    if op == "forget_cache":
+        return rt.forget_cache()
     if op == "next_token_logits":
         return rt.next_token_logits(kw["prompt"])
     if op == "count_tokens":

@@ -301,12 +301,11 @@ def forget_cached_prompt(engine: Any) -> None:
     answer depend on its own prompt only: A and B, and two runs, get the same words when their
     prompts are the same.
 
-    ``next_token_logits`` empties the engine's cache before and after reading its prompt (one
-    token here), which is the reset wanted; an engine without it (a remote one) is left as is.
+    An engine without ``forget_cache`` (a remote one: the server's cache is its own) is left as is.
     """
-    reset = getattr(engine, "next_token_logits", None)
+    reset = getattr(engine, "forget_cache", None)
     if reset is not None:
-        reset("\n")
+        reset()
 
 
 class Stopped(Exception):
