@@ -57,6 +57,25 @@ def test_each_sentence_points_at_its_own_passage_without_markers():
     assert "Anna Kowal" in got[1].source["quote"]
 
 
+def test_a_right_clause_is_kept_apart_from_an_invented_one_in_the_same_sentence():
+    answer = "The Harbour bridge was designed by Anna Kowal, which happened in 1961 after a long contest."
+    got = one(answer, PRICE)
+    assert [(s.text, s.supported) for s in got] == [("The Harbour bridge was designed by Anna Kowal", True),
+                                                    ("which happened in 1961 after a long contest.", False)]
+    assert got[1].reason == "number" and got[1].detail == "1961"
+    balanced = grounding.apply("balanced", "Who designed the bridge?", answer, got)
+    assert not balanced.not_found and balanced.text == answer  # kept, the invented clause marked
+    strict = grounding.apply("strict", "Who designed the bridge?", answer, got)
+    assert strict.text.startswith("The Harbour bridge was designed by Anna Kowal.\n") and "1961" not in strict.text
+
+
+def test_a_sentence_is_split_only_when_a_clause_of_it_is_supported():
+    [s] = one("In 1961, the Harbour bridge was designed by Anna Kowal.", PRICE)  # a short lead joins its clause
+    assert not s.supported and s.detail == "1961"
+    [s] = one("The town is famous for chocolate, which it sells to Peru and Chile.", CENSUS)
+    assert not s.supported and s.text.endswith("Chile.")
+
+
 def test_chinese_sentences_are_split_and_checked():
     got = one("青石镇以出产绿茶闻名。青石镇的人口为9,000人。", TEA)
     assert [s.text for s in got] == ["青石镇以出产绿茶闻名。", "青石镇的人口为9,000人。"]

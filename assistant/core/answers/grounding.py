@@ -82,6 +82,10 @@ DEFAULT_MODE = "balanced"
 MIN_RELEVANCE = {"strict": 0.30, "balanced": 0.25, "off": None}
 MIN_COVERAGE_ZH = {"strict": 0.5, "balanced": 0.4, "off": None}  # Chinese questions, English-only embedder
 
+_STOPS = ".!?。！？"
+_SEPARATOR_END = re.compile(r"\s*[,;；，:—–]\s*$")  # a clause's separator left at the end of what is kept
+_SEPARATOR_RUN = re.compile(r"\s*[,;；，:—–](?:\s*[,;；，:—–])*\s*([.!?。！？])")
+
 NOT_FOUND_EN = "I could not find the answer to this in your documents."
 NOT_FOUND_ZH = "我在你的文档中找不到这个问题的答案。"
 _CJK = re.compile("[\u3400-\u4dbf\u4e00-\u9fff]")
@@ -183,9 +187,14 @@ def apply(mode: str, question: str, raw: str, sentences: list[SentenceSupport]) 
         return Outcome(raw, body=raw)
     keep, pos = [], 0
     for s in drop:
-        keep.append(raw[pos:s.start])
+        piece = raw[pos:s.start]
+        end = raw[s.start:s.end].rstrip()[-1:]
+        if end in _STOPS and _SEPARATOR_END.search(piece):  # a clause that ended its sentence: the stop stays
+            piece = _SEPARATOR_END.sub(end + " ", piece)
+        keep.append(piece)
         pos = s.end
     keep.append(raw[pos:])
-    body = re.sub(r"[ \t]{2,}", " ", "".join(keep)).strip()
+    body = _SEPARATOR_RUN.sub(r"\1", "".join(keep))
+    body = re.sub(r"[ \t]{2,}", " ", _SEPARATOR_END.sub("", body) if not body.rstrip()[-1:] in _STOPS else body).strip()
     text = f"{body}\n\n{left_out_note(len(drop), question)}" if mode == "strict" else body
     return Outcome(text, removed=len(drop), body=body)

@@ -199,12 +199,68 @@ def check_support(answer: str, passages: Sequence[Any], embed: Embed | None = No
         evidence.append(_Evidence(i, p.citation, text, content_tokens(text),
                                   [(s, e) for s, e in sentence_spans(text) if text[s:e].strip()], _numbers(text)))
     all_text = "\n".join(ev.text for ev in evidence)
-    known_numbers, known_lower = _numbers(all_text), all_text.lower()
-    withheld_tokens = [content_tokens(w) for w in withheld]
+    known = (_numbers(all_text), all_text.lower(), [content_tokens(w) for w in withheld])
+    out = _check_spans(answer, split_sentences(answer), evidence, known, embed)
+    # A sentence that fails as a whole may still say something true in one of its clauses (a right
+    # answer followed by ", which occurred in 1599" with an invented year): its clauses are checked
+    # one by one, and when one of them is supported the sentence is reported clause by clause.
+    parts = {i: _clause_spans(answer, r.start, r.end) for i, r in enumerate(out)
+             if r.checked and not r.supported and r.reason != "instruction"}
+    parts = {i: spans for i, spans in parts.items() if len(spans) > 1}
+    if parts:
+        flat = [span for spans in parts.values() for span in spans]
+        checked = iter(_check_spans(answer, flat, evidence, known, embed))
+        split = {i: [next(checked) for _ in spans] for i, spans in parts.items()}
+        out = [c for i, r in enumerate(out)
+               for c in (split[i] if i in split and any(x.checked and x.supported for x in split[i]) else [r])]
+    return out
 
+
+_CLAUSE_BREAK = re.compile(
+    r"\s*(?:[;；]|[,，]\s*(?=(?:which|who|whom|whose|when|where|while|whereas|although|though|because|but|and|as|"
+    r"after|before|since|so|until|making|leading|resulting|including)\b)|\s[—–]\s)\s*", re.IGNORECASE)
+
+
+def _clause_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """(start, end) of the clauses of the sentence ``text[start:end]``, which they cover whole.
+
+    Split at semicolons, dashes and at commas before a relative or joining word (which, who, when,
+    but, and...); a piece of fewer than three words or two content words joins the next one (the
+    last, the one before), so no word of the sentence goes unchecked. One span when it has no parts.
+    """
+    pieces, pos = [], start
+    for m in _CLAUSE_BREAK.finditer(text, start, end):
+        if m.start() > pos:
+            pieces.append([pos, m.start(), m.end()])  # the clause, and where the next one may start
+        pos = m.end()
+    if pos < end:
+        pieces.append([pos, end, end])
+
+    def small(a: int, b: int) -> bool:
+        return len(text[a:b].split()) < 3 or len(content_tokens(_clean(text[a:b]))) < 2
+
+    merged: list[list[int]] = []
+    carry: int | None = None  # the start of short pieces waiting to join the next one
+    for a, b, nxt in pieces:
+        a = a if carry is None else carry
+        if small(a, b) and (a, b) != (pieces[-1][0], pieces[-1][1]):
+            carry = a
+            continue
+        carry = None
+        if small(a, b) and merged:
+            merged[-1][1:] = [b, nxt]
+        else:
+            merged.append([a, b, nxt])
+    return [(a, b) for a, b, _ in merged] if len(merged) > 1 else [(start, end)]
+
+
+def _check_spans(answer: str, spans: list[tuple[int, int]], evidence: list[_Evidence],
+                 known: tuple[set[str], str, list[set[str]]], embed: Embed | None) -> list[SentenceSupport]:
+    """The support of each span of ``answer`` (a sentence or a clause) in the passages' ``evidence``."""
+    known_numbers, known_lower, withheld_tokens = known
     out: list[SentenceSupport] = []
     claims: list[tuple[SentenceSupport, str, set[str]]] = []
-    for s, e in split_sentences(answer):
+    for s, e in spans:
         raw = answer[s:e]
         clean = _clean(raw)
         tokens = content_tokens(clean)
