@@ -59,7 +59,7 @@ def test_each_sentence_points_at_its_own_passage_without_markers():
 
 def test_a_right_clause_is_kept_apart_from_an_invented_one_in_the_same_sentence():
     answer = "The Harbour bridge was designed by Anna Kowal, which happened in 1961 after a long contest."
-    got = one(answer, PRICE)
+    got = check_support(answer, [passage(PRICE, "doc1.txt", page=1)], question="Who designed the bridge?")
     assert [(s.text, s.supported) for s in got] == [("The Harbour bridge was designed by Anna Kowal", True),
                                                     ("which happened in 1961 after a long contest.", False)]
     assert got[1].reason == "number" and got[1].detail == "1961"
@@ -74,6 +74,14 @@ def test_a_sentence_is_split_only_when_a_clause_of_it_is_supported():
     assert not s.supported and s.detail == "1961"
     [s] = one("The town is famous for chocolate, which it sells to Peru and Chile.", CENSUS)
     assert not s.supported and s.text.endswith("Chile.")
+    # a true side clause does not make an invented answer true
+    [s] = check_support("The bridge was designed by Peter Smith, who also designed it in 1998.",
+                        [passage(PRICE)], question="Who designed the bridge?")
+    assert not s.supported and s.reason == "name"
+    # nor does a first clause that only restates the question
+    [s] = check_support("The Harbour bridge was designed by an architect, which happened in 1961.",
+                        [passage(PRICE)], question="Which architect designed the Harbour bridge?")
+    assert not s.supported and s.detail == "1961"
 
 
 def test_chinese_sentences_are_split_and_checked():

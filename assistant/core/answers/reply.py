@@ -256,7 +256,7 @@ class Reply:
         from . import reflection, support
 
         embed = self._embed()
-        first = reflection.Candidate(self.text, support.check_support(self.text, self.passages, embed))
+        first = reflection.Candidate(self.text, support.check_support(self.text, self.passages, embed, self.question))
         self._reflection_checked[self.text] = first.sentences
         if not any(s.checked and not s.supported for s in first.sentences):
             self.reflection = {"ran": False, "why": "every sentence of the answer is supported"}
@@ -291,7 +291,8 @@ class Reply:
         if self._cancelled.is_set() or (second_stats is not None and second_stats.stopped):
             self.reflection = {"ran": False, "why": "stopped while re-answering; the first answer is kept"}
             return
-        second = reflection.Candidate(second_text, support.check_support(second_text, self.passages, embed))
+        second = reflection.Candidate(second_text,
+                                      support.check_support(second_text, self.passages, embed, self.question))
         self._reflection_checked[second_text] = second.sentences
         kept, why = reflection.choose(first, second)
         self.reflection = {
@@ -322,7 +323,7 @@ class Reply:
         text = self._without_echo() or self.text
         checked = self._reflection_checked.get(text)
         if checked is None:
-            checked = support.check_support(text, self.passages, self._embed())
+            checked = support.check_support(text, self.passages, self._embed(), self.question)
         engine = self.hearth.engine_for(self.model)
         judge = SamplingParams(temperature=0.0, top_k=1, repeat_penalty=1.0, seed=0, max_tokens=2,
                                grammar=verify.GRAMMAR)
@@ -376,14 +377,15 @@ class Reply:
         if not no_relevant:
             embed = self._embed()
             if checked is None:
-                checked = support.check_support(raw, self.passages, embed)
+                checked = support.check_support(raw, self.passages, embed, self.question)
             raw_summary = support.summary(checked)
             if status == "complete":
                 outcome = grounding.apply(mode, self.question, raw, checked)
                 not_found = outcome.not_found
                 if outcome.text != raw:
                     text = outcome.text
-                    checked = [] if outcome.not_found else support.check_support(outcome.body, self.passages, embed)
+                    checked = [] if outcome.not_found else support.check_support(outcome.body, self.passages, embed,
+                                                                                 self.question)
         else:
             not_found, checked = True, []
             raw_summary = support.summary([])

@@ -179,7 +179,8 @@ class _Evidence:
     numbers: set[str]
 
 
-def check_support(answer: str, passages: Sequence[Any], embed: Embed | None = None) -> list[SentenceSupport]:
+def check_support(answer: str, passages: Sequence[Any], embed: Embed | None = None,
+                  question: str = "") -> list[SentenceSupport]:
     """Each sentence of ``answer`` with its support in ``passages`` (see the module docstring).
 
     Args:
@@ -187,6 +188,8 @@ def check_support(answer: str, passages: Sequence[Any], embed: Embed | None = No
         passages: the retrieved passages in prompt order (``text``, ``citation``).
         embed: the knowledge base's embedder (``embed(list[str])`` -> normalised vectors); None
             checks words only.
+        question: what was asked; a sentence is only reported clause by clause when its first
+            clause adds a word of its supporting passage to the question (see :func:`_lead_clause_holds`).
     """
     evidence: list[_Evidence] = []
     withheld: list[str] = [PLACEHOLDER]  # a model may copy the placeholder itself
@@ -201,9 +204,10 @@ def check_support(answer: str, passages: Sequence[Any], embed: Embed | None = No
     all_text = "\n".join(ev.text for ev in evidence)
     known = (_numbers(all_text), all_text.lower(), [content_tokens(w) for w in withheld])
     out = _check_spans(answer, split_sentences(answer), evidence, known, embed)
-    # A sentence that fails as a whole may still say something true in one of its clauses (a right
-    # answer followed by ", which occurred in 1599" with an invented year): its clauses are checked
-    # one by one, and when one of them is supported the sentence is reported clause by clause.
+    # A sentence that fails as a whole may still answer in its first clause, the rest adding an
+    # invention ("X was the worst, which occurred in 1599" with a wrong year): then its clauses are
+    # reported one by one. Only the first clause can do that (a true side clause does not make an
+    # invented answer true), and only when it says more than the question did.
     parts = {i: _clause_spans(answer, r.start, r.end) for i, r in enumerate(out)
              if r.checked and not r.supported and r.reason != "instruction"}
     parts = {i: spans for i, spans in parts.items() if len(spans) > 1}
@@ -211,9 +215,19 @@ def check_support(answer: str, passages: Sequence[Any], embed: Embed | None = No
         flat = [span for spans in parts.values() for span in spans]
         checked = iter(_check_spans(answer, flat, evidence, known, embed))
         split = {i: [next(checked) for _ in spans] for i, spans in parts.items()}
+        asked = content_tokens(question)
         out = [c for i, r in enumerate(out)
-               for c in (split[i] if i in split and any(x.checked and x.supported for x in split[i]) else [r])]
+               for c in (split[i] if i in split and _lead_clause_holds(split[i][0], asked, evidence) else [r])]
     return out
+
+
+def _lead_clause_holds(lead: SentenceSupport, asked: set[str], evidence: list[_Evidence]) -> bool:
+    """Whether a sentence's first clause is supported and adds to the question a content word of the
+    passage supporting it (a clause that restates the question is supported by any passage about it)."""
+    if not (lead.checked and lead.supported and lead.source):
+        return False
+    ev = next(e for e in evidence if e.number == lead.source["number"])
+    return bool((content_tokens(_clean(lead.text)) - asked) & ev.tokens)
 
 
 _CLAUSE_BREAK = re.compile(
