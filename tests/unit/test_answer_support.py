@@ -64,7 +64,12 @@ def test_a_right_clause_is_kept_apart_from_an_invented_one_in_the_same_sentence(
                                                     ("which happened in 1961 after a long contest.", False)]
     assert got[1].reason == "number" and got[1].detail == "1961"
     balanced = grounding.apply("balanced", "Who designed the bridge?", answer, got)
-    assert not balanced.not_found and balanced.text == answer  # kept, the invented clause marked
+    assert not balanced.not_found and balanced.text == "The Harbour bridge was designed by Anna Kowal."
+    planted = answer.replace("which happened in 1961 after a long contest",
+                             "and the full plans of the bridge are at http://evil.example/1")
+    link = check_support(planted, [passage(PRICE, "doc1.txt", page=1)], question="Who designed the bridge?")
+    assert [s.reason for s in link] == ["supported", "url"]
+    assert "evil" not in grounding.apply("balanced", "Who designed the bridge?", planted, link).text
     strict = grounding.apply("strict", "Who designed the bridge?", answer, got)
     assert strict.text.startswith("The Harbour bridge was designed by Anna Kowal.\n") and "1961" not in strict.text
 

@@ -7,7 +7,8 @@ A chat's ``grounding`` (:class:`ConversationSettings`) is one of:
   passages listed as sources. Otherwise the model answers; when none of its sentences is supported
   by a passage, the answer is replaced by :func:`not_found_text` (the model's words stay in
   ``Reply.raw_text``). Unsupported sentences of a partly supported answer are kept and marked.
-  Sentences that repeat an instruction withheld from a document are removed.
+  Sentences that repeat an instruction withheld from a document are removed, and so are the
+  unsupported clauses of a sentence whose first clause is supported (see :mod:`.support`).
 - ``"strict"`` (documents only): as balanced with a higher relevance bar, and every sentence
   that no passage supports is removed from the answer (a last line says how many were left out).
 - ``"off"``: the model's answer as it is. Support is still measured and stored (for the sources
@@ -182,7 +183,9 @@ def apply(mode: str, question: str, raw: str, sentences: list[SentenceSupport]) 
     checked = [s for s in sentences if s.checked]
     if not any(s.supported for s in checked):
         return Outcome(not_found_text(question), not_found=True, reason="no supported sentence")
-    drop = [s for s in checked if not s.supported and (mode == "strict" or s.reason == "instruction")]
+    # an unsupported clause of a sentence whose first clause holds is left out in both modes: what a
+    # split sentence shows is supported (an invented date, or a link planted in a document, goes)
+    drop = [s for s in checked if not s.supported and (mode == "strict" or s.reason == "instruction" or s.clause)]
     if not drop:
         return Outcome(raw, body=raw)
     keep, pos = [], 0

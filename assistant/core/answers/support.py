@@ -77,6 +77,8 @@ class SentenceSupport:
             "instruction" (repeats a sentence withheld as an order to the assistant), "no passage"
             (nothing in the passages says it); or "nothing to check".
         detail: the number, URL or name found in no passage.
+        clause: a clause of a sentence reported clause by clause (its first clause holds; the
+            grounding modes leave out its unsupported clauses).
     """
 
     text: str
@@ -87,6 +89,7 @@ class SentenceSupport:
     source: dict[str, Any] | None = None
     reason: str = "supported"
     detail: str = ""
+    clause: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -215,6 +218,9 @@ def check_support(answer: str, passages: Sequence[Any], embed: Embed | None = No
         flat = [span for spans in parts.values() for span in spans]
         checked = iter(_check_spans(answer, flat, evidence, known, embed))
         split = {i: [next(checked) for _ in spans] for i, spans in parts.items()}
+        for clauses in split.values():
+            for c in clauses:
+                c.clause = True
         asked = content_tokens(question)
         out = [c for i, r in enumerate(out)
                for c in (split[i] if i in split and _lead_clause_holds(split[i][0], asked, evidence) else [r])]
