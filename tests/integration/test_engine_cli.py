@@ -55,7 +55,11 @@ def test_ctrl_c_stops_the_answer_not_the_program(tmp_path):
     import sys
     import time
 
-    proc = subprocess.Popen([sys.executable, "-m", "assistant", "chat", "--system", SYSTEM, "--max-tokens", "400",
+    # Ctrl-C as in a terminal: a suite started in the background (nohup, `&` in a script) hands its
+    # children SIGINT ignored, and Python then leaves it ignored, so the child restores the default
+    start = ("import runpy, signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
+             "sys.argv[0] = 'hearth'; runpy.run_module('assistant', run_name='__main__')")
+    proc = subprocess.Popen([sys.executable, "-c", start, "chat", "--system", SYSTEM, "--max-tokens", "400",
                              "--temperature", "0.8", "--seed", "3"],
                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             env={**os.environ, "PYTHONUNBUFFERED": "1"})
