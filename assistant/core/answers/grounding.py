@@ -185,7 +185,8 @@ def apply(mode: str, question: str, raw: str, sentences: list[SentenceSupport]) 
         return Outcome(not_found_text(question), not_found=True, reason="no supported sentence")
     # an unsupported clause of a sentence whose first clause holds is left out in both modes: what a
     # split sentence shows is supported (an invented date, or a link planted in a document, goes)
-    drop = [s for s in checked if not s.supported and (mode == "strict" or s.reason == "instruction" or s.clause)]
+    drop = [s for s in checked
+            if not s.supported and (mode == "strict" or s.reason == "instruction" or s.clause)]
     if not drop:
         return Outcome(raw, body=raw)
     keep, pos = [], 0
@@ -198,6 +199,6 @@ def apply(mode: str, question: str, raw: str, sentences: list[SentenceSupport]) 
         pos = s.end
     keep.append(raw[pos:])
     body = _SEPARATOR_RUN.sub(r"\1", "".join(keep))
-    body = re.sub(r"[ \t]{2,}", " ", _SEPARATOR_END.sub("", body) if not body.rstrip()[-1:] in _STOPS else body).strip()
+    body = re.sub(r"[ \t]{2,}", " ", _SEPARATOR_END.sub("", body)).strip()
     text = f"{body}\n\n{left_out_note(len(drop), question)}" if mode == "strict" else body
     return Outcome(text, removed=len(drop), body=body)

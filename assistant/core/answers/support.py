@@ -248,30 +248,22 @@ def _clause_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
     but, and...); a piece of fewer than three words or two content words joins the next one (the
     last, the one before), so no word of the sentence goes unchecked. One span when it has no parts.
     """
-    pieces, pos = [], start
-    for m in _CLAUSE_BREAK.finditer(text, start, end):
-        if m.start() > pos:
-            pieces.append([pos, m.start(), m.end()])  # the clause, and where the next one may start
-        pos = m.end()
-    if pos < end:
-        pieces.append([pos, end, end])
-
     def small(a: int, b: int) -> bool:
         return len(text[a:b].split()) < 3 or len(content_tokens(_clean(text[a:b]))) < 2
 
-    merged: list[list[int]] = []
-    carry: int | None = None  # the start of short pieces waiting to join the next one
-    for a, b, nxt in pieces:
-        a = a if carry is None else carry
-        if small(a, b) and (a, b) != (pieces[-1][0], pieces[-1][1]):
-            carry = a
-            continue
-        carry = None
-        if small(a, b) and merged:
-            merged[-1][1:] = [b, nxt]
-        else:
-            merged.append([a, b, nxt])
-    return [(a, b) for a, b, _ in merged] if len(merged) > 1 else [(start, end)]
+    spans: list[tuple[int, int]] = []
+    pos = start
+    for m in [*_CLAUSE_BREAK.finditer(text, start, end), None]:
+        stop = end if m is None else m.start()
+        if stop > pos:
+            if spans and small(*spans[-1]):  # a short piece joins the one after it
+                spans[-1] = (spans[-1][0], stop)
+            else:
+                spans.append((pos, stop))
+        pos = end if m is None else m.end()
+    if len(spans) > 1 and small(*spans[-1]):  # a short last piece joins the one before it
+        spans[-2:] = [(spans[-2][0], spans[-1][1])]
+    return spans if len(spans) > 1 else [(start, end)]
 
 
 def _check_spans(answer: str, spans: list[tuple[int, int]], evidence: list[_Evidence],

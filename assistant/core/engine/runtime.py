@@ -466,8 +466,7 @@ class ModelRuntime:
         ptr = llama_cpp.llama_get_logits_ith(llm._ctx.ctx, -1)
         n = llm.n_vocab()
         out = list(ptr[:n])
-        llm.reset()  # the cache no longer matches any conversation prefix we track
-        self.conversation_id = None
+        self.forget_cache()  # the cache no longer matches any conversation prefix we track
         return out
 
     def stats(self) -> dict[str, Any]:
