@@ -21,6 +21,7 @@ the baselines they are compared with, measured in the same run:
 """
 from __future__ import annotations
 
+import gc
 import json
 import os
 import shutil
@@ -122,6 +123,14 @@ class _StallMeter:
         self.timer.timeout.connect(self._tick)
         self._watching = False
         self._gui = threading.get_ident()
+        self._gc: list[tuple[float, float, int]] = []  # garbage collections: start, end, generation
+        self._gc_start = 0.0
+
+    def _on_gc(self, phase: str, info: dict) -> None:
+        if phase == "start":
+            self._gc_start = time.perf_counter()
+        else:
+            self._gc.append((self._gc_start, time.perf_counter(), info["generation"]))
 
     def _tick(self) -> None:
         now = time.perf_counter()
@@ -132,9 +141,11 @@ class _StallMeter:
             gui = statistics.mode([smp[1] for smp in during]) if during else "(not sampled: the watchdog "\
                 "could not run either, so another thread held the interpreter)"
             others = statistics.mode([o for smp in during for o in smp[2]]) if any(smp[2] for smp in during) else ""
+            gc_ms = sum(min(b, now) - max(a, self._last) for a, b, _g in self._gc if a < now and b > self._last)
             self.stalls.append({"at_s": round(self._last - self._t0, 2), "ms": round(gap * 1000, 1),
-                                "gui": gui, "other": others})
+                                "gui": gui, "other": others, "gc_ms": round(gc_ms * 1000, 1)})
         self._samples = [smp for smp in self._samples if smp[0] > now - 1]
+        self._gc = [c for c in self._gc if c[1] > now - 1]
         self._last = now
 
     def _watch(self) -> None:
@@ -154,17 +165,25 @@ class _StallMeter:
         self._last = self._t0 = time.perf_counter()
         self.timer.start()
         self._watching = True
+        if self._on_gc not in gc.callbacks:
+            gc.callbacks.append(self._on_gc)
         threading.Thread(target=self._watch, daemon=True, name="stall-watchdog").start()
 
     def stop(self) -> float:
         self.timer.stop()
         self._watching = False
+        if self._on_gc in gc.callbacks:
+            gc.callbacks.remove(self._on_gc)
         return max(self.gaps) * 1000 if self.gaps else 0.0
 
     def report(self, title: str) -> None:
         for st in sorted(self.stalls, key=lambda d: -d["ms"])[:12]:
             print(f"  {title} stall {st['ms']:.0f} ms at {st['at_s']:.2f} s: GUI thread in {st['gui']}"
-                  + (f"; meanwhile {st['other']}" if st["other"] else ""), flush=True)
+                  + (f"; meanwhile {st['other']}" if st["other"] else "")
+                  + (f"; garbage collection {st['gc_ms']:.0f} ms of it" if st["gc_ms"] >= 1 else ""), flush=True)
+
+
+ENCODER_HERE = False  # --encoder-here: the embedder in the window's process (the baseline of the change)
 
 
 def startup_stalls(timeout: float = 240.0) -> tuple[float, list[dict]]:
@@ -177,8 +196,10 @@ def startup_stalls(timeout: float = 240.0) -> tuple[float, list[dict]]:
     from PySide6.QtWidgets import QApplication
 
     from assistant.core.app import Hearth
-    from assistant.ui.app import App
+    from assistant.ui.app import App, use_window_processes
 
+    if not ENCODER_HERE:
+        use_window_processes()  # as hearth gui does
     hearth = Hearth()
     hearth.settings.first_run_done = True
     hearth.settings.context_length = 2048
@@ -322,10 +343,14 @@ def main() -> int:
     parser.add_argument("--only", choices=("start", "memory", "append", "warmup", "stall"), action="append",
                         help="run only these parts (repeatable); default all")
     parser.add_argument("--stall-seconds", type=float, default=30.0)
+    parser.add_argument("--encoder-here", action="store_true",
+                        help="keep the embedder in the window's process (hearth gui runs it in a child)")
     parser.add_argument("--first-start", action="store_true",
                         help="warm-up part: a fresh home's first start, the embedder's one-time ONNX export "
                              "not made yet (an empty embedder cache), so it runs in the warm-up")
     args = parser.parse_args()
+    global ENCODER_HERE
+    ENCODER_HERE = args.encoder_here
     parts = set(args.only or ("start", "memory", "append", "warmup", "stall"))
 
     from PySide6.QtWidgets import QApplication
