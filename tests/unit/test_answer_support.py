@@ -89,6 +89,34 @@ def test_a_sentence_is_split_only_when_a_clause_of_it_is_supported():
     assert not s.supported and s.detail == "1961"
 
 
+KOWAL = ("Anna Kowal was born in Gdansk in 1950. She studied building in Vienna. Her first work was a school. "
+         "She later taught for ten years. The Harbour bridge was designed by Anna Kowal. It opened in 1998.")
+
+
+def test_a_sentence_that_only_restates_the_question_does_not_answer_it():
+    question = "Which river is Dovra on?"
+    got = check_support("Dovra is on a river.", [passage(CENSUS)], question=question)
+    assert got[0].supported and got[0].answers is False  # every word of it is in the passage, and in the question
+    out = grounding.apply("balanced", question, "Dovra is on a river.", got)
+    assert out.not_found and out.reason == "no sentence answers the question"
+    right = check_support("Dovra lies on the river Mell.", [passage(CENSUS)], question=question)
+    assert right[0].answers is True and not grounding.apply("balanced", question, right[0].text, right).not_found
+
+
+def test_a_fact_from_another_part_of_the_passage_does_not_answer_the_question():
+    # "Gdansk" is in the passage, but not where it speaks of the bridge: a guess joining the two
+    question = "Where was the Harbour bridge painted?"
+    answer = "The Harbour bridge was painted in Gdansk."
+    got = check_support(answer, [passage(KOWAL)], question=question)
+    assert got[0].supported and got[0].answers is False
+    for mode in ("balanced", "strict"):
+        assert grounding.apply(mode, question, answer, got).not_found
+    born = check_support("Anna Kowal was born in Gdansk.", [passage(KOWAL)], question="Where was Anna Kowal born?")
+    assert born[0].answers is True
+    # without a question nothing is judged against it
+    assert check_support(answer, [passage(KOWAL)])[0].answers is None
+
+
 def test_chinese_sentences_are_split_and_checked():
     got = one("青石镇以出产绿茶闻名。青石镇的人口为9,000人。", TEA)
     assert [s.text for s in got] == ["青石镇以出产绿茶闻名。", "青石镇的人口为9,000人。"]

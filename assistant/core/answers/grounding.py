@@ -5,8 +5,10 @@ A chat's ``grounding`` (:class:`ConversationSettings`) is one of:
 - ``"balanced"`` (the default): when no retrieved passage reaches :data:`MIN_RELEVANCE`
   ["balanced"], the model is not asked and the answer is :func:`not_found_text`, with the closest
   passages listed as sources. Otherwise the model answers; when none of its sentences is supported
-  by a passage, the answer is replaced by :func:`not_found_text` (the model's words stay in
-  ``Reply.raw_text``). Unsupported sentences of a partly supported answer are kept and marked.
+  by a passage, or none of the supported ones answers the question (it only restates it, or adds
+  a fact from another part of the passages; see :mod:`.support`), the answer is replaced by
+  :func:`not_found_text` (the model's words stay in ``Reply.raw_text``). Unsupported sentences of
+  a partly supported answer are kept and marked.
   Sentences that repeat an instruction withheld from a document are removed, and so are the
   unsupported clauses of a sentence whose first clause is supported (see :mod:`.support`).
 - ``"strict"`` (documents only): as balanced with a higher relevance bar, and every sentence
@@ -165,7 +167,8 @@ class Outcome:
         text: the answer shown and stored.
         not_found: the documents do not contain the answer (``text`` says so).
         removed: how many sentences were removed from the model's text.
-        reason: "no relevant passage", "no supported sentence", "" (the answer stands).
+        reason: "no relevant passage", "no supported sentence", "no sentence answers the question",
+            "" (the answer stands).
         body: ``text`` without the strict mode's last line (the part made of the model's sentences).
     """
 
@@ -183,6 +186,9 @@ def apply(mode: str, question: str, raw: str, sentences: list[SentenceSupport]) 
     checked = [s for s in sentences if s.checked]
     if not any(s.supported for s in checked):
         return Outcome(not_found_text(question), not_found=True, reason="no supported sentence")
+    if not any(s.supported and s.answers is not False for s in checked):
+        # supported sentences that restate the question, or join its words to a fact from elsewhere
+        return Outcome(not_found_text(question), not_found=True, reason="no sentence answers the question")
     # an unsupported clause of a sentence whose first clause holds is left out in both modes: what a
     # split sentence shows is supported (an invented date, or a link planted in a document, goes)
     drop = [s for s in checked

@@ -14,6 +14,14 @@ sentence that makes a claim, looks for a passage that supports it:
   least :data:`EMBEDDING_MIN` together with coverage of at least :data:`LEXICAL_WITH_EMBEDDING`
   (a paraphrase keeps some of the passage's words).
 
+Given the question, each supported sentence is also judged on whether it **answers** it
+(``answers``, :func:`_answers`): it must add words to the question, and the passage span that holds
+most of its words (a sentence with its neighbours) must hold at least :data:`ANSWER_NEW_MIN` of the
+added words and :data:`ANSWER_QUESTION_MIN` of the question's words. Chosen on SmolLM2's answers to
+100 SQuAD 2.0 questions (seed 11) and checked on 130 others (seeds 13 and 7), same answers rescored:
+balanced said "not found" to 40-81 % of the unanswerable questions before and 68-94 % after, F1
++0.05 to +0.16; no answer with F1 over 0.34 was lost.
+
 Sentences withheld from the prompt as instructions to the assistant (:mod:`..knowledge.injection`)
 are never evidence; an answer sentence that repeats one is marked ``reason="instruction"``.
 
@@ -24,7 +32,7 @@ that share under half their content words with every passage were, read by hand,
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any, Callable, Sequence
 
 from assistant.core.knowledge.injection import PLACEHOLDER, find_instructions, sentence_spans, strip_control
@@ -32,6 +40,8 @@ from assistant.core.knowledge.injection import PLACEHOLDER, find_instructions, s
 LEXICAL_MIN = 0.6
 EMBEDDING_MIN = 0.6
 LEXICAL_WITH_EMBEDDING = 0.34
+ANSWER_NEW_MIN = 0.6
+ANSWER_QUESTION_MIN = 0.2
 QUOTE_CHARS = 300
 
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
@@ -79,6 +89,8 @@ class SentenceSupport:
         detail: the number, URL or name found in no passage.
         clause: a clause of a sentence reported clause by clause (its first clause holds; the
             grounding modes leave out its unsupported clauses).
+        answers: for a supported sentence checked against a question, whether it answers it (see
+            :func:`_answers`); None when not assessed (unsupported, or no question given).
     """
 
     text: str
@@ -90,6 +102,7 @@ class SentenceSupport:
     reason: str = "supported"
     detail: str = ""
     clause: bool = False
+    answers: bool | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -180,6 +193,10 @@ class _Evidence:
     tokens: set[str]
     sentences: list[tuple[int, int]]
     numbers: set[str]
+    sentence_tokens: list[set[str]] = field(default_factory=list)  # content words of each sentence
+
+    def __post_init__(self) -> None:
+        self.sentence_tokens = [content_tokens(self.text[s:e]) for s, e in self.sentences]
 
 
 def check_support(answer: str, passages: Sequence[Any], embed: Embed | None = None,
@@ -214,6 +231,7 @@ def check_support(answer: str, passages: Sequence[Any], embed: Embed | None = No
     parts = {i: _clause_spans(answer, r.start, r.end) for i, r in enumerate(out)
              if r.checked and not r.supported and r.reason != "instruction"}
     parts = {i: spans for i, spans in parts.items() if len(spans) > 1}
+    asked = content_tokens(question)
     if parts:
         flat = [span for spans in parts.values() for span in spans]
         checked = iter(_check_spans(answer, flat, evidence, known, embed))
@@ -221,10 +239,42 @@ def check_support(answer: str, passages: Sequence[Any], embed: Embed | None = No
         for clauses in split.values():
             for c in clauses:
                 c.clause = True
-        asked = content_tokens(question)
         out = [c for i, r in enumerate(out)
                for c in (split[i] if i in split and _lead_clause_holds(split[i][0], asked, evidence) else [r])]
+    if question.strip():
+        spans = _neighbourhoods(evidence)
+        for r in out:
+            if r.checked and r.supported:
+                r.answers = _answers(content_tokens(_clean(r.text)), asked, spans)
     return out
+
+
+def _neighbourhoods(evidence: list[_Evidence]) -> list[set[str]]:
+    """The content words of each passage sentence together with the sentences either side of it."""
+    out = []
+    for ev in evidence:
+        words = ev.sentence_tokens
+        out += [set().union(*words[max(0, j - 1):j + 2]) for j in range(len(words))]
+    return out
+
+
+def _answers(tokens: set[str], asked: set[str], spans: list[set[str]]) -> bool:
+    """Whether a supported sentence answers the question rather than restating it or quoting nearby.
+
+    A sentence answers when it adds words to the question (one that only restates the question is
+    supported by any passage about it), and the passage span that holds most of its words (a
+    sentence and its neighbours) holds at least :data:`ANSWER_NEW_MIN` of those added words and
+    :data:`ANSWER_QUESTION_MIN` of the question's own: the answer is said where the passages speak of
+    what was asked. Whole-passage coverage lets a small model's guess pass by joining the question's
+    words to a name or a date from another part of the passage ("What French city was Pepin from?" -
+    "Paris", mentioned elsewhere); SQuAD 2.0's unanswerable questions invite exactly that.
+    """
+    added = tokens - asked
+    if not added or not spans:
+        return False
+    best = max(spans, key=lambda w: (len(tokens & w), len(asked & w)))
+    return (len(added & best) / len(added) >= ANSWER_NEW_MIN
+            and len(asked & best) >= ANSWER_QUESTION_MIN * len(asked))
 
 
 def _lead_clause_holds(lead: SentenceSupport, asked: set[str], evidence: list[_Evidence]) -> bool:
@@ -307,8 +357,7 @@ def _check_spans(answer: str, spans: list[tuple[int, int]], evidence: list[_Evid
             cov = len(tokens & ev.tokens) / len(tokens)
             row = sims[ci][ei] if sims is not None else [0.0] * len(ev.sentences)
             # the quote: the passage sentence sharing most words, similarity breaking ties
-            j = max(range(len(ev.sentences)), key=lambda k: (
-                len(tokens & content_tokens(ev.text[ev.sentences[k][0]:ev.sentences[k][1]])) / len(tokens) + row[k]))
+            j = max(range(len(ev.sentences)), key=lambda k: len(tokens & ev.sentence_tokens[k]) / len(tokens) + row[k])
             sim = max(row) if sims is not None else 0.0
             ok = cov >= LEXICAL_MIN or (sim >= EMBEDDING_MIN and cov >= LEXICAL_WITH_EMBEDDING)
             if ok and (best is None or cov + sim > best[0]):
