@@ -183,7 +183,16 @@ class _FirstPaint:
         window.installEventFilter(self.filter)
 
 
+def use_window_processes() -> None:
+    """What runs beside the window's process: the embedder (its loading holds the interpreter long
+    enough to stall the GUI thread; see :mod:`assistant.core.knowledge.encoder_process`)."""
+    from assistant.core.knowledge.embedders import run_encoders_in_child
+
+    run_encoders_in_child(True)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Open the window (``hearth`` with no arguments, or ``hearth gui``)."""
+    use_window_processes()
     app = App(argv)
     return app.run()

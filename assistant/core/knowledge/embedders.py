@@ -232,6 +232,25 @@ def _failure(e: Exception) -> str:
 
 _ENCODERS: dict[str, "OnnxEncoder"] = {}  # one ONNX session per export folder in this process
 _ENCODERS_LOCK = threading.Lock()
+_IN_CHILD = False
+
+
+def run_encoders_in_child(on: bool = True) -> None:
+    """Run the ONNX encoders made from now on in a child process each (see :mod:`.encoder_process`).
+
+    The window does: importing ONNX Runtime and making a session hold the interpreter lock long
+    enough to stall its GUI thread. Encoders already made stay where they are.
+    """
+    global _IN_CHILD
+    _IN_CHILD = on
+
+
+def _make_encoder(onnx_file: Path, model_dir: Path) -> "OnnxEncoder":
+    if _IN_CHILD:
+        from .encoder_process import EncoderProcess
+
+        return EncoderProcess(onnx_file, model_dir)  # type: ignore[return-value]  # same interface
+    return OnnxEncoder(onnx_file, model_dir)
 
 
 # -- Exports shipped inside the installer bundle ------------------------------------------------------
@@ -287,7 +306,7 @@ def _shipped_encoder(folder: Path, model_dir: Path) -> "OnnxEncoder":
         enc = _ENCODERS.get(key)
         if enc is None:
             log.info("embedder %s runs on ONNX Runtime from the export shipped in %s", model_dir, folder)
-            enc = _ENCODERS[key] = OnnxEncoder(folder / "model.onnx", model_dir)
+            enc = _ENCODERS[key] = _make_encoder(folder / "model.onnx", model_dir)
         return enc
 
 
@@ -482,7 +501,7 @@ class SentenceTransformerEmbedder:
                 export_onnx(self.model_dir, folder)
                 self.exported = True
             log.info("embedder %s runs on ONNX Runtime (%s)", self.model_dir, folder / "model.onnx")
-            enc = _ENCODERS[key] = OnnxEncoder(folder / "model.onnx", self.model_dir)
+            enc = _ENCODERS[key] = _make_encoder(folder / "model.onnx", self.model_dir)
             return enc
 
     @property
@@ -689,7 +708,7 @@ class QuantizedMiniLMEmbedder(SentenceTransformerEmbedder):
                 quantize_onnx(float_folder, self.model_dir, folder)
                 self.quantized = True
             log.info("embedder %s runs on ONNX Runtime with int8 weights (%s)", self.model_dir, folder)
-            enc = _ENCODERS[key] = OnnxEncoder(folder / "model.onnx", self.model_dir)
+            enc = _ENCODERS[key] = _make_encoder(folder / "model.onnx", self.model_dir)
             return enc
 
     @property
