@@ -82,14 +82,50 @@ def test_greedy_answer_with_prompt_lookup_is_the_models_own_choice(runtime, mess
     assert chosen == kept
 
 
+# llama.cpp's CPU kernels round a token's logits differently with the size of the batch it is read
+# in (and a reused prompt is read differently from a fresh one): about 1 % of a logit here. Two
+# runs of the same greedy answer may therefore fork where the model's two best tokens are that close.
+NEAR_TIE = 0.5
+
+
+def answer_tokens(rt: ModelRuntime, messages: list[Message]) -> tuple[str, object, list[int], list[int]]:
+    text, stats = answer(rt, messages)
+    prompt = rt._tokenize(rt.template.render(messages))
+    return text, stats, prompt, rt.llm.input_ids[len(prompt):rt.llm.n_tokens].tolist()
+
+
+def top_two(rt: ModelRuntime, tokens: list[int]) -> tuple[dict[int, float], float]:
+    """The two best next tokens after ``tokens`` (read fresh in one batch) with their logits, and their gap."""
+    import llama_cpp
+    import numpy as np
+
+    llm = rt.llm
+    llm.reset()
+    llm.eval(tokens)
+    logits = np.ctypeslib.as_array(llama_cpp.llama_get_logits_ith(llm._ctx.ctx, -1), (llm.n_vocab(),)).copy()
+    llm.reset()
+    a, b = np.argsort(logits)[::-1][:2]
+    return {int(a): float(logits[a]), int(b): float(logits[b])}, float(logits[a] - logits[b])
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("messages", [document_prompt(3), CHAT], ids=["doc", "chat"])
 def test_answer_does_not_depend_on_what_was_drafted(runtime, messages, monkeypatch):
-    long_drafts, stats_long = answer(runtime, messages)
+    long_drafts, stats_long, prompt, long_tokens = answer_tokens(runtime, messages)
     monkeypatch.setattr(PromptLookup, "MAX_DRAFT", 1)  # one token drafted at each step instead of up to 8
-    one_drafts, stats_one = answer(runtime, messages)
+    one_drafts, stats_one, _, one_tokens = answer_tokens(runtime, messages)
     assert stats_one.drafted_tokens != stats_long.drafted_tokens
-    assert one_drafts == long_drafts
+    if one_drafts == long_drafts:
+        return
+    # they may part only at a near-tie, each taking one of the model's two best tokens there; a
+    # draft kept that the model would not have chosen shows as a fork with a clear winner
+    k = next((i for i, (x, y) in enumerate(zip(long_tokens, one_tokens)) if x != y),
+             min(len(long_tokens), len(one_tokens)))
+    if k == len(long_tokens) == len(one_tokens):
+        return  # only the last token differs: it is sampled, not read back, so its logits are not at hand
+    best, gap = top_two(runtime, prompt + long_tokens[:k])
+    chosen = {t[k] for t in (long_tokens, one_tokens) if k < len(t)}  # (one may have ended there)
+    assert gap < NEAR_TIE and chosen <= set(best), (k, gap, long_drafts, one_drafts)
 
 
 @pytest.mark.slow

@@ -134,7 +134,17 @@ def test_disconnect_mid_stream_frees_the_engine_within_a_second(served, client):
     assert time.monotonic() - t0 < 1.5
 
 
-def test_twenty_concurrent_streams_all_complete_unmixed(client):
+def test_twenty_concurrent_streams_all_complete_unmixed(client, served, monkeypatch):
+    hearth, _ = served
+    replies: list = []  # every answer the server asked Hearth for, as Hearth wrote it
+    answer = hearth.answer
+
+    def recorded(messages, **kw):
+        reply = answer(messages, **kw)
+        replies.append((messages[-1].content, reply))
+        return reply
+
+    monkeypatch.setattr(hearth, "answer", recorded)
     prompts = ["Name a colour.", "Name a fruit.", "Name an animal.", "Name a city."]
     results: dict[int, tuple[str, set]] = {}
     errors: list[BaseException] = []
@@ -161,9 +171,14 @@ def test_twenty_concurrent_streams_all_complete_unmixed(client):
     assert not errors, errors
     assert len(results) == 20
     assert all(len(ids) == 1 for _, ids in results.values())
-    for p in range(4):  # the same question gets the same greedy answer: no tokens from another stream
-        answers = {results[i][0] for i in range(p, 20, 4)}
-        assert len(answers) == 1 and answers.pop().strip(), (prompts[p], answers)
+    # Each stream carries one whole answer Hearth wrote to its own question, and nothing else. (The
+    # answers to one question may differ: a prompt read after another one reuses its cached start,
+    # and llama.cpp rounds that differently from a fresh read, which can tip a greedy near-tie.)
+    assert len(replies) == 20
+    for p in range(4):
+        streamed = sorted(results[i][0] for i in range(p, 20, 4))
+        written = sorted(r.text for q, r in replies if q == prompts[p])
+        assert streamed == written and all(t.strip() for t in streamed), prompts[p]
 
 
 def test_queue_full_gets_429_with_retry_after(tmp_path, smollm2_path):

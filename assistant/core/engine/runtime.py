@@ -49,8 +49,10 @@ class PromptLookup:
     time are proposed, up to ``max_draft``; after a 1-token match, 2 tokens. There is always a
     draft (the newest token itself when nothing matches), so every step evaluates a batch of at
     least two tokens: llama.cpp computes logits with one kernel for a single token and another
-    for batches, and keeping to batches makes the answer exactly the model's own greedy choice
-    under one kernel, whatever was drafted.
+    for batches. Each kept token is the argmax of the logits the model computed for it, so what
+    was drafted cannot put words in the answer; but on some CPUs the batch kernels also round with
+    the batch's size (about 1 % of a logit on an AMD EPYC), so two runs drafting differently may
+    fork where the model's two best tokens are that close.
 
     Args:
         tokens: the prompt's tokens.
