@@ -183,9 +183,6 @@ class _StallMeter:
                   + (f"; garbage collection {st['gc_ms']:.0f} ms of it" if st["gc_ms"] >= 1 else ""), flush=True)
 
 
-ENCODER_HERE = False  # --encoder-here: the embedder in the window's process (the baseline of the change)
-
-
 def startup_stalls(timeout: float = 240.0) -> tuple[float, list[dict]]:
     """Largest GUI-thread gap from making the window to the end of its warm-up (ms), and the stalls.
 
@@ -196,10 +193,8 @@ def startup_stalls(timeout: float = 240.0) -> tuple[float, list[dict]]:
     from PySide6.QtWidgets import QApplication
 
     from assistant.core.app import Hearth
-    from assistant.ui.app import App, use_window_processes
+    from assistant.ui.app import App
 
-    if not ENCODER_HERE:
-        use_window_processes()  # as hearth gui does
     hearth = Hearth()
     hearth.settings.first_run_done = True
     hearth.settings.context_length = 2048
@@ -349,8 +344,10 @@ def main() -> int:
                         help="warm-up part: a fresh home's first start, the embedder's one-time ONNX export "
                              "not made yet (an empty embedder cache), so it runs in the warm-up")
     args = parser.parse_args()
-    global ENCODER_HERE
-    ENCODER_HERE = args.encoder_here
+    if not args.encoder_here:  # every part, as hearth gui does
+        from assistant.ui.app import use_window_processes
+
+        use_window_processes()
     parts = set(args.only or ("start", "memory", "append", "warmup", "stall"))
 
     from PySide6.QtWidgets import QApplication
