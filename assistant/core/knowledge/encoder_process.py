@@ -7,11 +7,11 @@ interface (``tokenize``, ``run``, ``count``, ``dimension``, ``max_seq_length``) 
 spawned child; the parent waits for each reply in the OS, holding no lock. Token ids go to the
 child and unit vectors come back (a batch of 128 vectors is 200 KB through a pipe).
 
-The child runs :data:`NICE` steps below Hearth's own priority, as the window's background jobs do
-(in the window's process the embedder ran on one of them): with the model streaming on the other
-core, an embedder child at the window's priority took the CPU from the GUI thread (bench_ui while
-streaming and indexing: 25 pauses over 50 ms, the longest 623 ms). It ends when its pipe
-closes (Hearth gone, even killed), and is started again on the next use when it has died (a
+The child runs below Hearth's own priority (:func:`.onnx_export.lower_priority`), as the window's
+background jobs do (in the window's process the embedder ran on one of them): with the model
+streaming on the other core, an embedder child at the window's priority took the CPU from the GUI
+thread (bench_ui while streaming and indexing: 25 pauses over 50 ms, the longest 623 ms). It ends
+when its pipe closes (Hearth gone, even killed), and is started again on the next use when it has died (a
 call it dies in raises :class:`KnowledgeError` naming the model folder). ``hearth gui`` turns it on
 with :func:`.embedders.run_encoders_in_child`; other faces and the tests keep the encoder in
 process, where stalls do not matter.
@@ -19,7 +19,6 @@ process, where stalls do not matter.
 from __future__ import annotations
 
 import logging
-import os
 import signal
 import threading
 from pathlib import Path
@@ -28,7 +27,6 @@ from typing import Any
 from .types import KnowledgeError
 
 log = logging.getLogger("assistant.knowledge")
-NICE = 5  # the child's priority below Hearth's (Linux nice steps; elsewhere a lower priority class)
 
 
 class EncoderProcess:
@@ -58,7 +56,7 @@ class EncoderProcess:
         ctx = multiprocessing.get_context("spawn")
         parent, child = ctx.Pipe(duplex=True)
         proc = ctx.Process(target=serve, args=(child, *self._args), name="hearth-embedder", daemon=True)
-        launcher.run(proc.start)  # at Hearth's priority, not a background job's
+        launcher.run(proc.start)  # from Hearth's priority: a background job's would add to the child's
         child.close()
         self._conn, self._proc = parent, proc
         self.starts += 1
@@ -119,8 +117,10 @@ class EncoderProcess:
 def serve(conn: Any, onnx_file: str, model_dir: str) -> None:
     """The child: load the encoder, then answer ``(op, argument)`` requests until the pipe closes."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C in a terminal is for the parent to handle
-    _lower_priority()  # before ONNX Runtime makes its threads: they inherit it
     from .embedders import OnnxEncoder
+    from .onnx_export import lower_priority
+
+    lower_priority()  # before ONNX Runtime makes its threads: they inherit it
 
     try:
         enc = OnnxEncoder(Path(onnx_file), Path(model_dir))
@@ -139,14 +139,3 @@ def serve(conn: Any, onnx_file: str, model_dir: str) -> None:
         except Exception as e:  # noqa: BLE001 - said to the parent, which raises it
             conn.send(("error", f"{type(e).__name__}: {e}"))
 
-
-def _lower_priority() -> None:
-    try:
-        if hasattr(os, "nice"):
-            os.nice(NICE)
-        else:  # Windows
-            import psutil
-
-            psutil.Process().nice(psutil.BELOW_NORMAL_PRIORITY_CLASS)
-    except Exception as e:  # noqa: BLE001 - not allowed here: the embedder keeps Hearth's priority
-        log.debug("the embedder keeps Hearth's priority: %s", e)

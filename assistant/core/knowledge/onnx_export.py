@@ -223,19 +223,29 @@ def run_in_child(job: str, paths: list[Path], model_dir: Path) -> None:
                               folder=str(model_dir), what=what, reason=reason), reason)
 
 
+BACKGROUND_NICE = 5  # how far below Hearth's priority its background children run (Linux nice steps)
+
+
+def lower_priority() -> None:
+    """Run this process (and the threads it makes from now on) below Hearth's priority.
+
+    For background children (the export, the window's embedder): a window waiting for them (on a
+    small machine, sharing its cores) keeps its CPU time; on an idle machine this costs nothing.
+    """
+    if hasattr(os, "nice"):
+        try:
+            os.nice(BACKGROUND_NICE)
+        except OSError:
+            pass  # not allowed here: the child runs at the caller's priority
+
+
 def main(argv: list[str] | None = None) -> int:
     """The child's entry point: ``export MODEL_DIR FOLDER`` or ``quantize FLOAT_FOLDER MODEL_DIR FOLDER``."""
     args = sys.argv[1:] if argv is None else argv
     if not args or args[0] not in _JOBS:
         print(__doc__, file=sys.stderr)
         return 2
-    if hasattr(os, "nice"):
-        # Background work: a window waiting for it (on a small machine, sharing its cores) keeps
-        # its CPU time; on an idle machine this costs nothing.
-        try:
-            os.nice(5)
-        except OSError:
-            pass  # not allowed here: the export only runs at the caller's priority
+    lower_priority()
     try:
         _JOBS[args[0]](*(Path(a) for a in args[1:]))
     except Exception as e:  # noqa: BLE001 - handed to the parent, which tells the user
