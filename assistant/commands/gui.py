@@ -25,8 +25,9 @@ def run(args: argparse.Namespace) -> int:
     # reader, Chroma) can fail with "partially initialized module numpy._typing"
     import numpy  # noqa: F401
 
-    from assistant.ui.app import App
+    from assistant.ui.app import App, use_window_processes
 
+    use_window_processes()  # the embedder and Chroma beside the window, not in its process
     app = App(warm_up=not getattr(args, "no_warm_up", False),
               open_paths=[Path(f).expanduser().resolve() for f in getattr(args, "files", [])])
     return app.run()

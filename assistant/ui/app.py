@@ -184,11 +184,14 @@ class _FirstPaint:
 
 
 def use_window_processes() -> None:
-    """What runs beside the window's process: the embedder (its loading holds the interpreter long
-    enough to stall the GUI thread; see :mod:`assistant.core.knowledge.encoder_process`)."""
+    """What runs beside the window's process: the embedder and Chroma (their native calls hold the
+    interpreter long enough to stall the GUI thread; see :mod:`assistant.core.knowledge.encoder_process`
+    and :mod:`assistant.core.knowledge.chroma_child`)."""
+    from assistant.core.knowledge.chroma_child import run_chroma_in_child
     from assistant.core.knowledge.embedders import run_encoders_in_child
 
     run_encoders_in_child(True)
+    run_chroma_in_child(True)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -340,6 +340,8 @@ def main() -> int:
     parser.add_argument("--stall-seconds", type=float, default=30.0)
     parser.add_argument("--encoder-here", action="store_true",
                         help="keep the embedder in the window's process (hearth gui runs it in a child)")
+    parser.add_argument("--chroma-here", action="store_true",
+                        help="keep Chroma in the window's process (hearth gui runs it in a child)")
     parser.add_argument("--first-start", action="store_true",
                         help="warm-up part: a fresh home's first start, the embedder's one-time ONNX export "
                              "not made yet (an empty embedder cache), so it runs in the warm-up")
@@ -348,6 +350,10 @@ def main() -> int:
         from assistant.ui.app import use_window_processes
 
         use_window_processes()
+    if args.chroma_here:
+        from assistant.core.knowledge.chroma_child import run_chroma_in_child
+
+        run_chroma_in_child(False)
     parts = set(args.only or ("start", "memory", "append", "warmup", "stall"))
 
     from PySide6.QtWidgets import QApplication

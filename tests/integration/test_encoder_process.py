@@ -74,7 +74,7 @@ def test_a_killed_embedding_process_says_so_and_starts_again():
         # a child that dies during a call: the caller gets an error naming the model, not a hang
         os.kill(enc.pid, signal.SIGSTOP)
         try:
-            enc._conn.send(("count", SENTENCES))
+            enc._conn.send(("count", (SENTENCES,), {}))
             os.kill(enc.pid, signal.SIGKILL)
             with pytest.raises(KnowledgeError, match="SIGKILL") as err:
                 enc._reply()

@@ -342,10 +342,13 @@ class KnowledgeBase:
         return search(s, self.embedder, query, k, opts)
 
     def close(self) -> None:
-        """Stop watching, stop the parser child, close the collections."""
+        """Stop watching, stop the parser child, close the collections (and Chroma's child, if it runs)."""
+        from . import chroma_child
+
         self.stop_watching()
         self._pool.close()
         with self._lock:
             for s in self._stores.values():
                 s.close()
             self._stores.clear()
+        chroma_child.close_host()  # Chroma finishes its writes and exits (else it is ended at exit)

@@ -25,6 +25,14 @@ log = logging.getLogger("assistant.knowledge")
 CHROMA_BATCH = 4000  # below Chroma's max batch size
 
 
+def open_chroma(path: str):
+    """A Chroma client on a folder, telemetry off (chromadb is imported only now)."""
+    import chromadb
+    from chromadb.config import Settings
+
+    return chromadb.PersistentClient(path=path, settings=Settings(anonymized_telemetry=False))
+
+
 class CollectionStore:
     """Manifest + Chroma + BM25 of one collection. Opening reconciles what a crash left behind."""
 
@@ -48,13 +56,14 @@ class CollectionStore:
         """The Chroma collection (opened on first use; chromadb is imported only then)."""
         with self._lock:
             if self._collection is None:
-                import chromadb
-                from chromadb.config import Settings
+                from . import chroma_child
 
-                self._client = chromadb.PersistentClient(path=str(self.folder / "chroma"),
-                                                         settings=Settings(anonymized_telemetry=False))
-                self._collection = self._client.get_or_create_collection(
-                    self.id, embedding_function=None, configuration={"hnsw": {"space": "cosine"}})
+                if chroma_child.in_child():  # the window: Chroma's calls hold the interpreter (chroma_child)
+                    self._collection = chroma_child.ChildCollection(str(self.folder / "chroma"), self.id)
+                else:
+                    self._client = open_chroma(str(self.folder / "chroma"))
+                    self._collection = self._client.get_or_create_collection(
+                        self.id, embedding_function=None, configuration={"hnsw": {"space": "cosine"}})
             if not self._reconciled:
                 self._reconciled = True
                 self.reconcile()
@@ -132,16 +141,24 @@ class CollectionStore:
     # -- lifecycle ----------------------------------------------------------------------------
     def close(self) -> None:
         """Release the manifest and Chroma."""
+        from .chroma_child import ChildCollection, release
+
         with self._lock:
             self.manifest.close()
+            if isinstance(self._collection, ChildCollection):
+                release(self._collection.path)
             # Chroma shares one system per path inside the process; dropping our references is enough.
             self._collection = None
             self._client = None
 
     def destroy(self) -> None:
         """Delete the collection from disk."""
+        from .chroma_child import ChildCollection, host
+
         if self._client is not None:
             self._client.delete_collection(self.id)
+        elif isinstance(self._collection, ChildCollection):
+            host().call("delete_collection", self._collection.path, self.id)
         self.close()
         shutil.rmtree(self.folder, ignore_errors=False)
 
