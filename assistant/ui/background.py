@@ -8,12 +8,10 @@ from __future__ import annotations
 
 import functools
 import logging
-import os
 import sys
-import threading
 from typing import Any, Callable
 
-from PySide6.QtCore import QObject, QRunnable, Qt, QThread, QThreadPool, Signal
+from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal
 
 log = logging.getLogger("assistant.ui")
 
@@ -60,7 +58,6 @@ class _Job(QRunnable):
         self._fn, self._done, self._error, self._bridge = fn, done, error, bridge
 
     def run(self) -> None:
-        _yield_to_the_window()
         try:
             result = self._fn()
         except BaseException as e:  # reported to the user in words by the error callback
@@ -76,29 +73,12 @@ class _Job(QRunnable):
             self._bridge.to_main(self._done, result)
 
 
-WORKER_NICE = 5  # how much lower than the window's thread background jobs run (Linux nice steps)
-_lowered = threading.local()
-
-
-def _yield_to_the_window() -> None:
-    """Run this pool thread (and the threads it starts) at a lower priority than the GUI thread.
-
-    On a busy machine the window's thread was often ready to run and not scheduled while
-    indexing, embedding and loading took the cores: a stall no code on the GUI thread causes.
-    Linux takes a per-thread nice value (threads made from here inherit it); elsewhere Qt's
-    thread priority does the same. Done once per pool thread (a raised nice value stays).
-    """
-    if getattr(_lowered, "done", False):
-        return
-    _lowered.done = True
-    try:
-        if sys.platform.startswith("linux"):
-            tid = threading.get_native_id()
-            os.setpriority(os.PRIO_PROCESS, tid, min(19, os.getpriority(os.PRIO_PROCESS, tid) + WORKER_NICE))
-        else:
-            QThread.currentThread().setPriority(QThread.Priority.LowPriority)
-    except (OSError, AttributeError) as e:  # not allowed here: the jobs run at the window's priority
-        log.debug("background jobs keep the window's priority: %s", e)
+# Background jobs run at the window's own priority. They once ran 5 nice steps lower, for the time
+# when the embedder computed on them; but a job shares the window's interpreter lock, and the kernel
+# preempted a niced job while it held the lock (the model's process busy on the other core), so the
+# window waited for it: bench_ui, streaming + indexing, 4-10 pauses over 50 ms (the GUI thread asleep,
+# not short of a CPU); at the window's priority, none. The heavy work runs in child processes with
+# their own lock, and they run below Hearth's priority (the parser, the embedder, Chroma).
 
 
 def _reraise(e: BaseException) -> None:

@@ -105,7 +105,9 @@ class _StallMeter:
     """Largest gap between ticks of a 10 ms timer on the GUI thread.
 
     A watchdog thread looks at the GUI thread every 5 ms; while a tick is late it records where
-    the GUI thread is and what the other threads are doing, so each stall can be attributed.
+    the GUI thread is and what the other threads are doing, so each stall can be attributed. On
+    Linux each stall also says how the GUI thread spent it (the kernel's schedstat): running, waiting
+    for a CPU (the cores busy with other work), or asleep (waiting for the interpreter lock or I/O).
     """
 
     SAMPLE_AFTER_S = 0.03
@@ -125,6 +127,17 @@ class _StallMeter:
         self._gui = threading.get_ident()
         self._gc: list[tuple[float, float, int]] = []  # garbage collections: start, end, generation
         self._gc_start = 0.0
+        self._schedstat = f"/proc/self/task/{threading.get_native_id()}/schedstat"
+        self._sched = self._read_sched()
+
+    def _read_sched(self) -> tuple[float, float] | None:
+        """(seconds run, seconds waited for a CPU) of the GUI thread so far; None off Linux."""
+        try:
+            with open(self._schedstat) as f:
+                run_ns, wait_ns, _ = f.read().split()
+            return int(run_ns) / 1e9, int(wait_ns) / 1e9
+        except (OSError, ValueError):
+            return None
 
     def _on_gc(self, phase: str, info: dict) -> None:
         if phase == "start":
@@ -136,14 +149,21 @@ class _StallMeter:
         now = time.perf_counter()
         gap = now - self._last
         self.gaps.append(gap)
+        sched, before = self._read_sched(), self._sched
+        self._sched = sched
         if gap > 0.05:
+            how = ""
+            if sched is not None and before is not None:
+                ran, queued = (sched[0] - before[0]) * 1000, (sched[1] - before[1]) * 1000
+                how = f"ran {ran:.0f} ms, waited for a CPU {queued:.0f} ms, asleep {max(0.0, gap * 1000 - ran - queued):.0f} ms "\
+                      "(the 10 ms between ticks included)"
             during = [smp for smp in self._samples if self._last <= smp[0] <= now]
             gui = statistics.mode([smp[1] for smp in during]) if during else "(not sampled: the watchdog "\
-                "could not run either, so another thread held the interpreter)"
+                "could not run either: a thread held the interpreter, the GUI thread in Qt's own code included)"
             others = statistics.mode([o for smp in during for o in smp[2]]) if any(smp[2] for smp in during) else ""
             gc_ms = sum(min(b, now) - max(a, self._last) for a, b, _g in self._gc if a < now and b > self._last)
             self.stalls.append({"at_s": round(self._last - self._t0, 2), "ms": round(gap * 1000, 1),
-                                "gui": gui, "other": others, "gc_ms": round(gc_ms * 1000, 1)})
+                                "gui": gui, "other": others, "gc_ms": round(gc_ms * 1000, 1), "how": how})
         self._samples = [smp for smp in self._samples if smp[0] > now - 1]
         self._gc = [c for c in self._gc if c[1] > now - 1]
         self._last = now
@@ -163,6 +183,7 @@ class _StallMeter:
         self.gaps.clear()
         self.stalls.clear()
         self._last = self._t0 = time.perf_counter()
+        self._sched = self._read_sched()
         self.timer.start()
         self._watching = True
         if self._on_gc not in gc.callbacks:
@@ -180,7 +201,8 @@ class _StallMeter:
         for st in sorted(self.stalls, key=lambda d: -d["ms"])[:12]:
             print(f"  {title} stall {st['ms']:.0f} ms at {st['at_s']:.2f} s: GUI thread in {st['gui']}"
                   + (f"; meanwhile {st['other']}" if st["other"] else "")
-                  + (f"; garbage collection {st['gc_ms']:.0f} ms of it" if st["gc_ms"] >= 1 else ""), flush=True)
+                  + (f"; garbage collection {st['gc_ms']:.0f} ms of it" if st["gc_ms"] >= 1 else "")
+                  + (f" [GUI thread: {st['how']}]" if st.get("how") else ""), flush=True)
 
 
 def startup_stalls(timeout: float = 240.0) -> tuple[float, list[dict]]:

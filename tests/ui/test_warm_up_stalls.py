@@ -88,23 +88,30 @@ def test_the_adapters_tab_is_built_when_first_opened(qtbot, paths):
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread nice values are Linux's")
-def test_background_jobs_run_below_the_window_threads_priority(qtbot):
+def test_background_jobs_keep_the_windows_priority_and_the_parser_runs_below_it(qtbot, paths):
+    """A job shares the window's interpreter lock: niced, the kernel preempted it while it held the
+    lock and the window waited (pauses over 50 ms while streaming and indexing). The heavy work runs
+    in child processes below the window's priority instead."""
     import os
+
+    from assistant.core.knowledge.sandbox import ParserPool
 
     bridge = background.Bridge()
     tasks = background.Tasks(bridge)
-    seen: list[tuple[int, int]] = []
+    seen: dict[str, int] = {}
+    pool = ParserPool()
 
     def job() -> None:
-        # the job's own thread, and a thread it starts (ONNX Runtime's and Chroma's do)
-        inner: list[int] = []
-        t = threading.Thread(target=lambda: inner.append(os.getpriority(os.PRIO_PROCESS, threading.get_native_id())))
-        t.start()
-        t.join()
-        seen.append((os.getpriority(os.PRIO_PROCESS, threading.get_native_id()), inner[0]))
+        seen["job"] = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+        pool.parse(str(paths.data / "missing.txt"), None)  # starts the parser child from the job
+        seen["parser"] = os.getpriority(os.PRIO_PROCESS, pool.pid)
 
-    with qtbot.waitSignal(bridge.call, timeout=10000):
-        tasks.start(job, done=lambda _r: None)
-    tasks.wait()
+    try:
+        with qtbot.waitSignal(bridge.call, timeout=60000):
+            tasks.start(job, done=lambda _r: None)
+        tasks.wait()
+    finally:
+        pool.close()
     gui = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
-    assert seen and seen[0][0] > gui and seen[0][1] > gui  # the window's thread wins a busy CPU
+    assert seen["job"] == gui
+    assert seen["parser"] >= min(19, gui + 1)  # the window's thread and the model win a busy CPU

@@ -312,10 +312,10 @@ def test_stop_during_a_hung_load_within_a_second(engine):
 
 @pytest.mark.skipif(not hasattr(os, "setpriority"), reason="thread nice values are a POSIX feature")
 def test_a_model_loaded_from_a_background_job_answers_at_the_apps_priority(tmp_path):
-    """The window's background jobs run niced; the model they start must not inherit that."""
+    """A niced thread (a caller's background work) must not pass its priority on to the model."""
     from assistant.core.app import Hearth
-    from assistant.ui.background import WORKER_NICE
 
+    WORKER_NICE = 5
     Hearth(home=tmp_path)  # opening Hearth on this thread makes the launcher here
     base = os.getpriority(os.PRIO_PROCESS, 0)
     seen = {}

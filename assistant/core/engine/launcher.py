@@ -1,9 +1,9 @@
 """Start the model's process at Hearth's own priority, whichever thread asks for it.
 
-The window runs its background jobs at a lower priority (a higher nice value on Linux) so that the
-window's thread gets the cores first. A child process inherits the nice value of the thread that
-starts it, and a process cannot lower its own again without privilege: a model loaded from such a
-job would answer at background priority, behind every other program on the desktop. Hearth makes
+A thread may run below Hearth's priority (a higher nice value on Linux: a caller's background
+work). A child process inherits the nice value of the thread that starts it, and a process cannot
+lower its own again without privilege: a model loaded from such a thread would answer at background
+priority, behind every other program on the desktop. Hearth makes
 one launcher thread when it starts (on the thread that opens it, at the app's priority), and
 :func:`run` hands the process start to that thread.
 """

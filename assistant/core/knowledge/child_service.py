@@ -9,9 +9,10 @@ nothing.
 
 :class:`ChildService` spawns a child that makes the object (``target(*args)``, a module-level
 callable) and answers ``(method, args, kwargs)`` requests until its pipe closes (Hearth gone,
-even killed). It runs below Hearth's priority (:func:`.onnx_export.lower_priority`), as the
-window's background jobs do. A child that dies is started again on the next call; a call it dies
-in raises :class:`KnowledgeError` saying what stopped and how.
+even killed). It runs below Hearth's priority (:func:`.onnx_export.lower_priority`): its own
+interpreter lock makes that safe (a thread of the window's process must not run lower: preempted
+while it holds the window's lock, it makes the window wait). A child that dies is started again on
+the next call; a call it dies in raises :class:`KnowledgeError` saying what stopped and how.
 """
 from __future__ import annotations
 

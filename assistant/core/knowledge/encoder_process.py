@@ -7,8 +7,7 @@ interface (``tokenize``, ``run``, ``count``, ``dimension``, ``max_seq_length``) 
 :class:`~.child_service.ChildService`. Token ids go to the child and unit vectors come back (a
 batch of 128 vectors is 200 KB through a pipe).
 
-The child runs below Hearth's own priority, as the window's background jobs do (in the window's
-process the embedder ran on one of them): with the model streaming on the other core, an embedder
+The child runs below Hearth's own priority: with the model streaming on the other core, an embedder
 child at the window's priority took the CPU from the GUI thread (bench_ui while streaming and
 indexing: 25 pauses over 50 ms, the longest 623 ms). A call it dies in raises
 :class:`KnowledgeError` naming the model folder; the next call starts it again. ``hearth gui``

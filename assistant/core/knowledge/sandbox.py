@@ -110,6 +110,9 @@ def _takes_progress(fn) -> bool:
 def _child_main(conn, memory_mb: int, target: str = "", timeout: float = DEFAULT_TIMEOUT_S,
                 max_text_bytes: int = MAX_TEXT_BYTES, address_limit: bool = True) -> None:
     """Parser child loop: receive (path, password), send back a pickled ParseResult."""
+    from .onnx_export import lower_priority
+
+    lower_priority()  # parsing and OCR yield the cores to the window and the model
     if address_limit:
         try:
             import resource
