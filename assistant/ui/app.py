@@ -194,10 +194,3 @@ def use_window_processes() -> None:
 
     run_encoders_in_child(True)
     run_chroma_in_child(True)
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Open the window (``hearth`` with no arguments, or ``hearth gui``)."""
-    use_window_processes()
-    app = App(argv)
-    return app.run()

@@ -45,20 +45,18 @@ class ChromaHost:
     def _col(self, path: str, name: str) -> Any:
         col = self._cols.get((path, name))
         if col is None:
-            from .store import open_chroma
+            from .store import open_chroma, open_collection
 
             if path not in self._clients:
                 self._clients[path] = open_chroma(path)
-            col = self._cols[(path, name)] = self._clients[path].get_or_create_collection(
-                name, embedding_function=None, configuration={"hnsw": {"space": "cosine"}})
+            col = self._cols[(path, name)] = open_collection(self._clients[path], name)
         return col
 
     def call(self, path: str, name: str, method: str, args: tuple, kwargs: dict) -> Any:
         return getattr(self._col(path, name), method)(*args, **kwargs)
 
     def delete_collection(self, path: str, name: str) -> None:
-        self._col(path, name)
-        self._cols.pop((path, name))
+        self._col(path, name)  # its folder's client, opened if need be
         self._clients[path].delete_collection(name)
         self.release(path)
 

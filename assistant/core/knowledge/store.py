@@ -33,6 +33,11 @@ def open_chroma(path: str):
     return chromadb.PersistentClient(path=path, settings=Settings(anonymized_telemetry=False))
 
 
+def open_collection(client, name: str):
+    """A collection of ours on a client: our own vectors (no embedding function), cosine distance."""
+    return client.get_or_create_collection(name, embedding_function=None, configuration={"hnsw": {"space": "cosine"}})
+
+
 class CollectionStore:
     """Manifest + Chroma + BM25 of one collection. Opening reconciles what a crash left behind."""
 
@@ -62,8 +67,7 @@ class CollectionStore:
                     self._collection = chroma_child.ChildCollection(str(self.folder / "chroma"), self.id)
                 else:
                     self._client = open_chroma(str(self.folder / "chroma"))
-                    self._collection = self._client.get_or_create_collection(
-                        self.id, embedding_function=None, configuration={"hnsw": {"space": "cosine"}})
+                    self._collection = open_collection(self._client, self.id)
             if not self._reconciled:
                 self._reconciled = True
                 self.reconcile()
